@@ -41,8 +41,8 @@ class Calendar:
         return day.weekday() < 5 and day not in self.holidays
 
     def holidays_between(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
-        """Weekday holidays in [start, end], in date order: the days a deadline skipped."""
-        return sorted((d, n) for d, n in self.holidays.items() if start <= d <= end and d.weekday() < 5)
+        """Weekday holidays after `start` up to `end`, in date order: the days a deadline skipped."""
+        return sorted((d, n) for d, n in self.holidays.items() if start < d <= end and d.weekday() < 5)
 
 
 @lru_cache(maxsize=1)

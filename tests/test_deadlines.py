@@ -1,0 +1,67 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from spso_xl.deadlines import Status, days_overdue, due_date, status, status_array
+from spso_xl.settings import settings_from_rows
+
+D = dt.date
+FRI = D(2026, 11, 20)  # ten working days later is Mon 07/12/2026 (St Andrew's Day 30/11 skipped)
+
+
+@pytest.mark.parametrize("level, function, expected", [
+    (1, "SWF", D(2026, 12, 7)), (2, "SWF", D(2026, 12, 7)), (4, "SWF", D(2026, 12, 7)),
+    (5, "SWF", None), (6, "SWF", None),
+    (3, "Complaints", D(2026, 12, 7)), (4, "Complaints", None), (5, "INWO", None),
+    (None, "SWF", D(2026, 12, 7)), (0, "SWF", None),
+])
+def test_due_by_level_and_scale(level, function, expected):
+    assert due_date(FRI, level, function=function) == expected
+
+
+def test_urgent_extended_and_settings():
+    assert due_date(FRI, 2, urgent=True) == D(2026, 11, 24)
+    assert due_date(FRI, 2, extended_to=D(2027, 1, 8)) == D(2027, 1, 8)
+    assert due_date(FRI, 6, extended_to=D(2027, 1, 8)) == D(2027, 1, 8)
+    assert due_date(None, 2) is None
+    s = settings_from_rows([("Response working days", 15), ("Level 1 response working days", "5")])
+    assert due_date(FRI, 2, settings=s) == D(2026, 12, 14)
+    assert due_date(FRI, 1, settings=s) == D(2026, 11, 27)
+
+
+DUE = D(2026, 12, 7)  # a Monday
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    (dict(closed=D(2026, 12, 1)), Status.CLOSED),
+    (dict(received=D(2026, 12, 7)), Status.RESPONDED),
+    (dict(received=D(2026, 12, 8)), Status.RESPONDED_LATE),
+    (dict(as_of=D(2026, 12, 8)), Status.OVERDUE),
+    (dict(as_of=D(2026, 12, 7)), Status.DUE_TODAY),
+    (dict(as_of=D(2026, 12, 3)), Status.DUE_SOON),  # Fri 4th and Mon 7th left
+    (dict(as_of=D(2026, 12, 5)), Status.DUE_SOON),  # a Saturday: one working day left
+    (dict(as_of=D(2026, 12, 2)), Status.ON_TRACK),  # three left
+])
+def test_status(kwargs, expected):
+    assert status(DUE, **kwargs) == expected
+
+
+def test_no_deadline_and_days_overdue():
+    assert status(None, as_of=DUE) == Status.NO_DEADLINE
+    assert days_overdue(DUE, as_of=D(2026, 12, 14)) == 5
+    assert days_overdue(DUE, received=D(2026, 12, 9), as_of=D(2027, 1, 5)) == 2
+    assert days_overdue(DUE, received=D(2026, 12, 1), as_of=D(2027, 1, 5)) == 0
+    assert days_overdue(None, as_of=D(2027, 1, 5)) == 0
+
+
+dates = st.one_of(st.none(), st.dates(min_value=D(2025, 1, 1), max_value=D(2027, 12, 31)))
+
+
+@given(st.lists(st.tuples(dates, dates, dates), min_size=1, max_size=40), st.dates(D(2025, 1, 1), D(2027, 12, 31)))
+def test_status_array_agrees_with_scalar(rows, as_of):
+    cols = [np.array([np.datetime64(r[i]) if r[i] else np.datetime64("NaT") for r in rows], dtype="datetime64[D]")
+            for i in range(3)]
+    got = status_array(*cols, as_of=as_of)
+    assert list(got) == [str(status(d, rcv, as_of, cl)) for d, rcv, cl in rows]
