@@ -1,0 +1,1 @@
+"""xlwings button handlers: thin wrappers over spso_xl."""

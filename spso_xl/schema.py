@@ -1,0 +1,153 @@
+"""The tracker workbook contract (DESIGN §3) as data: sheets, their Excel Tables, headers,
+what kind of value each column holds, and the formulas of computed columns.
+
+The builder, the reader, `check`, `report`, the button handlers and the tests read
+these names from here. Names are a contract: extend, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .policy import ACTION_KINDS, AREAS, FUNCTIONS, HOLIDAY_KINDS, OUTCOMES, QUARTER_CONVENTIONS, TRIGGERS
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text | date | yesno | level | count | choice | org | ref | computed | link
+    width: int = 14
+    choices: str | None = None  # a LISTS key, for kind "choice"
+    formula: str | None = None  # computed columns: the per-row formula, with structured references
+    required: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    note: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def inputs(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.kind != "computed")
+
+    def column(self, header: str) -> Column:
+        return next(c for c in self.columns if c.header == header)
+
+
+# Vocabularies offered as dropdowns; the builder writes each to the hidden Lists sheet
+# and names it "<key>List" for data validation.
+LISTS = {
+    "Function": tuple(FUNCTIONS),
+    "Area": AREAS,
+    "Trigger": tuple(TRIGGERS),
+    "Level": tuple(range(1, 7)),
+    "YesNo": ("Y", "N"),
+    "Outcome": OUTCOMES,
+    "Action": ACTION_KINDS,
+    "HolidayKind": HOLIDAY_KINDS,
+    "Quarters": QUARTER_CONVENTIONS,
+}
+
+_LEVEL_ARGS = ("[@Level],[@Trigger],[@Status],[@Chasers],[@Resolved],[@Recurred],[@Significant],"
+               "[@Refused],[@Mitigating],[@Function]")
+
+CASES = Sheet("Cases", (
+    Column("Ref", "ref", 12, required=True, note="Our reference, unique, e.g. SI-2026-014"),
+    Column("Organisation", "org", 30, required=True, note="From the Organisations sheet"),
+    Column("Function", "choice", 12, "Function", note="SWF (leaflet levels 1-6) or Complaints / INWO (policy levels 1-5)"),
+    Column("Area", "choice", 24, "Area"),
+    Column("Trigger", "choice", 28, "Trigger", required=True, note="What prompted the action"),
+    Column("Description", "text", 40, note="The issue, in a sentence or two"),
+    Column("Evidence", "text", 30, note="Case references and dates the concern rests on"),
+    Column("Date identified", "date", 13),
+    Column("Level", "level", 8, "Level", note="The level of action actually taken"),
+    Column("Date notified", "date", 13, note="When the organisation was told of this level of action"),
+    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues such as non-payment of an award"),
+    Column("Extended to", "date", 13, note="An agreed deadline that replaces the default"),
+    Column("Chasers", "count", 9, note="Requests sent since the deadline"),
+    Column("Response received", "date", 13),
+    Column("Resolved", "yesno", 10, "YesNo", note="Your assessment of the response: Y resolved, N not resolved"),
+    Column("Recurred", "yesno", 10, "YesNo", note="Fed back before and unresolved, or the issue came back"),
+    Column("Significant", "yesno", 11, "YesNo", note="Significant or wider impact (policy para 11)"),
+    Column("Refused", "yesno", 9, "YesNo", note="The organisation refuses to comply"),
+    Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),
+    Column("Owner", "text", 14),
+    Column("Closed", "date", 13),
+    Column("Due", "computed", 13, formula="=SI_DEADLINE([@[Date notified]],[@Level],[@Urgent],[@[Extended to]],"
+                                          "[@Function],Closures,Settings)"),
+    Column("Status", "computed", 15, formula="=SI_STATUS([@Due],[@[Response received]],TODAY(),[@Closed],Settings)"),
+    Column("Working days overdue", "computed", 10,
+           formula="=SI_DAYS_OVERDUE([@Due],[@[Response received]],TODAY(),Closures,[@Closed])"),
+    Column("Recommended level", "computed", 12, formula=f"=SI_LEVEL({_LEVEL_ARGS})"),
+    Column("Contact from", "computed", 22, formula="=SI_CONTACT([@[Recommended level]],[@Function])"),
+    Column("Reason", "computed", 70, formula=f"=SI_REASON({_LEVEL_ARGS},[@Due])"),
+), "One row per Support and Intervention issue, in its current state.")
+
+ORGANISATIONS = Sheet("Organisations", (
+    Column("Organisation", "ref", 34, required=True),
+    Column("Sector", "text", 16),
+    Column("Recipient name", "text", 22, note="Service manager / head of department (level 2 letters)"),
+    Column("Recipient title", "text", 22),
+    Column("Chief executive", "text", 22, note="Head of the organisation (level 3-6 letters)"),
+    Column("Address", "text", 40),
+    Column("Postcode", "text", 10),
+    Column("Email", "text", 26),
+    Column("Preferred contact", "text", 14, note="Policy para 7.7: we take the preferred method into account"),
+    Column("Notes", "text", 30),
+))
+
+FINDINGS = Sheet("Findings", (
+    Column("Case ref", "text", 14, required=True),
+    Column("Organisation", "org", 30, required=True),
+    Column("Function", "choice", 12, "Function"),
+    Column("Decision date", "date", 13, required=True),
+    Column("Outcome", "choice", 12, "Outcome", required=True),
+    Column("Theme", "text", 30),
+    Column("Fed back", "yesno", 10, "YesNo"),
+), "Casework decisions: the evidence for recurrence and uphold rates.")
+
+ACTIONS = Sheet("Actions", (
+    Column("Date", "date", 13, required=True),
+    Column("Ref", "text", 12, required=True),
+    Column("Level", "level", 8, "Level"),
+    Column("Action", "choice", 12, "Action", required=True),
+    Column("By", "text", 16),
+    Column("Notes", "text", 50),
+    Column("Document", "link", 40),
+), "Append-only log of what was done.")
+
+HOLIDAYS = Sheet("Holidays", (
+    Column("Date", "date", 13, required=True),
+    Column("Name", "text", 34),
+    Column("Kind", "choice", 14, "HolidayKind", required=True,
+           note="Bank holiday (from the calendar), Closure (office shut), Working day (a bank holiday we work)"),
+))
+
+SETTINGS = Sheet("Settings", (
+    Column("Setting", "text", 36, required=True),
+    Column("Value", "text", 40),
+    Column("Notes", "text", 90),
+))
+
+LETTERS = Sheet("Letters", (
+    Column("Date", "date", 13),
+    Column("Ref", "text", 12),
+    Column("Level", "level", 8),
+    Column("Organisation", "text", 30),
+    Column("Recipient", "text", 26),
+    Column("Signed by", "text", 22),
+    Column("Respond by", "date", 13),
+    Column("File", "link", 60),
+))
+
+SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, FINDINGS, ACTIONS, HOLIDAYS, SETTINGS, LETTERS)}
+SUMMARY_SHEET = "Summary"
+COMPUTED = tuple(c.header for c in CASES.columns if c.kind == "computed")
+CLOSURES_NAME = "Closures"  # the Name formulas pass for the Holidays table's Date..Kind columns

@@ -1,0 +1,1 @@
+"""xlwings custom functions (=SI_...): thin wrappers over spso_xl."""
