@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from .dates import to_date, uk
 from .errors import InputError
@@ -37,6 +38,88 @@ def cmd_due(args) -> int:
     return 0
 
 
+def _console():
+    from rich.console import Console
+
+    return Console(width=200 if not sys.stdout.isatty() else None)
+
+
+def cmd_new(args) -> int:
+    """Build a fresh tracker."""
+    from .build import build_tracker
+    from .safewrite import refuse_if_open
+
+    if args.path.exists() and not args.force:
+        print(f"spso-xl: {args.path} exists: choose another name, or --force to rebuild it", file=sys.stderr)
+        return 1
+    refuse_if_open(args.path)
+    build_tracker(args.path, as_of=args.as_of)
+    print(f"wrote {args.path} and {args.path.with_suffix('.py').name} (keep them together); "
+          f"open it and read the Instructions sheet")
+    return 0
+
+
+def print_problems(problems, console) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(problems)} problem{'s' * (len(problems) != 1)}", show_lines=False)
+    for col in ("Sheet", "Row", "Column", "Value", "Problem"):
+        table.add_column(col, overflow="fold")
+    for p in problems:
+        table.add_row(p.sheet, str(p.row or ""), p.column or "", "" if p.value is None else repr(p.value), p.message)
+    console.print(table)
+
+
+def cmd_check(args) -> int:
+    """Validate every input cell; exit 1 when anything needs fixing."""
+    from .tracker import read_tracker
+
+    tracker = read_tracker(args.path)
+    if not tracker.problems:
+        n = len(tracker.cases)
+        print(f"{args.path.name}: no problems ({n} case{'s' * (n != 1)} checked)")
+        return 0
+    print_problems(tracker.problems, _console())
+    return 1
+
+
+def cmd_report(args) -> int:
+    """The Cases table with the computed columns, overdue and escalation-due rows first."""
+    from .report import SHOWN, report_frame, to_csv, to_xlsx
+    from .safewrite import atomic_write
+    from .tracker import read_tracker
+
+    tracker = read_tracker(args.path)
+    frame, skipped = report_frame(tracker, args.as_of)
+    if skipped:
+        print(f"spso-xl: skipped Cases row{'s' * (len(skipped) != 1)} {', '.join(map(str, skipped))} "
+              f"(bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
+    if args.format == "csv":
+        text = to_csv(frame)
+        if args.output:
+            atomic_write(args.output, lambda p: p.write_text(text, encoding="utf-8-sig"))
+        else:
+            sys.stdout.write(text)
+    elif args.format == "xlsx":
+        out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
+        atomic_write(out, lambda p: to_xlsx(frame, p))
+        print(f"wrote {out}")
+    else:
+        from rich.table import Table
+
+        from .report import _display
+
+        table = Table(title=f"{args.path.name} as of {uk(args.as_of)}: {len(frame)} cases")
+        for col in SHOWN:
+            table.add_column(col, overflow="fold", max_width=70 if col == "Reason" else None)
+        styles = {"OVERDUE": "bold red", "DUE TODAY": "yellow", "DUE SOON": "yellow"}
+        for row in frame.itertuples(index=False):
+            rec = dict(zip(frame.columns, row))
+            table.add_row(*(_display(rec[c]) for c in SHOWN), style=styles.get(rec["Status"]))
+        _console().print(table)
+    return 0
+
+
 SAMPLE_DATES = ["20/11/2026", "18/12/2026", "24/12/2026", "26/03/2027", "30/07/2027", "26/11/2027"]
 
 
@@ -49,6 +132,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="notification dates (dd/mm/yyyy); default: a sample around Christmas and Easter")
     due.set_defaults(func=cmd_due)
 
+    new = sub.add_parser("new", help="build a fresh tracker workbook (.xlsm) and its xlwings entry module")
+    new.add_argument("path", type=Path, help="where to write it, e.g. si_tracker.xlsm")
+    new.add_argument("--force", action="store_true", help="replace an existing file")
+    new.add_argument("--as-of", type=_date, default=dt.date.today(), help="build as if on this date (default today)")
+    new.set_defaults(func=cmd_new)
+
+    check = sub.add_parser("check", help="validate every input cell; exit 1 if anything needs fixing")
+    check.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    check.set_defaults(func=cmd_check)
+
+    report = sub.add_parser("report", help="the Cases table with Due, Status, overdue days and recommended level")
+    report.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    report.add_argument("--as-of", type=_date, default=dt.date.today(), help="status as of this date (default today)")
+    report.add_argument("--format", choices=("table", "csv", "xlsx"), default="table")
+    report.add_argument("--output", type=Path, help="file to write (csv: default standard output; "
+                                                     "xlsx: default '<tracker> report <date>.xlsx' beside the tracker)")
+    report.set_defaults(func=cmd_report)
+
     demo = sub.add_parser("demo", help="run the product on built-in sample data")
     demo.set_defaults(func=lambda a: cmd_due(argparse.Namespace(dates=[_date(d) for d in SAMPLE_DATES])))
     return p
@@ -58,9 +159,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except InputError as e:
+    except (InputError, FileNotFoundError) as e:
         print(f"spso-xl: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:  # WriteRefused and LibreOffice failures carry a message for the user
+        print(f"spso-xl: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -55,8 +55,8 @@ LISTS = {
     "Quarters": QUARTER_CONVENTIONS,
 }
 
-_LEVEL_ARGS = ("[@Level],[@Trigger],[@Status],[@Chasers],[@Resolved],[@Recurred],[@Significant],"
-               "[@Refused],[@Mitigating],[@Function]")
+_LEVEL_ARGS = ("[@[Level]],[@[Trigger]],[@[Status]],[@[Chasers]],[@[Resolved]],[@[Recurred]],[@[Significant]],"
+               "[@[Refused]],[@[Mitigating]],[@[Function]]")
 
 CASES = Sheet("Cases", (
     Column("Ref", "ref", 12, required=True, note="Our reference, unique, e.g. SI-2026-014"),
@@ -80,14 +80,14 @@ CASES = Sheet("Cases", (
     Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),
     Column("Owner", "text", 14),
     Column("Closed", "date", 13),
-    Column("Due", "computed", 13, formula="=SI_DEADLINE([@[Date notified]],[@Level],[@Urgent],[@[Extended to]],"
-                                          "[@Function],Closures,Settings)"),
-    Column("Status", "computed", 15, formula="=SI_STATUS([@Due],[@[Response received]],TODAY(),[@Closed],Settings)"),
+    Column("Due", "computed", 13, formula="=SI_DEADLINE([@[Date notified]],[@[Level]],[@[Urgent]],[@[Extended to]],"
+                                          "[@[Function]],Closures,Settings)"),
+    Column("Status", "computed", 15, formula="=SI_STATUS([@[Due]],[@[Response received]],TODAY(),[@[Closed]],Settings)"),
     Column("Working days overdue", "computed", 10,
-           formula="=SI_DAYS_OVERDUE([@Due],[@[Response received]],TODAY(),Closures,[@Closed])"),
+           formula="=SI_DAYS_OVERDUE([@[Due]],[@[Response received]],TODAY(),Closures,[@[Closed]])"),
     Column("Recommended level", "computed", 12, formula=f"=SI_LEVEL({_LEVEL_ARGS})"),
-    Column("Contact from", "computed", 22, formula="=SI_CONTACT([@[Recommended level]],[@Function])"),
-    Column("Reason", "computed", 70, formula=f"=SI_REASON({_LEVEL_ARGS},[@Due])"),
+    Column("Contact from", "computed", 22, formula="=SI_CONTACT([@[Recommended level]],[@[Function]])"),
+    Column("Reason", "computed", 70, formula=f"=SI_REASON({_LEVEL_ARGS},[@[Due]])"),
 ), "One row per Support and Intervention issue, in its current state.")
 
 ORGANISATIONS = Sheet("Organisations", (
@@ -151,3 +151,10 @@ SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, FINDINGS, ACTIONS, HOLIDAYS,
 SUMMARY_SHEET = "Summary"
 COMPUTED = tuple(c.header for c in CASES.columns if c.kind == "computed")
 CLOSURES_NAME = "Closures"  # the Name formulas pass for the Holidays table's Date..Kind columns
+
+# Buttons (DESIGN §9): every button runs the workbook's RunPython macro; the handler
+# dispatches on the active sheet and, on Cases, the action chosen in the named cell.
+CASE_ACTIONS = ("Generate letters", "Record chaser", "Record escalation")
+ACTION_CELL = "CasesAction"  # Name of the Cases action dropdown
+QUARTER_CELL = "SummaryQuarter"  # Name of the Summary quarter dropdown
+CASES_HEADER_ROW = 3  # the Cases table starts below its title and action row (1-based)

@@ -13,3 +13,26 @@ def libreoffice():
             pytest.fail("LibreOffice (soffice) is required on CI: .ci/run installs it")
         pytest.skip("LibreOffice not installed")
     return soffice()
+
+
+import datetime as dt
+import shutil
+
+AS_OF = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def built_tracker(tmp_path_factory):
+    """A fresh tracker built once per session; copy it before changing it."""
+    from spso_xl.build import build_tracker
+
+    return build_tracker(tmp_path_factory.mktemp("built") / "si_tracker.xlsm", as_of=AS_OF)
+
+
+@pytest.fixture
+def tracker(built_tracker, tmp_path):
+    """A private copy of the fresh tracker."""
+    target = tmp_path / built_tracker.name
+    shutil.copy2(built_tracker, target)
+    shutil.copy2(built_tracker.with_suffix(".py"), target.with_suffix(".py"))
+    return target

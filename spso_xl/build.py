@@ -1,0 +1,272 @@
+"""Building a tracker workbook (DESIGN §3) from the schema, with xlwings' own VBA.
+
+XlsxWriter writes the file: Tables with calculated columns, dropdowns, conditional
+formats, Names and Form Control buttons. The VBA project is copied at build time from
+the installed xlwings' `quickstart.xlsm`, exactly as `xlwings quickstart` does: its
+`SampleCall` macro runs `RunPython "import <workbook name>; <workbook name>.main()"`,
+so an entry module named like the workbook is written beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from . import schema
+from .councils import COUNCILS
+from .dates import to_date
+from .quarters import last_full_quarter, recent_quarters
+from .settings import SPECS
+from .workdays import _bank_holidays
+
+ENTRY_MODULE = '''"""xlwings entry module for the tracker workbook of the same name.
+
+The workbook's buttons run xlwings' `SampleCall` macro, which imports the module named
+like the workbook and calls `main()` (the `xlwings quickstart` convention).
+"""
+
+from macros import main
+
+if __name__ == "__main__":  # run a button's action from Python against the open workbook
+    import xlwings as xw
+
+    xw.Book(__file__.replace(".py", ".xlsm")).set_mock_caller()
+    main()
+'''
+
+XLWINGS_CONF = (  # keys xlwings reads from the xlwings.conf sheet, contiguous from A1
+    ("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""), ("Conda Env", ""),
+    ("UDF Modules", "udfs"), ("Debug UDFs", False), ("Use UDF Server", False), ("Show Console", False),
+)
+
+INSTRUCTIONS = (
+    ("SPSO Support and Intervention tracker", "title"),
+    ("Set-up, once per computer (Windows or Mac with desktop Excel)", "h"),
+    ("1. Install Python 3.11 or later, then in a terminal: pip install spso-xl   (this installs xlwings too)", ""),
+    ("2. Install the xlwings Excel add-in: xlwings addin install   (then restart Excel)", ""),
+    ("3. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
+    ("   The SI_ columns on Cases then calculate. Keep the .py file that came with this workbook beside it.", ""),
+    ("4. If Python is not found, put its full path in the xlwings.conf sheet (Interpreter_Win / Interpreter_Mac).", ""),
+    ("Daily use", "h"),
+    ("Cases: one row per issue. Type in the blue-headed columns; the grey-headed columns are computed:", ""),
+    ("   Due (working days, Scottish holidays and the Holidays sheet), Status, Working days overdue,", ""),
+    ("   Recommended level, Contact from and Reason (the policy paragraph or leaflet appendix row it rests on).", ""),
+    ("   The recommendation is advice: the Level column records what you actually did.", ""),
+    ("Buttons on Cases: select one or more rows, choose an action beside the button, click 'Run action':", ""),
+    ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
+    ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
+    ("Summary: choose a quarter and click 'Build summary' for the quarterly report (policy paras 18-20).", ""),
+    ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
+    ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, signatories, letters folder.", ""),
+    ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER.xlsm  (--help for more)", ""),
+    ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
+    ("Custom functions", "h"),
+    ("SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, SI_LEVEL, SI_REASON, SI_CONTACT,", ""),
+    ("SI_RECURRENCE, SI_UPHOLD and the array forms: see the function wizard (fx) for each one's arguments.", ""),
+)
+
+
+def vba_project() -> bytes:
+    """xlwings' own VBA (the RunPython caller) from the installed package's quickstart workbook."""
+    import xlwings
+
+    with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as z:
+        return z.read("xl/vbaProject.bin")
+
+
+def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
+    """What a new tracker holds: the councils, Scotland's bank holidays around today, every setting."""
+    years = range(as_of.year - 1, as_of.year + 3)
+    return {
+        "Organisations": [{"Organisation": name, "Sector": "Local government"} for name in COUNCILS],
+        "Holidays": [{"Date": d, "Name": n, "Kind": "Bank holiday"}
+                     for d, n in sorted(_bank_holidays().items()) if d.year in years],
+        "Settings": [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS],
+    }
+
+
+def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None) -> Path:
+    """Write a tracker to `path` (and its entry module beside it); `rows` replace the defaults per sheet."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsm":
+        raise ValueError(f"{path.name}: a tracker is a macro-enabled workbook, name it .xlsm")
+    if not path.stem.isidentifier():
+        raise ValueError(f"{path.name}: xlwings imports a module named like the workbook, so the name must be a "
+                         f"Python identifier (letters, digits, underscores), e.g. si_tracker.xlsm")
+    as_of = as_of or dt.date.today()
+    data = default_rows(as_of) | (rows or {})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _Builder(path, data, as_of).build()
+    path.with_suffix(".py").write_text(ENTRY_MODULE, encoding="utf-8")
+    return path
+
+
+class _Builder:
+    def __init__(self, path: Path, data: dict, as_of: dt.date):
+        self.data, self.as_of = data, as_of
+        self.wb = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy", "strings_to_numbers": False,
+                                                  "strings_to_formulas": False, "strings_to_urls": False})
+        created = dt.datetime.combine(as_of, dt.time())
+        self.wb.set_properties({"title": "SPSO Support and Intervention tracker", "created": created,
+                                "author": "spso-xl", "comments": "Built by spso-xl; see the Instructions sheet"})
+        self.wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+        self.wb.set_vba_name("ThisWorkbook")
+        f = self.wb.add_format
+        self.fmt = {
+            "date": f({"num_format": "dd/mm/yyyy"}),
+            "input": f({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "text_wrap": True, "valign": "top"}),
+            "computed": f({"bold": True, "font_color": "#000000", "bg_color": "#BFBFBF", "text_wrap": True, "valign": "top"}),
+            "calc": f({"bg_color": "#F2F2F2", "font_color": "#404040"}),
+            "calc_date": f({"bg_color": "#F2F2F2", "font_color": "#404040", "num_format": "dd/mm/yyyy"}),
+            "wrap": f({"text_wrap": True, "valign": "top"}),
+            "title": f({"bold": True, "font_size": 16, "font_color": "#1F4E79"}),
+            "h": f({"bold": True, "font_size": 12, "font_color": "#1F4E79"}),
+            "pick": f({"bg_color": "#FFF2CC", "border": 1, "bold": True}),
+            "red": f({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+            "amber": f({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+            "hint": f({"italic": True, "font_color": "#595959"}),
+        }
+
+    def build(self):
+        self.instructions()
+        self.cases()
+        self.summary()
+        for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
+            self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
+        self.xlwings_conf()
+        self.lists()
+        self.names()
+        self.wb.get_worksheet_by_name("Instructions").activate()
+        self.wb.close()
+
+    # --- sheets ------------------------------------------------------------------
+
+    def table(self, ws, sheet: schema.Sheet, top: int):
+        rows = self.data.get(sheet.name) or [{}]
+        body = [[_cell(r.get(c.header)) for c in sheet.columns] for r in rows]
+        columns = []
+        for i, col in enumerate(sheet.columns):
+            spec = {"header": col.header, "header_format": self.fmt["computed" if col.kind == "computed" else "input"]}
+            if col.formula:
+                spec["formula"] = col.formula
+                spec["format"] = self.fmt["calc_date" if col.header == "Due" else "calc"]
+            elif col.kind == "date":
+                spec["format"] = self.fmt["date"]
+            columns.append(spec)
+            ws.set_column(i, i, col.width, self.fmt["date"] if col.kind == "date" else
+                          self.fmt["wrap"] if col.width >= 40 else None)
+        last = top + len(body)
+        ws.add_table(top, 0, last, len(sheet.columns) - 1,
+                     {"name": sheet.name, "columns": columns, "data": body, "style": "Table Style Medium 2"})
+        ws.set_row(top, 32)
+        ws.freeze_panes(top + 1, 1 if sheet is schema.CASES else 0)
+        for i, col in enumerate(sheet.columns):
+            self.validate(ws, top + 1, i, col)
+            if col.note:
+                ws.write_comment(top, i, col.note, {"x_scale": 2, "y_scale": 0.8})
+        return last
+
+    def validate(self, ws, first_row: int, col: int, column: schema.Column):
+        rng = (first_row, col, first_row + 4999, col)
+        if column.kind == "org":
+            source = "=OrganisationList"
+        elif column.choices:
+            source = f"={column.choices}List"
+        elif column.kind == "date":
+            ws.data_validation(*rng, {"validate": "date", "criteria": "between", "minimum": dt.date(1990, 1, 1),
+                                      "maximum": dt.date(2100, 12, 31), "error_type": "warning",
+                                      "error_title": column.header, "error_message": "Type a date as dd/mm/yyyy."})
+            return
+        else:
+            return
+        ws.data_validation(*rng, {"validate": "list", "source": source, "error_type": "warning",
+                                  "error_title": column.header,
+                                  "error_message": "Not in the list: spso-xl check will flag it unless it is a "
+                                                   "variant it understands (e.g. L3 for a level)."})
+
+    def instructions(self):
+        ws = self.wb.add_worksheet("Instructions")
+        ws.set_column(0, 0, 120)
+        ws.hide_gridlines(2)
+        for r, (text, style) in enumerate(INSTRUCTIONS):
+            ws.write_string(r + (1 if style == "h" else 0) + sum(1 for t, s in INSTRUCTIONS[:r] if s == "h"), 0,
+                            text, self.fmt.get(style))
+
+    def cases(self):
+        ws = self.wb.add_worksheet("Cases")
+        ws.set_vba_name("Sheet1")
+        ws.write_string(0, 0, "Support and Intervention cases", self.fmt["title"])
+        ws.write_string(0, 3, "Action for the selected rows:", self.fmt["hint"])
+        ws.write_string(0, 5, schema.CASE_ACTIONS[0], self.fmt["pick"])
+        ws.data_validation(0, 5, 0, 5, {"validate": "list", "source": list(schema.CASE_ACTIONS)})
+        ws.insert_button(0, 7, {"macro": "SampleCall", "caption": "Run action", "width": 110, "height": 36})
+        ws.write_string(1, 0, "Blue headers: type here. Grey headers: computed by the SI_ functions. "
+                              "Select rows, pick an action, click Run action.", self.fmt["hint"])
+        top = schema.CASES_HEADER_ROW - 1
+        last = self.table(ws, schema.CASES, top)
+        status = xl_col_to_name(schema.CASES.headers.index("Status"))
+        span = (top + 1, 0, max(last, top + 2000), len(schema.CASES.columns) - 1)
+        first = top + 2
+        ws.conditional_format(*span, {"type": "formula", "criteria": f'=${status}{first}="OVERDUE"',
+                                      "format": self.fmt["red"]})
+        ws.conditional_format(*span, {"type": "formula",
+                                      "criteria": f'=OR(${status}{first}="DUE TODAY",${status}{first}="DUE SOON")',
+                                      "format": self.fmt["amber"]})
+        self.wb.define_name(schema.ACTION_CELL, f"=Cases!{xl_rowcol_to_cell(0, 5, True, True)}")
+
+    def summary(self):
+        ws = self.wb.add_worksheet(schema.SUMMARY_SHEET)
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 16)
+        ws.write_string(0, 0, "Quarterly summary", self.fmt["title"])
+        ws.write_string(2, 0, "Quarter:", self.fmt["h"])
+        convention = next((r["Value"] for r in self.data["Settings"] if r["Setting"] == "Quarter convention"),
+                          "Financial") or "Financial"
+        ws.write_string(2, 1, last_full_quarter(self.as_of, str(convention)).label, self.fmt["pick"])
+        ws.data_validation(2, 1, 2, 1, {"validate": "list", "source": "=QuarterList", "error_type": "warning"})
+        ws.insert_button(2, 3, {"macro": "SampleCall", "caption": "Build summary", "width": 120, "height": 30})
+        ws.write_string(4, 0, "Builds a sheet 'Summary <quarter>' here and a standalone workbook beside the tracker: "
+                              "level 1-2 actions by trigger, area and organisation; every level 3+ action; "
+                              "uphold-rate funnel plot (policy paras 18-20).", self.fmt["hint"])
+        self.wb.define_name(schema.QUARTER_CELL, f"={schema.SUMMARY_SHEET}!$B$3")
+
+    def xlwings_conf(self):
+        ws = self.wb.add_worksheet("xlwings.conf")
+        ws.set_vba_name("Sheet2")
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 40)
+        for r, (key, value) in enumerate(XLWINGS_CONF):
+            ws.write_string(r, 0, key)
+            if value != "":
+                ws.write(r, 1, value)
+
+    def lists(self):
+        ws = self.wb.add_worksheet("Lists")
+        convention = "Financial"
+        lists = dict(schema.LISTS, Quarter=tuple(q.label for q in recent_quarters(self.as_of, convention, 12)))
+        self.list_ranges = {}
+        for c, (key, values) in enumerate(lists.items()):
+            ws.write_string(0, c, key)
+            for r, v in enumerate(values, start=1):
+                ws.write(r, c, v)
+            col = xl_col_to_name(c)
+            self.list_ranges[key] = f"=Lists!${col}$2:${col}${len(values) + 1}"
+        ws.hide()
+
+    def names(self):
+        for key, ref in self.list_ranges.items():
+            self.wb.define_name(f"{key}List", ref)
+        self.wb.define_name("OrganisationList", "=Organisations[Organisation]")
+        self.wb.define_name(schema.CLOSURES_NAME, "=Holidays[[Date]:[Kind]]")
+
+
+def _cell(value):
+    """A value as XlsxWriter should write it: dates stay dates, blanks stay blank."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value

@@ -1,0 +1,231 @@
+"""Reading a tracker into tidy pandas frames, and validating every input cell.
+
+Columns are found by header name, not letter, so users may reorder columns, add their
+own, leave blank rows or type below the table. Each row keeps its Excel row number
+(`_row`) so that every problem can be reported where the user will look for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from . import schema
+from .dates import to_date
+from .errors import InputError
+from .settings import DEFAULTS, settings_from_rows
+from .vocab import is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
+    parse_yes_no
+from .workdays import Calendar, scottish_calendar
+
+ROW = "_row"  # the Excel row number of each record
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.column or ''} row {self.row}" if self.row else self.sheet
+
+
+@dataclass
+class Tracker:
+    path: Path
+    raw: dict[str, pd.DataFrame]  # cell values as read, by header
+    parsed: dict[str, pd.DataFrame]  # canonical values; bad cells blank
+    problems: list[Problem] = field(default_factory=list)
+    settings: object = DEFAULTS
+    calendar: Calendar = None
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        return self.parsed["Cases"]
+
+
+def read_tracker(path) -> Tracker:
+    """Read and validate every sheet of the contract; problems are collected, never raised."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such tracker")
+    book = CalamineWorkbook.from_path(str(path))
+    problems: list[Problem] = []
+    raw = {}
+    for name, sheet in schema.SHEETS.items():
+        if name not in book.sheet_names:
+            problems.append(Problem(name, None, None, None, f"the sheet '{name}' is missing"))
+            raw[name] = _empty(sheet)
+            continue
+        top = schema.CASES_HEADER_ROW - 1 if sheet is schema.CASES else 0
+        raw[name] = _frame(book.get_sheet_by_name(name).to_python(skip_empty_area=False), sheet, top, problems)
+    settings = _settings(raw["Settings"], problems)
+    parsed = {}
+    orgs = {norm(o) for o in raw["Organisations"].get("Organisation", []) if not is_blank(o)}
+    for name, sheet in schema.SHEETS.items():
+        parsed[name] = _parse(raw[name], sheet, problems, orgs, settings)
+    cal = _calendar(parsed["Holidays"])
+    _cross_checks(parsed, raw, problems)
+    return Tracker(path, raw, parsed, problems, settings, cal)
+
+
+def _empty(sheet: schema.Sheet) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*sheet.headers, ROW])
+
+
+def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Problem]) -> pd.DataFrame:
+    """Find the header row (expected at `top`, else the best match near the top) and take
+    every non-blank row below it, by header."""
+    wanted = set(sheet.headers)
+
+    def score(i):
+        return len(wanted & {str(v).strip() for v in rows[i] if isinstance(v, str)})
+
+    candidates = range(min(len(rows), top + 10))
+    if not candidates:
+        problems.append(Problem(sheet.name, None, None, None, f"the sheet '{sheet.name}' is empty: no header row"))
+        return _empty(sheet)
+    head = top if top < len(rows) and score(top) == len(wanted) else max(candidates, key=score)
+    headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[head]]
+    for h in sheet.headers:
+        if h not in headers:
+            problems.append(Problem(sheet.name, head + 1, h, None, f"the column '{h}' is missing from the header row"))
+    keep = [i for i, h in enumerate(headers) if h]
+    seen = set()
+    cols = []
+    for i in keep:  # a header typed twice: the first one counts
+        if headers[i] not in seen:
+            seen.add(headers[i])
+            cols.append(i)
+    computed = {j for j, i in enumerate(cols) if headers[i] in schema.COMPUTED} if sheet is schema.CASES else set()
+    records, numbers = [], []
+    for r in range(head + 1, len(rows)):
+        row = rows[r]
+        values = [row[i] if i < len(row) else "" for i in cols]
+        if all(v == "" or v is None or j in computed for j, v in enumerate(values)):
+            continue  # a blank row (computed cells alone do not make a record)
+        records.append([None if v == "" else v for v in values])
+        numbers.append(r + 1)
+    frame = pd.DataFrame(records, columns=[headers[i] for i in cols], dtype=object)
+    for h in sheet.headers:
+        if h not in frame:
+            frame[h] = None
+    frame[ROW] = numbers
+    return frame
+
+
+_CHOICE_PARSERS = {"Function": parse_function, "Area": parse_area, "Trigger": parse_trigger}
+
+
+def _parser(column: schema.Column, orgs: set):
+    """The cell parser for a column's kind: canonical value, or InputError."""
+    if column.kind == "date":
+        return to_date
+    if column.kind == "yesno":
+        return parse_yes_no
+    if column.kind == "count":
+        return parse_count
+    if column.kind == "choice":
+        vocab = schema.LISTS[column.choices]
+        return _CHOICE_PARSERS.get(column.choices, lambda v: parse_choice(v, vocab, column.header.lower()))
+    if column.kind == "org" and orgs:
+        def org(value):
+            if is_blank(value):
+                return None
+            if norm(value) not in orgs:
+                raise InputError("ORG", f"'{value}' is not in the Organisations sheet: add it there first", value)
+            return str(value).strip()
+        return org
+    return lambda v: None if is_blank(v) else (v.strip() if isinstance(v, str) else v)
+
+
+def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], orgs: set, settings) -> pd.DataFrame:
+    out = pd.DataFrame({ROW: frame[ROW].to_numpy()}, index=frame.index)
+    for col in sheet.inputs:
+        if col.kind == "level":
+            continue  # needs the row's function: below
+        values = frame[col.header]
+        parse = _parser(col, orgs)
+        parsed, bad = {}, {}
+        for v in pd.unique(values.to_numpy()):
+            try:
+                parsed[_key(v)] = parse(v)
+            except InputError as e:
+                bad[_key(v)] = str(e)
+        keys = values.map(_key)
+        out[col.header] = keys.map(lambda k: parsed.get(k))
+        for i in np.flatnonzero(keys.isin(bad.keys()).to_numpy()):
+            problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, values.iat[i], bad[keys.iat[i]]))
+        if col.required:
+            for i in np.flatnonzero(values.map(is_blank).to_numpy()):
+                problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, None,
+                                        f"{col.header} is required"))
+    for col in sheet.inputs:
+        if col.kind == "level":
+            functions = out["Function"] if "Function" in out else pd.Series(None, index=frame.index)
+            levels = []
+            for i, (v, f) in enumerate(zip(frame[col.header], functions)):
+                try:
+                    levels.append(parse_level(v, f, allow_zero=False))
+                except InputError as e:
+                    levels.append(None)
+                    problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, v, str(e)))
+            out[col.header] = pd.Series(levels, index=frame.index, dtype=object)
+    for col in sheet.columns:
+        if col.kind == "date" and col.header in out:
+            out[col.header] = pd.to_datetime(out[col.header]).astype("datetime64[s]")
+    return out
+
+
+def _key(v):
+    """A hashable, type-distinguishing key (1 and True and 1.0 differ in a cell)."""
+    return (type(v).__name__, v)
+
+
+def _settings(frame: pd.DataFrame, problems: list[Problem]):
+    good = []
+    for key, value, row in zip(frame["Setting"], frame["Value"], frame[ROW]):
+        try:
+            settings_from_rows([(key, value)])
+            good.append((key, value))
+        except InputError as e:
+            problems.append(Problem("Settings", int(row), "Value" if "setting" not in str(e)[:40] else "Setting",
+                                    value, str(e)))
+    return settings_from_rows(good)
+
+
+def _calendar(holidays: pd.DataFrame) -> Calendar:
+    kinds = holidays["Kind"]
+    dates = holidays["Date"].dropna()
+    off = dates[kinds.loc[dates.index].isin(["Closure", "Bank holiday"])].dt.date
+    worked = dates[kinds.loc[dates.index] == "Working day"].dt.date
+    return scottish_calendar(tuple(off), tuple(worked))
+
+
+def _cross_checks(parsed: dict, raw: dict, problems: list[Problem]):
+    cases = parsed["Cases"]
+    refs = raw["Cases"]["Ref"].map(lambda v: norm(v) if not is_blank(v) else None)
+    dupes = refs[refs.notna() & refs.duplicated(keep=False)]
+    for i in dupes.index:
+        problems.append(Problem("Cases", int(cases[ROW][i]), "Ref", raw["Cases"]["Ref"][i],
+                                f"the Ref '{raw['Cases']['Ref'][i]}' is used on more than one row"))
+    for later, earlier, what in (("Response received", "Date notified", "the response is dated before the notification"),
+                                 ("Date notified", "Date identified", "the notification is dated before the issue was identified"),
+                                 ("Closed", "Date identified", "the case closed before the issue was identified")):
+        bad = cases[later] < cases[earlier]
+        for i in cases.index[bad.fillna(False)]:
+            problems.append(Problem("Cases", int(cases[ROW][i]), later, raw["Cases"][later][i],
+                                    f"{what} ({cases[earlier][i]:%d/%m/%Y})"))
+    noted = cases["Date notified"].notna() & cases["Level"].isna()
+    for i in cases.index[noted & raw["Cases"]["Level"].map(is_blank)]:
+        problems.append(Problem("Cases", int(cases[ROW][i]), "Level", None,
+                                "a notified case needs the level of action taken"))

@@ -1,0 +1,122 @@
+"""The built tracker, checked from the file itself (and by LibreOffice)."""
+
+import csv
+import datetime as dt
+import re
+
+import openpyxl
+import pytest
+from oletools.olevba import VBA_Parser
+
+from spso_xl import schema
+from spso_xl.build import ENTRY_MODULE, build_tracker
+from spso_xl.councils import COUNCILS
+from spso_xl.office import CSV_ALL_SHEETS, convert
+from spso_xl.settings import SPECS
+from tests import xlsx_parts as xp
+
+
+@pytest.fixture(scope="module")
+def wb(built_tracker):
+    return openpyxl.load_workbook(built_tracker, keep_vba=True)
+
+
+def test_every_sheet_table_and_header_of_the_contract(wb):
+    for name, sheet in schema.SHEETS.items():
+        ws = wb[name]
+        assert name in ws.tables, f"{name} has no table named {name}"
+        table = ws.tables[name]
+        assert [c.name for c in table.tableColumns] == list(sheet.headers)
+    assert {"Instructions", "Summary", "xlwings.conf"} <= set(wb.sheetnames)
+    assert wb["Cases"].tables["Cases"].ref.startswith(f"A{schema.CASES_HEADER_ROW}:")
+
+
+def test_computed_columns_hold_the_udf_formulas(wb):
+    table = wb["Cases"].tables["Cases"]
+    formulas = {c.name: c.calculatedColumnFormula.attr_text for c in table.tableColumns if c.calculatedColumnFormula}
+    assert set(formulas) == set(schema.COMPUTED)
+    assert formulas["Recommended level"].startswith("SI_LEVEL(")
+    assert "Closures" in formulas["Due"] and "Settings" in formulas["Due"]
+    assert re.search(r"\[\[#This Row\],\[Date notified\]\]", formulas["Due"])
+
+
+def test_dropdowns_fed_from_the_core_vocabularies(wb, built_tracker):
+    ws = wb["Cases"]
+    sources = {next(iter(dv.sqref.ranges)).min_col: dv.formula1 for dv in ws.data_validations.dataValidation}
+    col = {h: i + 1 for i, h in enumerate(schema.CASES.headers)}
+    assert sources[col["Trigger"]] == "TriggerList"
+    assert sources[col["Organisation"]] == "OrganisationList"
+    assert sources[col["Level"]] == "LevelList"
+    assert sources[col["Urgent"]] == "YesNoList"
+    names = xp.defined_names(built_tracker)
+    assert names["OrganisationList"] == "Organisations[Organisation]"
+    assert names["Closures"] == "Holidays[[Date]:[Kind]]"
+    lists = wb["Lists"]
+    trig_col = next(c for c in lists[1] if c.value == "Trigger").column
+    assert [lists.cell(r, trig_col).value for r in range(2, 15)] == list(schema.LISTS["Trigger"])
+    assert lists.sheet_state == "hidden"
+
+
+def test_prefilled_councils_holidays_and_settings(wb):
+    orgs = [r[0] for r in wb["Organisations"].iter_rows(min_row=2, values_only=True)]
+    assert orgs == list(COUNCILS) and "Comhairle nan Eilean Siar" in orgs
+    hol = list(wb["Holidays"].iter_rows(min_row=2, values_only=True))
+    assert (dt.datetime(2026, 11, 30), "Saint Andrew's Day", "Bank holiday") in hol
+    assert {r[0].year for r in hol} == {2025, 2026, 2027, 2028}
+    settings = {r[0]: r[1] for r in wb["Settings"].iter_rows(min_row=2, values_only=True)}
+    assert list(settings) == [s.key for s in SPECS] and settings["Response working days"] == 10
+
+
+def test_formats_frozen_headers_and_conditional_formats(wb, built_tracker):
+    ws = wb["Cases"]
+    assert ws.freeze_panes == f"B{schema.CASES_HEADER_ROW + 1}"
+    rules = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
+    status = openpyxl.utils.get_column_letter(schema.CASES.headers.index("Status") + 1)
+    assert any(f'${status}' in f and '"OVERDUE"' in f for f in rules)
+    assert any('"DUE SOON"' in f and '"DUE TODAY"' in f for f in rules)
+    due_col = schema.CASES.headers.index("Date notified") + 1
+    assert ws.cell(schema.CASES_HEADER_ROW + 1, due_col).number_format == "dd/mm/yyyy"
+    fills = {c.value: c.fill.fgColor.rgb for c in ws[schema.CASES_HEADER_ROW]}
+    assert fills["Ref"] != fills["Due"]  # inputs look different from computed columns
+
+
+def test_xlwings_conf_vba_and_buttons(wb, built_tracker):
+    conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
+    assert conf["UDF Modules"] == "udfs"
+    keys = [r[0] for r in wb["xlwings.conf"].iter_rows(values_only=True)]
+    assert None not in keys  # xlwings reads the keys down from A1 until the first blank
+    macros = {vba_file: code for _, _, vba_file, code in VBA_Parser(str(built_tracker)).extract_macros()}
+    module1 = next(code for code in macros.values() if "Sub SampleCall" in code)
+    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in module1
+    assert xp.buttons(built_tracker) == [("Build summary", "[0]!SampleCall"), ("Run action", "[0]!SampleCall")]
+    entry = built_tracker.with_suffix(".py")
+    assert entry.read_text() == ENTRY_MODULE
+    namespace = {}
+    exec(compile(entry.read_text(), str(entry), "exec"), namespace)  # the module imports: main exists
+    assert callable(namespace["main"])
+
+
+def test_building_twice_gives_the_same_content(tmp_path):
+    a = build_tracker(tmp_path / "a" / "si_tracker.xlsm", as_of=dt.date(2026, 11, 22))
+    b = build_tracker(tmp_path / "b" / "si_tracker.xlsm", as_of=dt.date(2026, 11, 22))
+    assert xp.parts(a) == xp.parts(b)
+
+
+def test_the_repo_entry_module_is_what_the_builder_writes():
+    from pathlib import Path
+
+    assert (Path(__file__).parents[1] / "workbook" / "si_tracker.py").read_text() == ENTRY_MODULE
+
+
+@pytest.mark.parametrize("name", ["si-tracker.xlsm", "tracker.xlsx"])
+def test_names_xlwings_cannot_import_are_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="xlsm|identifier"):
+        build_tracker(tmp_path / name)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_tracker(built_tracker, tmp_path, libreoffice):
+    out = {p.stem.split("-", 1)[-1]: p for p in convert(built_tracker, CSV_ALL_SHEETS, tmp_path)}
+    assert {"Cases", "Organisations", "Holidays", "Settings"} <= set(out)
+    with open(out["Organisations"], newline="") as f:
+        assert next(csv.reader(f))[:3] == ["Organisation", "Sector", "Recipient name"]
