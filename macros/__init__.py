@@ -1,1 +1,205 @@
-"""xlwings button handlers: thin wrappers over spso_xl."""
+"""xlwings button handlers (DESIGN §9).
+
+Every button in the tracker runs xlwings' `SampleCall` macro, which calls the entry
+module's `main()`, which is this module's `main()`. It dispatches on the sheet the
+button sits on (the active sheet) and, on Cases, the action chosen in the dropdown
+beside the button. Handlers take an `xw.Book` and work through the xlwings API only, so
+they run the same in desktop Excel and on xlwings' remote engine (how they are tested).
+Every outcome is told to the user through an alert; a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from pathlib import Path
+
+import xlwings as xw
+
+from spso_xl import schema
+from spso_xl.compute import compute_cases
+from spso_xl.dates import uk
+from spso_xl.tracker import ROW, tracker_from_sheets
+from spso_xl.vocab import is_blank, norm, parse_count
+
+TITLE = "SPSO S&I tracker"
+
+
+class Refusal(Exception):
+    """The action cannot run as asked; the message tells the user what to do instead."""
+
+
+def main(book: xw.Book | None = None, today: dt.date | None = None) -> None:
+    """The one entry point the workbook's buttons call."""
+    book = book or xw.Book.caller()
+    today = today or dt.date.today()
+    try:
+        sheet = book.sheets.active.name
+        if sheet == "Cases":
+            action = str(book.sheets["Cases"].range(_name_address(book, schema.ACTION_CELL)).value or "").strip()
+            handler = CASE_ACTIONS.get(norm(action))
+            if handler is None:
+                raise Refusal(f"Choose an action in the dropdown beside the button: {', '.join(schema.CASE_ACTIONS)}.")
+        elif sheet == schema.SUMMARY_SHEET:
+            handler = build_summary
+        else:
+            raise Refusal("The buttons work from the Cases and Summary sheets.")
+        message = handler(book, today)
+        book.app.alert(message, title=TITLE, buttons="ok", mode="info")
+    except Refusal as e:
+        book.app.alert(f"{e}\n\nNothing was changed.", title=TITLE, buttons="ok", mode="critical")
+    except Exception as e:  # a bug: say so plainly, and leave the traceback to the log
+        traceback.print_exc()
+        book.app.alert(f"spso-xl could not finish: {type(e).__name__}: {e}", title=TITLE, buttons="ok",
+                       mode="critical")
+
+
+# --- reading the open workbook -----------------------------------------------------------
+
+
+def _name_address(book, name: str) -> str:
+    return book.names[name].refers_to.split("!")[-1].replace("$", "")
+
+
+def _values(sheet) -> list[list]:
+    last = sheet.used_range.last_cell
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+
+def read_book(book):
+    """The tracker as the open workbook holds it now, unsaved edits included."""
+    names = {s.name for s in book.sheets}
+    return tracker_from_sheets({n: _values(book.sheets[n]) for n in schema.SHEETS if n in names})
+
+
+def _filtered(table) -> bool:
+    api = table.api
+    if isinstance(api, dict):  # the remote engine: the client reports the table's state
+        return bool(api.get("filtered"))
+    try:
+        return bool(api.AutoFilter is not None and api.AutoFilter.FilterMode)
+    except Exception:  # an engine that cannot tell: assume not
+        return False
+
+
+def _selected_rows(address: str) -> list[int]:
+    rows = set()
+    for area in address.replace("$", "").split(","):
+        nums = [int(n) for n in re.findall(r"\d+", area.split("!")[-1])]
+        if nums:
+            rows.update(range(min(nums), max(nums) + 1))
+    return sorted(rows)
+
+
+def selected_cases(book) -> tuple[list[int], list[str]]:
+    """Excel rows and Refs of the selected Cases rows; Refusal for anything else."""
+    sheet = book.sheets["Cases"]
+    table = sheet.tables["Cases"]
+    if _filtered(table):
+        raise Refusal("The Cases table is filtered, so a selection can include rows you cannot see. "
+                      "Clear the filter, select the rows, and try again.")
+    selection = book.selection
+    if selection is None or not selection.address or selection.sheet.name != "Cases":
+        raise Refusal("Select one or more case rows in the Cases table first.")
+    body = table.data_body_range
+    first, last = body.row, body.last_cell.row
+    rows = _selected_rows(selection.address)
+    if not rows or rows[0] < first or rows[-1] > last:
+        raise Refusal(f"Select case rows inside the Cases table (rows {first}-{last}); "
+                      f"the selection {selection.address.replace('$', '')} is not.")
+    ref_col = table.header_row_range.value.index("Ref")
+    refs = [sheet.range((r, body.column + ref_col)).value for r in rows]
+    if blank := [r for r, ref in zip(rows, refs) if is_blank(ref)]:
+        raise Refusal(f"Row {blank[0]} has no Ref: every case needs one before an action can be recorded.")
+    return rows, [str(r).strip() for r in refs]
+
+
+# --- writing through the Book --------------------------------------------------------------
+
+
+def _cell(book, row: int, header: str):
+    table = book.sheets["Cases"].tables["Cases"]
+    return book.sheets["Cases"].range((row, table.data_body_range.column + table.header_row_range.value.index(header)))
+
+
+def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
+    """Add records (by header) below the last used row of a table, and grow the table."""
+    sheet = book.sheets[sheet_name]
+    table = sheet.tables[sheet_name]
+    headers = table.header_row_range.value
+    body = table.data_body_range
+    values = body.options(ndim=2).value if body is not None else []
+    used = max((i + 1 for i, row in enumerate(values) if any(not is_blank(v) for v in row)), default=0)
+    top = table.header_row_range.row + 1 + used
+    sheet.range((top, table.range.column)).value = [[r.get(h) for h in headers] for r in records]
+    end = max(top + len(records) - 1, table.range.last_cell.row)
+    table.resize(sheet.range((table.range.row, table.range.column), (end, table.range.last_cell.column)))
+
+
+def record_chaser(book, today: dt.date) -> str:
+    rows, refs = selected_cases(book)
+    tracker = read_book(book)
+    cases = tracker.cases.set_index(ROW)
+    done, log = [], []
+    for row, ref in zip(rows, refs):
+        count = parse_count(_cell(book, row, "Chasers").value) + 1
+        _cell(book, row, "Chasers").value = count
+        level = cases["Level"].get(row)
+        log.append({"Date": today, "Ref": ref, "Level": None if level is None or level != level else int(level),
+                    "Action": "Chaser", "Notes": f"Chaser {count} recorded from the tracker"})
+        done.append(f"{ref} (now {count})")
+    append_to_table(book, "Actions", log)
+    return f"Recorded a chaser for {', '.join(done)}, and logged it in Actions."
+
+
+def record_escalation(book, today: dt.date) -> str:
+    rows, refs = selected_cases(book)
+    tracker = read_book(book)
+    cases = tracker.cases[tracker.cases[ROW].isin(rows)]
+    bad = [p for p in tracker.problems if p.sheet == "Cases" and p.row in rows]
+    if bad:
+        raise Refusal(f"Row {bad[0].row}, {bad[0].column}: {bad[0].message}. Fix it, then try again.")
+    computed = compute_cases(cases, today, tracker.settings, tracker.calendar).assign(_row=cases[ROW].to_numpy())
+    moved, stayed, log = [], [], []
+    for row, ref in zip(rows, refs):
+        rec = computed[computed["_row"] == row].iloc[0]
+        case = cases[cases[ROW] == row].iloc[0]
+        current = case["Level"]
+        current = 0 if current is None or current != current else int(current)
+        target = int(rec["Recommended level"])
+        if target <= current:
+            stayed.append(f"{ref}: {rec['Reason']}")
+            continue
+        for header, value in (("Level", target), ("Date notified", today), ("Chasers", 0),
+                              ("Response received", None), ("Resolved", None), ("Extended to", None)):
+            _cell(book, row, header).value = value
+        was = f"from level {current}" + (f" (notified {uk(case['Date notified'].date())})"
+                                         if case["Date notified"] == case["Date notified"] else "")
+        log.append({"Date": today, "Ref": ref, "Level": target, "Action": "Escalation",
+                    "Notes": f"Escalated {was}. {rec['Reason']}"})
+        moved.append(f"{ref} to level {target} ({rec['Contact from']})")
+    if not moved:
+        raise Refusal("No selected case is due an escalation:\n" + "\n".join(stayed))
+    append_to_table(book, "Actions", log)
+    text = f"Escalated {', '.join(moved)}; Date notified set to {uk(today)} and logged in Actions."
+    return text + ("\nNot escalated:\n" + "\n".join(stayed) if stayed else "")
+
+
+def generate_letters(book, today: dt.date) -> str:
+    from spso_xl import letters
+
+    rows, refs = selected_cases(book)
+    tracker = read_book(book)
+    folder = Path(book.fullname).parent
+    return letters.from_book(tracker, refs, today, folder, lambda table, records: append_to_table(book, table, records))
+
+
+def build_summary(book, today: dt.date) -> str:
+    from spso_xl import summary
+
+    quarter = book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
+    return summary.to_book(book, read_book(book), quarter, today)
+
+
+CASE_ACTIONS = {norm(a): f for a, f in zip(schema.CASE_ACTIONS, (generate_letters, record_chaser, record_escalation))}

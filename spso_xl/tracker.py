@@ -41,7 +41,7 @@ class Problem:
 
 @dataclass
 class Tracker:
-    path: Path
+    path: Path | None  # None when read from an open workbook
     raw: dict[str, pd.DataFrame]  # cell values as read, by header
     parsed: dict[str, pd.DataFrame]  # canonical values; bad cells blank
     problems: list[Problem] = field(default_factory=list)
@@ -54,28 +54,32 @@ class Tracker:
 
 
 def read_tracker(path) -> Tracker:
-    """Read and validate every sheet of the contract; problems are collected, never raised."""
+    """Read and validate a tracker file; problems are collected, never raised."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such tracker")
     book = CalamineWorkbook.from_path(str(path))
+    sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+              for name in schema.SHEETS if name in book.sheet_names}
+    return tracker_from_sheets(sheets, path)
+
+
+def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None) -> Tracker:
+    """A tracker from each sheet's cell values from A1 (as a file or an open xlwings Book holds them)."""
     problems: list[Problem] = []
     raw = {}
     for name, sheet in schema.SHEETS.items():
-        if name not in book.sheet_names:
+        if name not in sheets:
             problems.append(Problem(name, None, None, None, f"the sheet '{name}' is missing"))
             raw[name] = _empty(sheet)
             continue
         top = schema.CASES_HEADER_ROW - 1 if sheet is schema.CASES else 0
-        raw[name] = _frame(book.get_sheet_by_name(name).to_python(skip_empty_area=False), sheet, top, problems)
+        raw[name] = _frame(sheets[name], sheet, top, problems)
     settings = _settings(raw["Settings"], problems)
-    parsed = {}
-    orgs = {norm(o) for o in raw["Organisations"].get("Organisation", []) if not is_blank(o)}
-    for name, sheet in schema.SHEETS.items():
-        parsed[name] = _parse(raw[name], sheet, problems, orgs, settings)
-    cal = _calendar(parsed["Holidays"])
+    orgs = {norm(o) for o in raw["Organisations"]["Organisation"] if not is_blank(o)}
+    parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
-    return Tracker(path, raw, parsed, problems, settings, cal)
+    return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]))
 
 
 def _empty(sheet: schema.Sheet) -> pd.DataFrame:
@@ -171,7 +175,7 @@ def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], or
                                         f"{col.header} is required"))
     for col in sheet.inputs:
         if col.kind == "level":
-            functions = out["Function"] if "Function" in out else pd.Series(None, index=frame.index)
+            functions = out["Function"] if "Function" in out else [None] * len(frame)
             levels = []
             for i, (v, f) in enumerate(zip(frame[col.header], functions)):
                 try:

@@ -53,7 +53,7 @@ def _bank_holidays() -> dict[dt.date, str]:
 @lru_cache(maxsize=64)
 def _calendar(closures: frozenset, working_days: frozenset) -> Calendar:
     days = {d: n for d, n in _bank_holidays().items() if d not in working_days}
-    days.update((d, "Office closure") for d in closures if d not in days)
+    days.update((d, "Office closure") for d in closures if d not in days and d not in working_days)
     return Calendar(days, np.busdaycalendar(holidays=np.array(sorted(days), dtype="datetime64[D]")))
 
 

@@ -1,4 +1,15 @@
+"""Shared fixtures.
+
+The test environment (only) runs xlwings in server mode with its noncommercial licence
+key, so that the UDFs are called through xlwings' own Office.js custom-function entry
+point and the button handlers through its remote engine. Both must be set before
+xlwings is first imported.
+"""
+
 import os
+
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest
 

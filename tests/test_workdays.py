@@ -49,6 +49,8 @@ def test_closures_added_and_worked_bank_holidays_removed():
     assert workday(D(2026, 11, 27), 1, cal) == D(2026, 11, 30)
     assert workday(D(2026, 12, 23), 1, cal) == D(2026, 12, 29)
     assert scottish_calendar([D(2026, 12, 24)], ["30/11/2026"]) is cal  # cached by content
+    # the Holidays sheet lists the bank holiday and a "Working day" row for it: working wins
+    assert scottish_calendar([D(2026, 11, 30)], [D(2026, 11, 30)]).is_working_day(D(2026, 11, 30))
 
 
 def test_excel_semantics_at_the_edges():

@@ -1,1 +1,406 @@
-"""xlwings custom functions (=SI_...): thin wrappers over spso_xl."""
+"""xlwings custom functions: `=SI_...` in Excel (DESIGN §8).
+
+Thin by design: each function coerces what Excel passes, calls the core, and returns a
+value Excel can use — a date, an integer, TRUE/FALSE, text, or "" when there is nothing
+to say. Bad input comes back as short text starting with `#` that names the value
+(`#DATE? '31/02/2026' is not a date`); no exception ever reaches Excel.
+
+Ranges (the Holidays table through the `Closures` Name, the `Settings` and `Findings`
+tables) arrive as values, so every function is a pure function of its arguments and
+Excel recalculates exactly when an input changes. They are parsed once and cached by
+content. On Linux without xlwings Server the decorators do nothing and these are plain
+Python functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from spso_xl import deadlines, evidence, rules, schema
+from spso_xl.compute import due_column
+from spso_xl.dates import to_date
+from spso_xl.deadlines import status_array
+from spso_xl.errors import InputError
+from spso_xl.settings import DEFAULTS, settings_from_rows
+from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_yes_no
+from spso_xl.workdays import networkdays, networkdays_array, scottish_calendar, workday, workday_array
+
+__all__ = ["SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
+           "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",
+           "SI_WORKDAY_ARRAY", "SI_NETWORKDAYS_ARRAY", "SI_DEADLINE_ARRAY", "SI_STATUS_ARRAY", "SI_LEVEL_ARRAY",
+           "SI_UPHOLD_TABLE"]
+
+RANGE = {"ndim": 2}  # ranges always arrive as lists of rows
+
+
+def cell_safe(f):
+    """Turn any failure into a `#` message a cell can show; never let an exception reach Excel."""
+    @functools.wraps(f)
+    def guarded(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except InputError as e:
+            return e.cell_text()
+        except Exception as e:  # a bug must still not put a traceback in a cell
+            return f"#ERROR? {type(e).__name__}: {str(e)[:120]}"
+    return guarded
+
+
+# --- ranges, parsed once per distinct content ---------------------------------------------
+
+
+def _rows(rng) -> tuple:
+    if rng is None:
+        return ()
+    if not isinstance(rng, (list, tuple)):
+        return ((rng,),)
+    return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in rng)
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(rows: tuple):
+    """A Holidays range (Date, Name, Kind) or a single column of closure dates."""
+    off, worked = [], []
+    for r in rows:
+        if not r or is_blank(r[0]) or (isinstance(r[0], str) and norm(r[0]) == "date"):
+            continue
+        day = to_date(r[0])
+        kind = norm(r[2]) if len(r) >= 3 and not is_blank(r[2]) else "closure"
+        (worked if kind == "working day" else off).append(day)
+    return scottish_calendar(tuple(off), tuple(worked))
+
+
+def calendar_from(closures):
+    return _calendar(_rows(closures))
+
+
+def settings_from(settings):
+    rows = _rows(settings)
+    return settings_from_rows(rows) if rows else DEFAULTS
+
+
+@functools.lru_cache(maxsize=8)
+def _findings(rows: tuple) -> pd.DataFrame:
+    headers = schema.FINDINGS.headers
+    if rows and [norm(v) for v in rows[0][:len(headers)]] == [norm(h) for h in headers]:
+        rows = rows[1:]
+    frame = pd.DataFrame([list(r[:len(headers)]) + [None] * (len(headers) - len(r)) for r in rows],
+                         columns=list(headers), dtype=object)
+    frame["Decision date"] = frame["Decision date"].map(lambda v: to_date(v) if not is_blank(v) else None)
+    return frame
+
+
+def findings_from(findings) -> pd.DataFrame:
+    return _findings(_rows(findings))
+
+
+def _today(as_of) -> dt.date:
+    return to_date(as_of) or dt.date.today()
+
+
+def _date_or_blank(d):
+    return "" if d is None else d
+
+
+# --- working days ----------------------------------------------------------------------------
+
+
+@xw.func
+@xw.arg("start", doc="Start date (a date, dd/mm/yyyy text or serial number)")
+@xw.arg("days", doc="Working days to add; negative to go back; fractions are truncated as WORKDAY does")
+@xw.arg("closures", doc="Optional: the Closures Name (Holidays table), or a column of extra non-working days", **RANGE)
+@cell_safe
+def SI_WORKDAY(start, days, closures=None):
+    """Excel's WORKDAY on Scotland's calendar: bank holidays, plus closures, minus bank holidays worked."""
+    return workday(start, days, calendar_from(closures))
+
+
+@xw.func
+@xw.arg("start", doc="First date")
+@xw.arg("end", doc="Last date (counted too)")
+@xw.arg("closures", doc="Optional: the Closures Name (Holidays table)", **RANGE)
+@cell_safe
+def SI_NETWORKDAYS(start, end, closures=None):
+    """Excel's NETWORKDAYS on Scotland's calendar: working days from start to end, both counted."""
+    return networkdays(start, end, calendar_from(closures))
+
+
+# --- deadlines and status --------------------------------------------------------------------
+
+
+@xw.func
+@xw.arg("date_notified", doc="When the organisation was notified of this level of action")
+@xw.arg("level", doc="Level of action taken: 3, L3 or Level 3")
+@xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window)")
+@xw.arg("extended_to", doc="Optional: an agreed deadline that replaces the default")
+@xw.arg("function", doc="Optional: SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@xw.arg("settings", doc="Optional: the Settings table (response windows)", **RANGE)
+@cell_safe
+def SI_DEADLINE(date_notified, level, urgent=None, extended_to=None, function=None, closures=None, settings=None):
+    """The date the organisation must reply by: Extended to, else date notified + the level's working days."""
+    function = parse_function(function)
+    return _date_or_blank(deadlines.due_date(
+        to_date(date_notified), parse_level(level, function, allow_zero=True), parse_yes_no(urgent),
+        to_date(extended_to), function, settings_from(settings), calendar_from(closures)))
+
+
+@xw.func
+@xw.arg("due", doc="The Due date (blank: no deadline)")
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("closed", doc="Optional: when the case was closed")
+@xw.arg("settings", doc="Optional: the Settings table (due-soon threshold)", **RANGE)
+@cell_safe
+def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
+    """CLOSED, RESPONDED, RESPONDED LATE, OVERDUE, DUE TODAY, DUE SOON, ON TRACK or NO DEADLINE."""
+    return str(deadlines.status(to_date(due), to_date(response_received), _today(as_of), to_date(closed),
+                                settings_from(settings)))
+
+
+@xw.func
+@xw.arg("due", doc="The Due date")
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@cell_safe
+def SI_OVERDUE(due, response_received, as_of=None):
+    """TRUE when Due has passed and no response has arrived."""
+    due, received = to_date(due), to_date(response_received)
+    return due is not None and received is None and _today(as_of) > due
+
+
+@xw.func
+@xw.arg("due", doc="The Due date")
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@xw.arg("closed", doc="Optional: when the case was closed (counting stops there)")
+@cell_safe
+def SI_DAYS_OVERDUE(due, response_received, as_of=None, closures=None, closed=None):
+    """Working days past Due: up to the response if it came late, else up to as_of; 0 if not late."""
+    return deadlines.days_overdue(to_date(due), to_date(response_received), _today(as_of), to_date(closed),
+                                  calendar_from(closures))
+
+
+# --- the recommended level ---------------------------------------------------------------------
+
+_LEVEL_DOCS = (
+    ("level", "Level of action taken so far (blank for a new issue)"),
+    ("trigger", "What prompted the action (the Trigger dropdown)"),
+    ("status", "The Status column"),
+    ("chasers", "Requests sent since the deadline"),
+    ("resolved", "Y resolved / N not resolved / blank not assessed"),
+    ("recurred", "Y if fed back before and unresolved, or the issue came back"),
+    ("significant", "Y if significant or of wider impact (policy para 11)"),
+    ("refused", "Y if the organisation refuses to comply"),
+    ("mitigating", "Y if mitigating factors are to be weighed (policy para 10)"),
+    ("function", "Optional: SWF (default), Complaints or INWO"),
+)
+
+
+def _level_args(f):
+    for name, doc in reversed(_LEVEL_DOCS):
+        f = xw.arg(name, doc=doc)(f)
+    return f
+
+
+@xw.func
+@_level_args
+@cell_safe
+def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, function=None):
+    """The level of action the S&I policy points to now (0 = not an S&I action)."""
+    return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
+                                 mitigating, function).level
+
+
+@xw.func
+@_level_args
+@xw.arg("due", doc="Optional: the Due date, named in the reason")
+@cell_safe
+def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, function=None,
+              due=None):
+    """Why SI_LEVEL recommends what it does, citing the policy paragraph or leaflet appendix row."""
+    return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
+                                 mitigating, function, to_date(due)).reason
+
+
+@xw.func
+@xw.arg("level", doc="A level (e.g. the Recommended level column)")
+@xw.arg("function", doc="Optional: SWF (default), Complaints or INWO")
+@cell_safe
+def SI_CONTACT(level, function=None):
+    """Who at SPSO makes contact at this level (Case Reviewer ... Ombudsman)."""
+    function = parse_function(function)
+    n = parse_level(level, function, allow_zero=True)
+    return "" if n is None else rules.contact(n, function)
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("organisation", doc="The organisation")
+@xw.arg("theme", doc="The finding theme")
+@xw.arg("findings", doc="The Findings table", **RANGE)
+@xw.arg("as_of", doc="Optional: end of the rolling window; TODAY() by default")
+@xw.arg("settings", doc="Optional: the Settings table (window months)", **RANGE)
+@cell_safe
+def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None):
+    """Upheld findings of this theme for this organisation in the rolling window (compare with the threshold)."""
+    s = settings_from(settings)
+    return evidence.is_recurrent(findings_from(findings), organisation, theme, _today(as_of),
+                                 s.recurrence_months, s.recurrence_threshold)[1]
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("organisation", doc="The organisation")
+@xw.arg("findings", doc="The Findings table", **RANGE)
+@xw.arg("start", doc="Optional: first decision date counted")
+@xw.arg("end", doc="Optional: last decision date counted")
+@xw.arg("settings", doc="Optional: the Settings table (funnel limits)", **RANGE)
+@cell_safe
+def SI_UPHOLD(organisation, findings, start=None, end=None, settings=None):
+    """The organisation's uphold rate on the funnel plot: abnormally high, high, within or low."""
+    s = settings_from(settings)
+    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end), s.funnel_inner, s.funnel_outer)
+    row = table[table["organisation"].map(norm) == norm(organisation)]
+    return "" if row.empty else row["flag"].iloc[0]
+
+
+# --- array forms: whole columns in, dynamic arrays out -------------------------------------
+
+
+def _column(values) -> list:
+    """A range argument as one flat column."""
+    return [r[0] if isinstance(r, (list, tuple)) else r for r in _rows(values)]
+
+
+def _dates(values) -> np.ndarray:
+    out = []
+    for v in _column(values):
+        try:
+            d = to_date(v)
+        except InputError:
+            d = None
+        out.append(np.datetime64(d) if d else np.datetime64("NaT"))
+    return np.array(out, dtype="datetime64[D]")
+
+
+def _as_cells(days: np.ndarray) -> list[list]:
+    return [["" if np.isnat(d) else d.item()] for d in days]
+
+
+def _fit(values, n: int) -> list:
+    col = _column(values) if values is not None else []
+    return (col + [None] * n)[:n] if len(col) != 1 else col * n
+
+
+@xw.func
+@xw.arg("starts", doc="A column of start dates", **RANGE)
+@xw.arg("days", doc="Working days: one number, or a column")
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@cell_safe
+def SI_WORKDAY_ARRAY(starts, days, closures=None):
+    """SI_WORKDAY over a whole column at once (a dynamic array); blanks stay blank."""
+    s = _dates(starts)
+    n = np.array([np.nan if is_blank(d) else float(d) for d in _fit(days, len(s))])
+    return _as_cells(workday_array(s, n, calendar_from(closures)))
+
+
+@xw.func
+@xw.arg("starts", doc="A column of first dates", **RANGE)
+@xw.arg("ends", doc="A column of last dates", **RANGE)
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@cell_safe
+def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
+    """SI_NETWORKDAYS over whole columns (a dynamic array); blanks stay blank."""
+    counts = networkdays_array(_dates(starts), _dates(ends), calendar_from(closures))
+    return [["" if np.isnan(c) else int(c)] for c in counts]
+
+
+@xw.func
+@xw.arg("dates_notified", doc="Date notified column", **RANGE)
+@xw.arg("levels", doc="Level column", **RANGE)
+@xw.arg("urgent", doc="Optional: Urgent column", **RANGE)
+@xw.arg("extended_to", doc="Optional: Extended to column", **RANGE)
+@xw.arg("functions", doc="Optional: Function column", **RANGE)
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@xw.arg("settings", doc="Optional: the Settings table", **RANGE)
+@cell_safe
+def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, extended_to=None, functions=None, closures=None,
+                      settings=None):
+    """SI_DEADLINE over whole columns (a dynamic array); a bad row shows its # message."""
+    notified = _dates(dates_notified)
+    n = len(notified)
+    lv, fn, ur = _fit(levels, n), _fit(functions, n), _fit(urgent, n)
+    parsed, errors = [], {}
+    for i, (l, f, u) in enumerate(zip(lv, fn, ur)):
+        try:
+            func = parse_function(f)
+            parsed.append((parse_level(l, func, allow_zero=True), func, parse_yes_no(u)))
+        except InputError as e:
+            parsed.append((None, None, None))
+            errors[i] = e.cell_text()
+    due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], _dates(_fit(extended_to, n)),
+                     [p[1] for p in parsed], settings_from(settings), calendar_from(closures))
+    cells = _as_cells(due)
+    for i, text in errors.items():
+        cells[i] = [text]
+    return cells
+
+
+@xw.func
+@xw.arg("dues", doc="Due column", **RANGE)
+@xw.arg("responses", doc="Response received column", **RANGE)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("closed", doc="Optional: Closed column", **RANGE)
+@xw.arg("settings", doc="Optional: the Settings table", **RANGE)
+@cell_safe
+def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
+    """SI_STATUS over whole columns (a dynamic array)."""
+    due = _dates(dues)
+    n = len(due)
+    out = status_array(due, _dates(_fit(responses, n)), _dates(_fit(closed, n)), _today(as_of),
+                       settings_from(settings))
+    return [[s] for s in out]
+
+
+@xw.func
+@xw.arg("levels", doc="Level column", **RANGE)
+@xw.arg("triggers", doc="Trigger column", **RANGE)
+@xw.arg("statuses", doc="Status column", **RANGE)
+@xw.arg("chasers", doc="Chasers column", **RANGE)
+@xw.arg("resolved", doc="Resolved column", **RANGE)
+@xw.arg("recurred", doc="Recurred column", **RANGE)
+@xw.arg("significant", doc="Significant column", **RANGE)
+@xw.arg("refused", doc="Refused column", **RANGE)
+@xw.arg("mitigating", doc="Mitigating column", **RANGE)
+@xw.arg("functions", doc="Optional: Function column", **RANGE)
+@cell_safe
+def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, significant, refused, mitigating,
+                   functions=None):
+    """SI_LEVEL over whole columns (a dynamic array); a bad row shows its # message."""
+    n = len(_column(triggers))
+    cols = dict(level=levels, trigger=triggers, status=statuses, chasers=chasers, resolved=resolved,
+                recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions)
+    frame = pd.DataFrame({k: pd.Series(_fit(v, n), dtype=object) for k, v in cols.items()})
+    rec = rules.recommend_frame(frame)
+    return [[e] if isinstance(e, str) else [int(l)] for l, e in zip(rec["recommended_level"], rec["error"])]
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("findings", doc="The Findings table", **RANGE)
+@xw.arg("start", doc="Optional: first decision date counted")
+@xw.arg("end", doc="Optional: last decision date counted")
+@xw.arg("settings", doc="Optional: the Settings table (funnel limits)", **RANGE)
+@cell_safe
+def SI_UPHOLD_TABLE(findings, start=None, end=None, settings=None):
+    """The uphold-rate funnel for every organisation, with its header row (a dynamic array)."""
+    s = settings_from(settings)
+    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end), s.funnel_inner, s.funnel_outer)
+    return [list(table.columns)] + table.astype(object).where(table.notna(), "").values.tolist()

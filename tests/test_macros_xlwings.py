@@ -1,0 +1,108 @@
+"""Button handlers run against xlwings' remote engine with a payload built from a real
+tracker file; the returned actions are checked, applied back to the file and re-read."""
+
+import datetime as dt
+import importlib.util
+
+import pytest
+import xlwings as xw
+
+import macros
+from spso_xl import schema
+from spso_xl.build import build_tracker
+from spso_xl.tracker import read_tracker
+from tests import remote
+
+TODAY = dt.date(2026, 11, 23)
+CASE = {"Organisation": "Fife Council", "Function": "SWF", "Area": "SWF review handling",
+        "Trigger": "Information overdue", "Description": "File not sent"}
+CASES = [
+    CASE | {"Ref": "SI-1", "Level": 1, "Date notified": dt.date(2026, 10, 1), "Chasers": 2},  # overdue: escalate
+    CASE | {"Ref": "SI-2", "Level": 1, "Date notified": dt.date(2026, 11, 20), "Chasers": 0},  # on track
+    CASE | {"Ref": "SI-3", "Level": 2, "Date notified": dt.date(2026, 9, 1), "Chasers": 1, "Significant": "Y"},
+]
+FIRST = schema.CASES_HEADER_ROW + 1  # Excel row of SI-1
+
+
+@pytest.fixture
+def tracker(tmp_path):
+    return build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": CASES}, as_of=TODAY)
+
+
+def run(path, action=None, **kwargs):
+    """Click the button: returns the actions xlwings would send back to Excel."""
+    p = remote.payload(path, **kwargs)
+    if action is not None:
+        p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
+    book = xw.Book(json=p)
+    macros.main(book, today=TODAY)
+    return book.json()["actions"]
+
+
+def alerts(actions):
+    return [(a["args"][0], a["args"][3]) for a in actions if a["func"] == "alert"]
+
+
+def test_record_chaser_increments_and_logs(tracker):
+    actions = run(tracker, "Record chaser", selection=f"B{FIRST}:C{FIRST + 1}")
+    [(message, mode)] = alerts(actions)
+    assert mode == "info" and "SI-1 (now 3)" in message and "SI-2 (now 1)" in message
+    remote.apply(tracker, actions)
+    t = read_tracker(tracker)
+    assert list(t.cases["Chasers"]) == [3, 1, 1]
+    log = t.parsed["Actions"]
+    assert list(log["Ref"]) == ["SI-1", "SI-2"] and set(log["Action"]) == {"Chaser"}
+    assert list(log["Date"].dt.date) == [TODAY, TODAY]
+    assert not t.problems
+
+
+def test_record_escalation_moves_only_cases_that_are_due(tracker):
+    actions = run(tracker, "Record escalation", selection=f"A{FIRST}:A{FIRST + 1}")
+    [(message, mode)] = alerts(actions)
+    assert "SI-1 to level 2 (Team Manager)" in message and "Not escalated" in message and "SI-2" in message
+    remote.apply(tracker, actions)
+    t = read_tracker(tracker)
+    si1 = t.cases.iloc[0]
+    assert (si1["Level"], si1["Date notified"].date(), si1["Chasers"]) == (2, TODAY, 0)
+    assert t.cases.iloc[1]["Level"] == 1  # on track: untouched
+    [row] = t.parsed["Actions"].to_dict("records")
+    assert (row["Ref"], row["Level"], row["Action"]) == ("SI-1", 2, "Escalation")
+    assert "from level 1 (notified 01/10/2026)" in row["Notes"] and "para 10" in row["Notes"]
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"selection": "A2"}, "inside the Cases table"),
+    ({"selection": None}, "Select one or more case rows"),
+    ({"selection": f"A{FIRST}:A{FIRST + 9}"}, "inside the Cases table"),
+    ({"selection": f"A{FIRST}", "filtered": True}, "filtered"),
+    ({"selection": "A1", "active": "Holidays"}, "Cases and Summary sheets"),
+])
+def test_refusals_change_nothing(tracker, kwargs, words):
+    actions = run(tracker, "Record chaser", **kwargs)
+    assert [a["func"] for a in actions] == ["alert"]
+    [(message, mode)] = alerts(actions)
+    assert words in message and mode == "critical" and "Nothing was changed" in message
+
+
+def test_unknown_action_is_refused(tracker):
+    actions = run(tracker, "Make tea", selection=f"A{FIRST}")
+    assert [a["func"] for a in actions] == ["alert"] and "Choose an action" in alerts(actions)[0][0]
+
+
+def test_nothing_due_means_no_escalation(tracker):
+    actions = run(tracker, "Record escalation", selection=f"A{FIRST + 1}")
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "No selected case is due an escalation" in alerts(actions)[0][0]
+
+
+def test_the_workbooks_entry_module_reaches_main_through_the_caller(tracker, monkeypatch):
+    spec = importlib.util.spec_from_file_location("si_tracker", tracker.with_suffix(".py"))
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    book = remote.book(tracker, active="Holidays", selection="A1")
+    book.set_mock_caller()
+    try:
+        entry.main()  # exactly what RunPython "import si_tracker; si_tracker.main()" does
+    finally:
+        del xw.Book._mock_caller
+    assert "Cases and Summary" in alerts(book.json()["actions"])[0][0]

@@ -1,0 +1,129 @@
+"""Properties of the recommendation over every input combination, junk included."""
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from spso_xl.deadlines import Status
+from spso_xl.errors import InputError
+from spso_xl.policy import FUNCTIONS, TRIGGERS, scale_for
+from spso_xl.rules import case_from_cells, entry_level, recommend, recommend_cells, recommend_frame
+
+
+def spellings(words):
+    """Each word as people type it: any case, stray spaces."""
+    return st.sampled_from(list(words)).flatmap(lambda w: st.sampled_from(
+        [w, w.upper(), w.lower(), f"  {w} ", w.title(), " ".join(w.split()).replace(" ", "  ")]))
+
+
+BLANK = st.sampled_from([None, "", "  ", float("nan")])
+LEVEL = st.one_of(BLANK, st.integers(0, 6), st.integers(0, 6).map(float),
+                  st.integers(1, 6).flatmap(lambda n: st.sampled_from([f"L{n}", f"l{n}", f" Level {n} ", f"level{n}",
+                                                                       str(n), f"{n}.0", f"LVL {n}"])))
+TRIGGER = spellings(TRIGGERS)
+STATUS = st.one_of(BLANK, st.sampled_from(list(Status)), spellings([s.value for s in Status]))
+CHASERS = st.one_of(BLANK, st.integers(0, 5), st.integers(0, 5).map(float), st.integers(0, 5).map(str))
+YES_NO = st.one_of(BLANK, st.booleans(), st.sampled_from([0, 1, 0.0, 1.0]),
+                   spellings(["Y", "N", "Yes", "No", "TRUE", "FALSE", "1", "0"]))
+FUNCTION = st.one_of(BLANK, spellings(FUNCTIONS))
+DUE = st.one_of(BLANK, st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+                st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(lambda d: d.strftime("%d/%m/%Y")))
+
+JUNK = st.one_of(st.text(max_size=12), st.integers(-5, 20), st.floats(allow_nan=False, allow_infinity=True),
+                 st.booleans())
+CELLS = ("level", "trigger", "status", "chasers", "resolved", "recurred", "significant", "refused", "mitigating",
+         "function", "due")
+VALID = dict(level=LEVEL, trigger=TRIGGER, status=STATUS, chasers=CHASERS, resolved=YES_NO, recurred=YES_NO,
+             significant=YES_NO, refused=YES_NO, mitigating=YES_NO, function=FUNCTION, due=DUE)
+
+
+def valid_row():
+    return st.fixed_dictionaries(VALID).filter(lambda r: _level_fits(r["level"], r["function"]))
+
+
+def _level_fits(level, function):
+    """A valid level on the SWF scale may be off the top of the policy scale: that one is junk."""
+    try:
+        case_from_cells(level, "Poor response", None, 0, None, 0, 0, 0, 0, function)
+        return True
+    except InputError:
+        return False
+
+
+def any_row():
+    return st.fixed_dictionaries({k: st.one_of(v, JUNK) for k, v in VALID.items()})
+
+
+VERBS = re.compile(r"^(Start at level (\d)|Stay at level (\d)|Escalate to level (\d)|Chase|Take no S&I action): \S")
+
+
+def check_recommendation(cells, r):
+    case = case_from_cells(**cells)
+    scale = scale_for(case.function)
+    current = case.level or None
+    entry = entry_level(case)
+    if case.trigger == "Advice requested":
+        assert r.level == 0
+    else:
+        assert 1 <= r.level <= scale.top
+        if current is None:
+            assert r.level == entry
+        else:
+            assert current <= r.level <= max(current + 1, entry)  # never down; one up, or to the entry level
+    assert r.contact and r.reason and r.rule
+    m = VERBS.match(r.reason)
+    assert m, r.reason
+    named = next((g for g in m.groups()[1:] if g), None)
+    assert named is None or int(named) == r.level, r.reason
+    assert re.search(r"\((?:policy para|appendix row|leaflet §3)[^()]*(\([^()]*\)[^()]*)*\)$", r.reason), r.reason
+    assert r.reason.count(". ") == 0 and "\x00" not in r.reason, r.reason  # one sentence, no placeholder left
+
+
+@settings(max_examples=1500, deadline=None)
+@given(valid_row())
+def test_valid_vocabularies_never_raise(cells):
+    check_recommendation(cells, recommend_cells(**cells))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(any_row())
+def test_junk_is_only_ever_an_input_error(cells):
+    try:
+        r = recommend_cells(**cells)
+    except InputError as e:
+        assert e.cell_text().startswith(f"#{e.code}? ") and len(str(e)) > 10
+        return
+    check_recommendation(cells, r)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(any_row(), min_size=0, max_size=40))
+def test_batched_path_equals_row_by_row(rows):
+    df = pd.DataFrame(rows, columns=CELLS, dtype=object)
+    out = recommend_frame(df)
+    for i, cells in enumerate(rows):
+        try:
+            r = recommend_cells(**cells)
+            expected = (r.level, r.contact, r.reason, None)
+        except InputError as e:
+            expected = (None, None, None, e.cell_text())
+        got = tuple(None if pd.isna(v) else v for v in
+                    out[["recommended_level", "contact_from", "reason", "error"]].astype(object).iloc[i])
+        assert got == expected, (cells, got, expected)
+
+
+@pytest.mark.parametrize("level", ["l3", " Level 3 ", 3.0, 3, "3", "L3", "level3", "3.0"])
+@pytest.mark.parametrize("yes", ["yes", "TRUE", 1, True, "Y", " y ", 1.0])
+def test_tolerant_spellings_give_the_same_answer(level, yes):
+    base = recommend_cells(3, "Poor response", "OVERDUE", 0, None, "N", "N", "Y", "N", "SWF")
+    assert recommend_cells(level, " poor RESPONSE ", "overdue", None, "", "no", 0, yes, False, " swf ") == base
+    assert recommend_cells(4, "Refusal to comply", "Overdue", 0, None, 0, "n", yes, "N") == recommend_cells(
+        4, "Refusal to comply", "OVERDUE", 0, None, "N", "N", "Y", "N")
+
+
+@pytest.mark.parametrize("status", ["overdue", "Overdue", " OVERDUE ", Status.OVERDUE])
+def test_status_spellings(status):
+    assert recommend(case_from_cells(2, "Poor response", status, 0, None, 0, 0, 0, 0)).level == 3
