@@ -277,18 +277,26 @@ def SI_UPHOLD(organisation, findings, start=None, end=None, settings=None):
 
 def _column(values) -> list:
     """A range argument as one flat column."""
-    return [r[0] if isinstance(r, (list, tuple)) else r for r in _rows(values)]
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)):
+        return [values]
+    return [r[0] if isinstance(r, (list, tuple)) else r for r in values]
 
 
 def _dates(values) -> np.ndarray:
-    out = []
-    for v in _column(values):
-        try:
-            d = to_date(v)
-        except InputError:
-            d = None
-        out.append(np.datetime64(d) if d else np.datetime64("NaT"))
-    return np.array(out, dtype="datetime64[D]")
+    """A column of dates as datetime64[D]; each distinct cell value is coerced once, bad ones blank."""
+    col = _column(values)
+    seen = {}
+    for v in col:
+        key = (type(v), v)
+        if key not in seen:
+            try:
+                d = to_date(v)
+            except InputError:
+                d = None
+            seen[key] = np.datetime64(d, "D") if d else np.datetime64("NaT")
+    return np.array([seen[(type(v), v)] for v in col], dtype="datetime64[D]")
 
 
 def _as_cells(days: np.ndarray) -> list[list]:
@@ -390,7 +398,8 @@ def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, sign
                 recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions)
     frame = pd.DataFrame({k: pd.Series(_fit(v, n), dtype=object) for k, v in cols.items()})
     rec = rules.recommend_frame(frame)
-    return [[e] if isinstance(e, str) else [int(l)] for l, e in zip(rec["recommended_level"], rec["error"])]
+    levels = rec["recommended_level"].astype(object).where(rec["error"].isna(), rec["error"]).tolist()
+    return [[v] for v in levels]
 
 
 @xw.func(call_in_wizard=False)
