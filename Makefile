@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/spso-xl demo
+	rm -rf demo
+	$(VENV)/bin/spso-xl demo --out demo
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -120,6 +120,74 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    """The whole journey on realistic sample data."""
+    from .demo import run_demo
+
+    try:
+        run_demo(args.out, args.as_of, _console())
+    except FileExistsError as e:
+        print(f"spso-xl: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_letters(args) -> int:
+    """Write the letter each selected case's level requires, logged in Letters and Actions."""
+    from rich.progress import track
+
+    from .letters import write_letters
+
+    if not args.ref and not args.due:
+        print("spso-xl: name the cases with --ref REF ... or use --due", file=sys.stderr)
+        return 2
+    console = _console()
+    result = write_letters(args.path, refs=args.ref, due=args.due, as_of=args.as_of, pdf=args.pdf,
+                           progress=lambda plans: track(plans, description="Writing letters", console=console,
+                                                        transient=True))
+    for w in result.written:
+        print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
+    for r in result.refused:
+        print(f"{'not written' if r.blocking else 'skipped'}: {r}", file=sys.stderr)
+    if result.pdf_error:
+        print(f"spso-xl: {result.pdf_error}", file=sys.stderr)
+    if result.written:
+        print(f"logged {len(result.written)} letter{'s' * (len(result.written) != 1)} in Letters and Actions "
+              f"(backup: {result.backup})")
+    elif not result.refused:
+        print("no letters due")
+    return 1 if result.pdf_error or any(r.blocking for r in result.refused) else 0
+
+
+def _quarter(text: str):
+    from .quarters import parse_quarter
+
+    try:
+        return parse_quarter(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def cmd_summary(args) -> int:
+    """The quarterly summary (policy paras 18-20): a sheet in the tracker and a workbook to forward."""
+    from .summary import FIGURES
+    from .summary_xlsx import write_summary
+
+    result = write_summary(args.path, args.quarter, args.output, args.pdf, args.as_of, sheet=not args.no_sheet)
+    s = result.summary
+    for note in s.notes:
+        print(f"note: {note}")
+    for key in ("level1_actions", "level2_actions", "level3_actions", "opened", "escalations", "resolutions",
+                "overdue", "response_median"):
+        value = s.figures[key]
+        print(f"  {FIGURES[key]}: {'none' if value is None else f'{value:g}'}")
+    if s.outliers.get("abnormally high"):
+        print(f"  abnormally high uphold rate: {', '.join(s.outliers['abnormally high'])}")
+    if result.sheet:
+        print(f"wrote sheet '{result.sheet}' in {args.path.name} (backup: {result.backup})")
+    print(f"wrote {result.workbook}" + (f" and {result.pdf.name}" if result.pdf else ""))
+    return 0
+
 SAMPLE_DATES = ["20/11/2026", "18/12/2026", "24/12/2026", "26/03/2027", "30/07/2027", "26/11/2027"]
 
 
@@ -150,8 +218,32 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "xlsx: default '<tracker> report <date>.xlsx' beside the tracker)")
     report.set_defaults(func=cmd_report)
 
-    demo = sub.add_parser("demo", help="run the product on built-in sample data")
-    demo.set_defaults(func=lambda a: cmd_due(argparse.Namespace(dates=[_date(d) for d in SAMPLE_DATES])))
+    letters = sub.add_parser("letters", help="write the letter each case's level requires (Word; PDF with --pdf)")
+    letters.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    letters.add_argument("--ref", nargs="+", action="extend", default=[], metavar="REF",
+                         help="the cases' Refs: the letter for each case's Level")
+    letters.add_argument("--due", action="store_true",
+                         help="every case whose recommended level is above its Level and calls for a letter (2+)")
+    letters.add_argument("--pdf", action="store_true", help="also a PDF copy of each letter (needs LibreOffice)")
+    letters.add_argument("--as-of", type=_date, default=dt.date.today(), help="date the letters (default today)")
+    letters.set_defaults(func=cmd_letters)
+
+    summary = sub.add_parser("summary", help="the quarterly summary: a sheet in the tracker and a standalone workbook")
+    summary.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    summary.add_argument("--quarter", type=_quarter, help="e.g. 2026-27Q2 (financial) or 2026Q3 (calendar); "
+                                                          "default the last full quarter by the Settings convention")
+    summary.add_argument("--output", type=Path, help="the standalone workbook (default 'SI summary <quarter>.xlsx' "
+                                                     "beside the tracker)")
+    summary.add_argument("--pdf", action="store_true", help="also a PDF of the workbook (needs LibreOffice)")
+    summary.add_argument("--no-sheet", action="store_true", help="leave the tracker unchanged: standalone workbook only")
+    summary.add_argument("--as-of", type=_date, default=dt.date.today(),
+                         help="count as if on this date (default today)")
+    summary.set_defaults(func=cmd_summary)
+
+    demo = sub.add_parser("demo", help="build a sample tracker, then report, letters and summary from it")
+    demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write into (default ./demo)")
+    demo.add_argument("--as-of", type=_date, default=dt.date.today(), help="run as if on this date (default today)")
+    demo.set_defaults(func=cmd_demo)
     return p
 
 

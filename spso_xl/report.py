@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pandas as pd
 
@@ -56,12 +54,20 @@ def _display(value):
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(frame.columns)
-    for row in frame.itertuples(index=False):
-        w.writerow([neutralise(_display(v)) for v in row])
-    return buf.getvalue()
+    """CSV as a person reads the sheet: dd/mm/yyyy dates, Y/N, whole numbers, formula text defused."""
+    shown = pd.DataFrame(index=frame.index)
+    for name, col in frame.items():
+        if pd.api.types.is_datetime64_any_dtype(col):
+            shown[name] = col.dt.strftime("%d/%m/%Y").fillna("")
+        else:
+            cache = {}
+            shown[name] = [cache.setdefault((type(v), v), neutralise(_display(v))) if _hashable(v)
+                           else neutralise(_display(v)) for v in col.tolist()]
+    return shown.to_csv(index=False, lineterminator="\n")
+
+
+def _hashable(v) -> bool:
+    return v.__hash__ is not None
 
 
 def to_xlsx(frame: pd.DataFrame, path) -> None:

@@ -153,46 +153,36 @@ def _parser(column: schema.Column, orgs: set):
 
 
 def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], orgs: set, settings) -> pd.DataFrame:
+    """Canonical values for every input column; each distinct cell value is parsed once."""
     out = pd.DataFrame({ROW: frame[ROW].to_numpy()}, index=frame.index)
-    for col in sheet.inputs:
+    rows = frame[ROW].tolist()
+    for col in sorted(sheet.inputs, key=lambda c: c.kind == "level"):  # levels need the parsed Function
+        values = frame[col.header].tolist()
         if col.kind == "level":
-            continue  # needs the row's function: below
-        values = frame[col.header]
-        parse = _parser(col, orgs)
-        parsed, bad = {}, {}
-        for v in pd.unique(values.to_numpy()):
-            try:
-                parsed[_key(v)] = parse(v)
-            except InputError as e:
-                bad[_key(v)] = str(e)
-        keys = values.map(_key)
-        out[col.header] = keys.map(lambda k: parsed.get(k))
-        for i in np.flatnonzero(keys.isin(bad.keys()).to_numpy()):
-            problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, values.iat[i], bad[keys.iat[i]]))
-        if col.required:
-            for i in np.flatnonzero(values.map(is_blank).to_numpy()):
-                problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, None,
-                                        f"{col.header} is required"))
-    for col in sheet.inputs:
-        if col.kind == "level":
-            functions = out["Function"] if "Function" in out else [None] * len(frame)
-            levels = []
-            for i, (v, f) in enumerate(zip(frame[col.header], functions)):
+            functions = out["Function"].tolist() if "Function" in out else [None] * len(values)
+            keys = list(zip(values, functions))
+            parse = lambda key: parse_level(key[0], key[1])  # noqa: E731
+        else:
+            keys, parse = values, _parser(col, orgs)
+        cache, parsed = {}, []
+        for row, value, key in zip(rows, values, keys):
+            k = (type(value), key)
+            if k not in cache:
                 try:
-                    levels.append(parse_level(v, f, allow_zero=False))
+                    cache[k] = (parse(key), None)
                 except InputError as e:
-                    levels.append(None)
-                    problems.append(Problem(sheet.name, int(frame[ROW].iat[i]), col.header, v, str(e)))
-            out[col.header] = pd.Series(levels, index=frame.index, dtype=object)
+                    cache[k] = (None, str(e))
+            result, error = cache[k]
+            parsed.append(result)
+            if error:
+                problems.append(Problem(sheet.name, int(row), col.header, value, error))
+            elif col.required and result is None:
+                problems.append(Problem(sheet.name, int(row), col.header, None, f"{col.header} is required"))
+        out[col.header] = pd.Series(parsed, index=frame.index, dtype=object)
     for col in sheet.columns:
         if col.kind == "date" and col.header in out:
             out[col.header] = pd.to_datetime(out[col.header]).astype("datetime64[s]")
     return out
-
-
-def _key(v):
-    """A hashable, type-distinguishing key (1 and True and 1.0 differ in a cell)."""
-    return (type(v).__name__, v)
 
 
 def _settings(frame: pd.DataFrame, problems: list[Problem]):

@@ -1,0 +1,52 @@
+"""`spso-xl demo`: the whole journey on realistic sample data, deterministic for a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .build import build_tracker
+from .dates import uk
+from .sample import demo_rows
+
+
+def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
+    """Build a sample tracker in `out`, then report, letters and summary from it; the files written."""
+    from .letters import write_letters
+    from .report import report_frame
+    from .summary import write_summary
+    from .tracker import read_tracker
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "si_tracker.xlsm"
+    if path.exists():
+        raise FileExistsError(f"{path} exists: choose another --out folder, or remove it")
+    build_tracker(path, demo_rows(as_of), as_of=as_of)
+    written = [path, path.with_suffix(".py")]
+    console.print(f"[bold]Built[/] {path} with the 32 councils, two years of findings and "
+                  f"{len(demo_rows(as_of)['Cases'])} cases.\n")
+
+    frame, _ = report_frame(read_tracker(path), as_of)
+    overdue = frame[frame["Status"] == "OVERDUE"]
+    up = frame[frame["Recommended level"].astype(float) > frame["Level"].astype(float).fillna(0)]
+    console.print(f"[bold]As of {uk(as_of)}[/]: {len(overdue)} overdue, {len(up)} to escalate.")
+    for _, row in frame.iterrows():
+        if row["Status"] == "OVERDUE" or row.name in up.index:
+            console.print(f"  [red]{row['Ref']}[/] {row['Organisation']}: {row['Status']}; {row['Reason']}")
+
+    letters = write_letters(path, due=True, as_of=as_of)
+    written += letters.written
+    console.print(f"\n[bold]Letters[/]: {len(letters.written)} written for the cases due one"
+                  + (f"; {len(letters.refused)} not written:" if letters.refused else "."))
+    for ref, why in letters.refused:
+        console.print(f"  {ref}: {why}")
+
+    summary = write_summary(path, as_of=as_of)
+    written += summary.written
+    console.print(f"\n[bold]Summary[/] for {summary.quarter.label} written to the tracker and beside it.")
+
+    backups = sorted((out / "backups").glob("*")) if (out / "backups").exists() else []
+    console.print("\n[bold]Files written[/]:")
+    for p in [*written, *backups]:
+        console.print(f"  {p}")
+    return [*written, *backups]
