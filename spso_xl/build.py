@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -103,7 +104,19 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     path.parent.mkdir(parents=True, exist_ok=True)
     _Builder(path, data, as_of).build()
     path.with_suffix(".py").write_text(ENTRY_MODULE, encoding="utf-8")
+    _copy_templates(path.parent / "templates")
     return path
+
+
+def _copy_templates(folder: Path) -> None:
+    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced."""
+    from .letters import TEMPLATES
+
+    folder.mkdir(exist_ok=True)
+    for source in sorted(TEMPLATES.glob("level*.docx")) + [TEMPLATES / "README.md"]:
+        target = folder / source.name
+        if source.exists() and not target.exists():
+            shutil.copy2(source, target)
 
 
 class _Builder:

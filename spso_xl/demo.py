@@ -35,11 +35,11 @@ def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
             console.print(f"  [red]{row['Ref']}[/] {row['Organisation']}: {row['Status']}; {row['Reason']}")
 
     letters = write_letters(path, due=True, as_of=as_of)
-    written += letters.written
+    written += [w.docx for w in letters.written]
     console.print(f"\n[bold]Letters[/]: {len(letters.written)} written for the cases due one"
                   + (f"; {len(letters.refused)} not written:" if letters.refused else "."))
-    for ref, why in letters.refused:
-        console.print(f"  {ref}: {why}")
+    for refusal in letters.refused:
+        console.print(f"  {refusal}")
 
     summary = write_summary(path, as_of=as_of)
     written += summary.written

@@ -120,3 +120,18 @@ def test_libreoffice_opens_the_tracker(built_tracker, tmp_path, libreoffice):
     assert {"Cases", "Organisations", "Holidays", "Settings"} <= set(out)
     with open(out["Organisations"], newline="") as f:
         assert next(csv.reader(f))[:3] == ["Organisation", "Sector", "Recipient name"]
+
+
+def test_an_editable_copy_of_the_letter_templates_goes_beside_the_tracker(tmp_path):
+    path = build_tracker(tmp_path / "si_tracker.xlsm", as_of=dt.date(2026, 11, 22))
+    copies = sorted(p.name for p in (tmp_path / "templates").iterdir())
+    assert copies == ["README.md"] + [f"level{n}.docx" for n in range(1, 7)]
+    edited = tmp_path / "templates" / "level3.docx"
+    edited.write_bytes(b"a manager's edit")
+    build_tracker(path.with_name("other.xlsm"), as_of=dt.date(2026, 11, 22))
+    assert edited.read_bytes() == b"a manager's edit"  # never replaced
+
+    from spso_xl.letters import TEMPLATES, templates_for
+
+    assert templates_for(tmp_path) == tmp_path / "templates"
+    assert templates_for(tmp_path / "elsewhere") == TEMPLATES

@@ -1,0 +1,665 @@
+"""Letters (DESIGN §10): the letter each S&I level requires, from the Word templates.
+
+Three steps, so the command line and the xlwings button share everything but the I/O:
+- `plan_letters(tracker, ...)`: per case, a `LetterPlan` (the template's context as a plain
+  dict) or a `Refusal` naming exactly what to fill in, and where. Nothing is written.
+- `render(plan, out_dir)`: a new .docx, published atomically; never overwrites (-v2, -v3 ...).
+- `log_rows(plan, path)`: the `Letters` and `Actions` rows (dicts by header) that record it.
+`write_letters(path, ...)` runs all three for the command line, logging once through safewrite;
+`from_book(...)` for the Cases button, logging through the open workbook (Excel-safe rows).
+
+Which level: a case's letter is for its `Level` (what is being done); a new issue with no
+Level gets the recommended entry level. `due=True` picks the cases whose recommended level
+is above their Level and is 2 or more, and writes the recommended level's letter, unless
+`Letters` already logs one for that Ref and level. Templates are SWF-numbered: a case on the
+policy scale uses `Level.template` (policy 4 -> the Ombudsman's level-5 letter).
+
+Respond-by: `Extended to` when it is after the letter's date (the agreed deadline, as in
+the Due column), else the level's window in working days from the letter's date. Levels
+5-6 have no default window (leaflet §3: "depend on the specific circumstances"), so their
+letters need `Extended to`: the steps and timeframes are part of what the leaflet requires.
+
+Cell text is data, never template: docxtpl renders with autoescaping, and values are only
+ever substituted, so `{{ }}`, `{% %}`, `=HYPERLINK(...)`, `&`, `<` and Gaelic names print as typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import io
+import os
+import re
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import quote
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from .compute import compute_cases
+from .deadlines import window_days
+from .policy import SWF_SCALE, scale_for
+from .safewrite import WriteRefused, append_rows, atomic_write, find_table, refuse_if_open, update_tracker
+from .tracker import ROW, Tracker, read_tracker
+from .vocab import norm
+from .workdays import workday
+
+_SOURCE_TEMPLATES = Path(__file__).resolve().parents[1] / "workbook" / "templates"  # a checkout
+_INSTALLED_TEMPLATES = Path(sys.prefix) / "share" / "spso-xl" / "templates"  # a wheel's data-files
+TEMPLATES = _SOURCE_TEMPLATES if _SOURCE_TEMPLATES.is_dir() else _INSTALLED_TEMPLATES
+
+
+def templates_for(tracker_folder: Path) -> Path:
+    """The templates a tracker's letters use: the editable copy `spso-xl new` put beside it, else the defaults."""
+    local = Path(tracker_folder) / "templates"
+    return local if (local / "level1.docx").exists() else TEMPLATES
+MAX_STEM = 100
+FUNCTION_NAMES = {"SWF": "Scottish Welfare Fund reviews", "Complaints": "complaint handling",
+                  "INWO": "whistleblowing (INWO)"}
+SUPPORT_URLS = {"SWF": "https://www.spso.org.uk/scottishwelfarefund/", "Complaints": "https://www.spso.org.uk/",
+                "INWO": "https://inwo.spso.org.uk/"}
+FINDINGS_TRIGGERS = ("Recurrent issue", "High uphold rate")  # triggers whose evidence is the findings themselves
+
+
+@dataclass(frozen=True)
+class LetterPlan:
+    """Everything one letter needs; `context` is what the template sees (see templates/README.md)."""
+
+    ref: str
+    row: int  # the case's Excel row on Cases
+    level: int  # on the case's own scale
+    template: int  # SWF-numbered template (policy levels map through Level.template)
+    as_of: dt.date
+    respond_by: dt.date | None
+    stem: str  # sanitised file name, without version or suffix
+    context: dict
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A letter not written, and why; `blocking` is False when nothing needs fixing (e.g. already written)."""
+
+    ref: str
+    row: int | None
+    reasons: tuple[str, ...]
+    blocking: bool = True
+
+    def __str__(self):
+        where = f" (Cases row {self.row})" if self.row else ""
+        return f"{self.ref}{where}: " + "; ".join(self.reasons)
+
+
+@dataclass
+class Written:
+    plan: LetterPlan
+    docx: Path
+    pdf: Path | None = None
+
+
+@dataclass
+class LettersResult:
+    written: list[Written] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    backup: Path | None = None  # the tracker's backup taken before logging
+    pdf_error: str | None = None
+
+
+class TemplateProblem(RuntimeError):
+    """A template that cannot be rendered (a mistyped field, a broken tag): says which and how to fix."""
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value) -> str:
+    """Cell text for a letter: '' for blanks; characters XML cannot hold (and docxtpl's \\a, \\f) dropped."""
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _XML_BAD.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _day(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return value.date() if isinstance(value, (dt.datetime, pd.Timestamp)) else value
+
+
+def long_date(d: dt.date) -> str:
+    """'4 December 2026'."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def weekday_date(d: dt.date) -> str:
+    """'Friday 4 December 2026', as a respond-by date is written."""
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
+def safe_stem(text: str) -> str:
+    """A file name stem from any text: letters, digits, space, - _ . kept, the rest '_'; never
+    a path (no separators, no leading dot), never a Windows device name, at most MAX_STEM long."""
+    text = unicodedata.normalize("NFC", text)
+    stem = "".join(c if c.isalnum() or c in " -_." else "_" for c in text)
+    stem = " ".join(stem.split()).lstrip(". ").rstrip(". ")[:MAX_STEM].rstrip(". ")
+    if not stem or stem.split(".")[0].upper() in _RESERVED:
+        stem = "_" + stem
+    return stem
+
+
+def letters_dir(settings, base: Path | None) -> Path:
+    """The Settings letters folder; a relative one is in `base`, the tracker's folder."""
+    folder = Path(str(settings.letters_folder or "letters")).expanduser()
+    return folder if folder.is_absolute() or base is None else Path(base) / folder
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def plan_letters(tracker: Tracker, refs: Iterable[str] | None = None, due: bool = False,
+                 as_of: dt.date | None = None) -> list[LetterPlan | Refusal]:
+    """The letters to write for the named cases (`refs`) and/or every case with a letter `due`."""
+    refs = [r for r in (refs or ()) if _text(r)]
+    if not refs and not due:
+        raise ValueError("name the cases (refs) or ask for the letters due")
+    return _Planner(tracker, as_of or dt.date.today()).plan(refs, due)
+
+
+class _Planner:
+    """Indexes the tracker once (cases by ref, organisations, actions, findings, letters logged)."""
+
+    def __init__(self, tracker: Tracker, as_of: dt.date):
+        self.t, self.as_of, self.settings = tracker, as_of, tracker.settings
+        cases = tracker.cases
+        self.bad: dict[int, list[str]] = {}
+        for p in tracker.problems:
+            if p.sheet == "Cases" and p.row:
+                self.bad.setdefault(p.row, []).append(f"{p.where}: {p.message}")
+        good = cases[~cases[ROW].isin(list(self.bad))]
+        self.computed = compute_cases(good, as_of, tracker.settings, tracker.calendar) if len(good) else None
+        self.by_ref = {}
+        for i, ref in zip(cases.index, tracker.raw["Cases"]["Ref"]):
+            if _text(ref):
+                self.by_ref.setdefault(norm(_text(ref)), i)
+        self.orgs = {}
+        for rec in tracker.parsed["Organisations"].to_dict("records"):
+            if _text(rec.get("Organisation")):
+                self.orgs.setdefault(norm(rec["Organisation"]), rec)
+        self.setting_rows = {norm(k): int(r) for k, r in zip(tracker.raw["Settings"]["Setting"],
+                                                            tracker.raw["Settings"][ROW]) if _text(k)}
+        self.actions: dict[str, list[dict]] = {}
+        for rec in tracker.parsed["Actions"].sort_values("Date", kind="stable").to_dict("records"):
+            if _text(rec.get("Ref")):
+                self.actions.setdefault(norm(rec["Ref"]), []).append(rec)
+        self.findings = [r for r in tracker.parsed["Findings"].to_dict("records") if _text(r.get("Case ref"))]
+        self.logged = {(norm(_text(r["Ref"])), r["Level"]) for r in tracker.parsed["Letters"].to_dict("records")
+                       if _text(r.get("Ref"))}
+
+    def plan(self, refs: list[str], due: bool) -> list[LetterPlan | Refusal]:
+        cases = self.t.cases
+        if refs:
+            chosen = []
+            for ref in dict.fromkeys(_text(r) for r in refs):
+                i = self.by_ref.get(norm(ref))
+                chosen.append(i if i is not None else Refusal(ref, None, (f"no case with Ref '{ref}' on the Cases sheet",)))
+        else:
+            chosen = list(cases.index)
+        out = []
+        for i in chosen:
+            if isinstance(i, Refusal):
+                out.append(i)
+                continue
+            case = cases.loc[i]
+            ref, row = _text(self.t.raw["Cases"].at[i, "Ref"]), int(case[ROW])
+            if row in self.bad:
+                out.append(Refusal(ref, row, tuple(self.bad[row]) + ("fix the cells above (spso-xl check)",)))
+                continue
+            level = self._level(i, case, ref, row, due, explicit=bool(refs))
+            if isinstance(level, int):
+                out.append(self._plan(i, case, ref, row, level))
+            elif level is not None:
+                out.append(level)
+        return out
+
+    def _level(self, i, case, ref, row, due, explicit):
+        """The level whose letter to write, a Refusal, or None (not due, say nothing)."""
+        current = case["Level"] if _text(case["Level"]) else None
+        rec = self.computed.at[i, "Recommended level"]
+        rec = int(rec) if _text(rec) else 0
+        if _day(case["Closed"]):
+            return Refusal(ref, row, (f"the case is closed (Cases!Closed row {row}): no letter is written",)) \
+                if explicit else None
+        if due:
+            if rec < 2 or rec <= (current or 0):
+                return Refusal(ref, row, (f"no letter due: {self.computed.at[i, 'Reason']}",), blocking=False) \
+                    if explicit else None
+            if (norm(ref), rec) in self.logged:
+                return Refusal(ref, row, (f"a level {rec} letter is already logged on the Letters sheet: name the "
+                                          f"case to write another",), blocking=False)
+            return rec
+        if current:
+            return int(current)
+        if rec:
+            return rec
+        return Refusal(ref, row, (f"Cases!Level row {row} is blank and no S&I action is recommended "
+                                  f"({self.computed.at[i, 'Reason']})",))
+
+    def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
+        s, as_of, missing = self.settings, self.as_of, []
+        function = _text(case["Function"]) or None
+        scale = scale_for(function)
+        lvl = scale.level(level)
+        template = lvl.template
+        org_name = _text(case["Organisation"])
+        if not _text(case["Description"]):
+            missing.append(f"Cases!Description for '{ref}' is blank (row {row}): describe the issue (the letter "
+                           f"must identify it clearly)")
+
+        org = self.orgs.get(norm(org_name))
+        recipient = title = ""
+        address: list[str] = []
+        if org is None:
+            missing.append(f"Organisations has no row for '{org_name}': add it with its recipient and address")
+        else:
+            orow = int(org[ROW])
+            column = "Recipient name" if template <= 2 else "Chief executive"  # leaflet §3: who is written to
+            recipient = _text(org[column])
+            title = _text(org["Recipient title"]) if template <= 2 else "Chief Executive"
+            if not recipient:
+                missing.append(f"Organisations!{column} for '{org_name}' is blank (row {orow}): a level {level} "
+                               f"letter goes to {lvl.written_to}")
+            address = [x.strip(" ,") for x in re.split(r"\n|,", _text(org["Address"])) if x.strip(" ,")]
+            postcode = _text(org["Postcode"])
+            if not address:
+                missing.append(f"Organisations!Address for '{org_name}' is blank (row {orow}): the letter needs "
+                               f"a postal address")
+            if postcode and norm(postcode) not in norm(" ".join(address)):
+                address.append(postcode)
+
+        role = lvl.contact_from
+        signatory = _text(s.signatory(role))
+        if not signatory:
+            key = f"Signatory: {role}"
+            srow = self.setting_rows.get(norm(key))
+            where = f"Settings!Value for '{key}' is blank (row {srow})" if srow else f"Settings has no '{key}' row"
+            missing.append(f"{where}: enter the name that signs level {level} letters")
+
+        extended, respond_by, days = _day(case["Extended to"]), None, None
+        if extended and extended > as_of:
+            respond_by = extended
+        else:
+            days = window_days(level, function, case["Urgent"] is True, s)
+            respond_by = workday(as_of, days, self.t.calendar) if days else None
+        if respond_by is None:
+            state = "is blank" if extended is None else f"({long_date(extended)}) is not after {long_date(as_of)}"
+            missing.append(f"Cases!Extended to for '{ref}' {state} (row {row}): a level {level} letter must set a "
+                           f"timeframe, and at this level there is no default (leaflet §3: it depends on the "
+                           f"circumstances); enter the date the organisation is to respond by")
+
+        history, actions = self._history(case, ref)
+        shows_history = bool({"history", "reasons"} & set(SWF_SCALE.level(template).elements))
+        if shows_history and not history:
+            missing.append(f"Actions has no entry for '{ref}' and Cases!Date notified is blank (row {row}): log the "
+                           f"earlier contacts in Actions (a level {level} letter says how we have tried to resolve "
+                           f"the matter)")
+        findings = self._findings(case, org_name, function)
+        evidence = [x for x in _text(case["Evidence"]).split("\n") if x.strip()]
+        evidence += [f"{f['case_ref']}: decision of {f['decision_date']}, {f['outcome'].lower()}"
+                     + (f" (theme: {f['theme']})" if f["theme"] else "") for f in findings]
+        if not shows_history:
+            evidence += history
+        if not evidence:
+            missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
+                           f"case references and dates the concern rests on")
+        if missing:
+            return Refusal(ref, row, tuple(missing))
+
+        nxt = scale.level(level + 1) if level < scale.top else None
+        lines = [recipient, title, org_name, *address]
+        context = {
+            "ref": ref, "date": long_date(as_of), "level": level, "level_name": lvl.name,
+            "scale_levels": scale.top, "function": function or "SWF",
+            "function_name": FUNCTION_NAMES[function or "SWF"], "area": _text(case["Area"]),
+            "trigger": _text(case["Trigger"]), "description": _text(case["Description"]), "evidence": evidence,
+            "findings": findings, "history": history, "actions": actions,
+            "not_succeeded": self._not_succeeded(i, case),
+            "organisation": org_name, "recipient_name": recipient, "recipient_title": title,
+            "recipient_lines": [x for x in lines if x], "address_lines": address,
+            "signatory": signatory, "signatory_role": role, "our_address": _text(s.our_address),
+            "respond_by": weekday_date(respond_by), "respond_by_text": f"by {weekday_date(respond_by)}",
+            "response_days": days or "",
+            "due": long_date(d) if (d := _day(self.computed.at[i, "Due"])) else "",
+            "days_overdue": int(self.computed.at[i, "Working days overdue"]),
+            "next_level": nxt.number if nxt else "", "next_level_name": nxt.name if nxt else "",
+            "next_contact_from": nxt.contact_from if nxt else "",
+            "support_url": SUPPORT_URLS[function or "SWF"],
+        }
+        return LetterPlan(ref, row, level, template, as_of, respond_by, safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"),
+                          context)
+
+    def _history(self, case, ref) -> tuple[list[str], list[dict]]:
+        """Earlier contacts, oldest first, from Actions (else the case's Date notified)."""
+        lines, records = [], []
+        for a in self.actions.get(norm(ref), []):
+            d = _day(a["Date"])
+            if d is None or d > self.as_of:
+                continue
+            rec = {"date": long_date(d), "level": _text(a["Level"]), "action": _text(a["Action"]),
+                   "by": _text(a["By"]), "notes": _text(a["Notes"])}
+            records.append(rec)
+            lines.append(f"{rec['date']}: {rec['action'].lower() or 'contact'}"
+                         + (f" (level {rec['level']})" if rec["level"] else "") + (f" by {rec['by']}" if rec["by"] else "")
+                         + (f", {rec['notes']}" if rec["notes"] else ""))
+        notified = _day(case["Date notified"])
+        if not lines and notified and notified <= self.as_of:
+            at = f" at level {int(case['Level'])}" if _text(case["Level"]) else ""
+            lines.append(f"{long_date(notified)}: we notified you of this issue{at}")
+        return lines, records
+
+    def _findings(self, case, org_name, function) -> list[dict]:
+        """Findings the Evidence cell cites by case ref; for findings-based triggers with none cited,
+        the organisation's upheld findings within the recurrence window."""
+        tokens = {t.strip(".-").casefold() for t in re.findall(r"[\w/.\-]+", _text(case["Evidence"]))}
+        chosen = [f for f in self.findings if _text(f["Case ref"]).casefold() in tokens]
+        if not chosen and _text(case["Trigger"]) in FINDINGS_TRIGGERS:
+            start = self.as_of - relativedelta(months=self.settings.recurrence_months)
+            chosen = [f for f in self.findings
+                      if norm(_text(f["Organisation"])) == norm(org_name) and _text(f["Outcome"]) == "Upheld"
+                      and (_text(f["Function"]) or "SWF") == (function or "SWF")
+                      and (d := _day(f["Decision date"])) and start < d <= self.as_of]
+        chosen.sort(key=lambda f: _day(f["Decision date"]) or dt.date.min)
+        return [{"case_ref": _text(f["Case ref"]), "organisation": _text(f["Organisation"]),
+                 "decision_date": long_date(d) if (d := _day(f["Decision date"])) else "",
+                 "outcome": _text(f["Outcome"]), "theme": _text(f["Theme"])} for f in chosen]
+
+    def _not_succeeded(self, i, case) -> str:
+        """Why earlier action has not worked, in words (leaflet §3 level 4)."""
+        why = []
+        if case["Refused"] is True:
+            why.append("your organisation has refused to comply")
+        received, due = _day(case["Response received"]), _day(self.computed.at[i, "Due"])
+        overdue = int(self.computed.at[i, "Working days overdue"])
+        chasers = int(case["Chasers"]) if _text(case["Chasers"]) else 0
+        if received is None:
+            text = "we have not received a response"
+            if due and overdue:
+                text += f", which was due on {long_date(due)} and is now {_plural(overdue, 'working day')} overdue"
+            if chasers:
+                text += f", despite {_plural(chasers, 'reminder')}"
+            why.append(text)
+        elif case["Resolved"] is False:
+            why.append(f"the response we received on {long_date(received)} did not resolve the issue")
+        if case["Recurred"] is True:
+            why.append("the issue has recurred")
+        return "; ".join(why) or "the issue remains unresolved"
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+_TEMPLATE_BYTES: dict[tuple, bytes] = {}
+
+
+def _env():
+    """Autoescaping, strict (a mistyped field is an error, not a blank), and compiling each
+    template part once: docxtpl calls from_string on every render."""
+    import jinja2
+
+    class Env(jinja2.Environment):
+        def from_string(self, source, globals=None, template_class=None):
+            key = source if globals is None else None
+            if key is not None and key in self._compiled:
+                return self._compiled[key]
+            tpl = super().from_string(source, globals, template_class)
+            if key is not None:
+                self._compiled[key] = tpl
+            return tpl
+
+    env = Env(autoescape=True, undefined=jinja2.StrictUndefined)
+    env._compiled = {}
+    return env
+
+
+_ENV = None
+
+
+def template_path(template: int, templates: Path = TEMPLATES) -> Path:
+    return Path(templates) / f"level{template}.docx"
+
+
+def _load(path: Path):
+    from docxtpl import DocxTemplate
+
+    if not path.exists():
+        raise TemplateProblem(f"the letter template {path} is missing: restore it from the repository "
+                              f"(workbook/templates/make_templates.py rebuilds it)")
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _TEMPLATE_BYTES:
+        if len(_TEMPLATE_BYTES) > 32:
+            _TEMPLATE_BYTES.clear()
+        _TEMPLATE_BYTES[key] = path.read_bytes()
+    return DocxTemplate(io.BytesIO(_TEMPLATE_BYTES[key]))
+
+
+def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES) -> bytes:
+    """The letter as .docx bytes."""
+    import jinja2
+
+    global _ENV
+    _ENV = _ENV or _env()
+    path = template_path(plan.template, templates)
+    tpl = _load(path)
+    try:
+        tpl.render(plan.context, jinja_env=_ENV, autoescape=True)
+    except jinja2.TemplateError as e:
+        raise TemplateProblem(f"the template {path.name} cannot be filled: {e}. Check its fields against "
+                              f"{Path(templates) / 'README.md'}") from None
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return buf.getvalue()
+
+
+def publish(data: bytes, out_dir: Path, stem: str, suffix: str) -> Path:
+    """Write `data` as out_dir/stem.suffix, or -v2, -v3 ... if taken; never replaces a file."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    root = out_dir.resolve()
+    stem = safe_stem(stem)
+    for n in count(1):
+        path = out_dir / f"{stem}{f'-v{n}' if n > 1 else ''}{suffix}"
+        if path.resolve().parent != root:
+            raise ValueError(f"refusing to write {path}: outside the letters folder {out_dir}")
+        try:
+            return atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=False)
+        except FileExistsError:
+            if n >= 999:
+                raise
+
+
+def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES) -> Path:
+    """Render the plan's letter into `out_dir` (created if needed); the new file's path."""
+    return publish(render_bytes(plan, templates), out_dir, plan.stem, ".docx")
+
+
+def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
+    """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
+    from .office import soffice
+
+    exe = soffice()
+    if exe is None:
+        raise RuntimeError("LibreOffice is not installed, so no PDF copies were made (install libreoffice-writer)")
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=out_dir) as tmp, \
+            tempfile.TemporaryDirectory(prefix="spso-lo-") as profile:
+        proc = subprocess.run(
+            [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+             "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
+            capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
+        out = []
+        for d in docxs:
+            made = Path(tmp) / f"{d.stem}.pdf"
+            if not made.exists():
+                raise RuntimeError(f"LibreOffice could not convert {d.name}: "
+                                   f"{proc.stderr.strip() or proc.stdout.strip() or 'no output'}")
+            out.append(publish(made.read_bytes(), out_dir, d.stem, ".pdf"))
+    return out
+
+
+# --- logging --------------------------------------------------------------------------------
+
+LINK_COLUMNS = {"Letters": "File", "Actions": "Document"}
+
+
+def link_text(path: Path, base: Path | None) -> str:
+    """The letter's path as the log shows it: relative to the tracker's folder when possible."""
+    if base is not None:
+        try:
+            return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+        except ValueError:  # another drive (Windows)
+            pass
+    return str(Path(path).resolve())
+
+
+def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str, list[dict]]:
+    """The Letters and Actions rows recording a letter (by header). `base` is the tracker's
+    folder, which relative links start from. Shells must write text as text: a value such as
+    '=HYPERLINK(...)' in a Ref is data (`append_logs` does this for openpyxl)."""
+    c = plan.context
+    file = link_text(path, base)
+    recipient = ", ".join(x for x in (c["recipient_name"], c["recipient_title"]) if x)
+    return {
+        "Letters": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Organisation": c["organisation"],
+                     "Recipient": recipient, "Signed by": c["signatory"], "Respond by": plan.respond_by,
+                     "File": file}],
+        "Actions": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Action": "Letter",
+                     "By": c["signatory"],
+                     "Notes": f"Level {plan.level} letter to {recipient}, {c['organisation']}; "
+                              f"respond {c['respond_by_text']}",
+                     "Document": file}],
+    }
+
+
+def append_logs(wb, rows: dict[str, list[dict]]) -> None:
+    """Append log rows through openpyxl: text stays text, and the file columns become hyperlinks."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import range_boundaries
+
+    for table, records in rows.items():
+        if not records:
+            continue
+        written = append_rows(wb, table, records)
+        ws, t = find_table(wb, table)
+        c1, r1, c2, _ = range_boundaries(t.ref)
+        headers = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
+        for r, record in zip(written, records):
+            for header, value in record.items():
+                if header not in headers:
+                    continue
+                cell = ws.cell(r, headers[header])
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # data, not a formula
+                if header == LINK_COLUMNS.get(table) and value:
+                    absolute = Path(value).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", value)
+                    cell.hyperlink = Path(value).as_uri() if absolute else quote(value, safe="/")
+                    cell.font = Font(color="0563C1", underline="single")
+
+
+# --- the command line's one call ------------------------------------------------------------
+
+
+def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as_of: dt.date | None = None,
+                  pdf: bool = False, progress: Callable[[list], Iterable] | None = None,
+                  out_dir: Path | None = None, templates: Path | None = None) -> LettersResult:
+    """Read the tracker, plan, render and log every letter (one safe write), then PDFs if asked.
+
+    `progress(list)` wraps the rendering loop (e.g. rich.progress.track). A tracker open in
+    Excel is refused before any letter is written.
+    """
+    path = Path(path)
+    refuse_if_open(path)
+    templates = templates or templates_for(path.parent)
+    tracker = read_tracker(path)
+    plans = plan_letters(tracker, refs, due, as_of)
+    out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, path.parent)
+    result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)])
+    todo = [p for p in plans if isinstance(p, LetterPlan)]
+    try:
+        for plan in (progress(todo) if progress and todo else todo):
+            try:
+                result.written.append(Written(plan, render(plan, out_dir, templates)))
+            except TemplateProblem as e:
+                result.refused.append(Refusal(plan.ref, plan.row, (str(e),)))
+    finally:
+        if result.written:
+            rows = {"Letters": [], "Actions": []}
+            for w in result.written:
+                for table, records in log_rows(w.plan, w.docx, path.parent).items():
+                    rows[table] += records
+            try:
+                result.backup = update_tracker(path, lambda wb: append_logs(wb, rows))
+            except WriteRefused as e:
+                names = ", ".join(w.docx.name for w in result.written)
+                raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
+    if pdf and result.written:
+        try:
+            for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
+                w.pdf = p
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            result.pdf_error = str(e)
+    return result
+
+
+# --- the Cases button's one call ----------------------------------------------------------------
+
+
+def excel_row(record: dict, table: str) -> dict:
+    """A log row for writing through Excel (xlwings): text that Excel would take for a formula gets
+    Excel's text prefix ('), and the file column becomes a HYPERLINK formula."""
+    out = {k: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in record.items()}
+    link = LINK_COLUMNS.get(table)
+    if record.get(link):
+        target = record[link].replace('"', '""')  # file names have no quotes (safe_stem); a folder might
+        out[link] = f'=HYPERLINK("{target}","{Path(record[link]).name}")'
+    return out
+
+
+def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Path,
+              append: Callable[[str, list[dict]], None]) -> str:
+    """Letters for the selected cases of an open workbook (`folder` is the workbook's folder),
+    logged through `append(table, rows)`; the message for the user."""
+    plans = plan_letters(tracker, refs, as_of=as_of)
+    out_dir = letters_dir(tracker.settings, folder)
+    refused = [p for p in plans if isinstance(p, Refusal)]
+    written, rows = [], {"Letters": [], "Actions": []}
+    for plan in (p for p in plans if isinstance(p, LetterPlan)):
+        try:
+            path = render(plan, out_dir, templates_for(folder))
+        except TemplateProblem as e:
+            refused.append(Refusal(plan.ref, plan.row, (str(e),)))
+            continue
+        written.append(path)
+        for table, records in log_rows(plan, path, folder).items():
+            rows[table] += [excel_row(r, table) for r in records]
+    for table, records in rows.items():
+        if records:
+            append(table, records)
+    if written:
+        lines = [f"Wrote {_plural(len(written), 'letter')} to {out_dir}, logged in Letters and Actions:",
+                 *(f"  {p.name}" for p in written), *(["Not written:"] if refused else [])]
+    else:
+        lines = ["No letter was written:" if refused else "No letter was written."]
+    return "\n".join(lines + [f"  {r}" for r in refused])

@@ -1,0 +1,418 @@
+"""Letters (issue 7): every level's required elements, filled from the tracker; hostile and
+special text printed as typed; missing data refused whole; never overwritten; logged safely."""
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+
+import docx
+import openpyxl
+import pytest
+
+from spso_xl import letters as L
+from spso_xl.build import build_tracker
+from spso_xl.cli import main
+from spso_xl.office import convert
+from spso_xl.policy import ELEMENTS, SWF_LEVELS, scale_for
+from spso_xl.safewrite import WriteRefused
+from spso_xl.settings import SPECS
+from spso_xl.tracker import read_tracker
+from tests import xlsx_parts as xp
+
+AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026
+BY = "by Friday 4 December 2026"
+SIGNATORIES = {"Case Reviewer": "Calum Reviewer", "Team Manager": "Eilidh Dhòmhnallach",
+               "Head of Service": "Niall Mac an t-Saoir", "Member of SPSO Leadership Team": "Ruth O'Hara & Partner",
+               "Ombudsman": "Rosemary Ombudsman"}
+GAELIC_CE = "Màiri Nic a' Phearsain"
+DG = "Dumfries & Galloway Council"
+DG_CE = 'Dàibhidh "Davie" O\'Brien <CEO>'
+HOSTILE = ('{{ 7*7 }} {% for x in [1,2] %}loop{% endfor %} =HYPERLINK("http://evil.example","click") '
+           "+cmd|' /C calc'!A0 @SUM(A1) <w:t>&amp;</w:t>")
+PATH_REF = "../../etc/passwd:\\x"
+FORMULA_REF = '=HYPERLINK("http://evil.example","x")'
+
+ORGS = [  # Organisations rows 2..6
+    {"Organisation": "Fife Council", "Recipient name": "Alex Brown", "Recipient title": "Service Manager",
+     "Chief executive": "Ken Gourlay", "Address": "Fife House\nNorth Street\nGlenrothes", "Postcode": "KY7 5LT"},
+    {"Organisation": "Comhairle nan Eilean Siar", "Recipient name": "Seònaid NicLeòid",
+     "Recipient title": "Ceannard Seirbheis", "Chief executive": GAELIC_CE,
+     "Address": "Sràid Sandwick, Steòrnabhagh", "Postcode": "HS1 2BW"},
+    {"Organisation": DG, "Recipient name": "Jo Bell", "Recipient title": "Head of Customer Services",
+     "Chief executive": DG_CE, "Address": "Council HQ, English Street, Dumfries", "Postcode": "DG1 2DD"},
+    {"Organisation": "Angus Council", "Recipient name": "Pat Grey", "Address": "Angus House, Forfar"},
+    {"Organisation": "Moray Council", "Recipient name": "Sam Reid", "Chief executive": "Lee Ross"},
+]
+
+
+def _case(ref, org, level, **kw):
+    return {"Ref": ref, "Organisation": org, "Function": "SWF", "Trigger": "Information overdue",
+            "Description": f"Files for {ref} were sent late.", "Level": level, "Date notified": dt.date(2026, 10, 1),
+            "Chasers": 2, "Date identified": dt.date(2026, 9, 1)} | kw
+
+
+CASES = [
+    _case("SI-1", "Fife Council", 1, Evidence="SWF/2026/0101 requested on 1 October 2026",
+          **{"Date notified": dt.date(2026, 11, 2), "Chasers": 0}),
+    _case("SI-2", "Comhairle nan Eilean Siar", 2, Trigger="No response after two requests",
+          Evidence="SWF/2026/0102; requests of 1 and 8 October 2026"),
+    _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence=None,
+          Description="Crisis grant decisions in Dumfries & Galloway keep missing the evidence of need."),
+    _case("SI-4", "Fife Council", 4, Evidence="SWF/2026/0101"),
+    _case("SI-5", "Fife Council", 5, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2026, 12, 18)}),
+    _case("SI-6", "Fife Council", 6, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2027, 1, 15)}),
+    _case("CP-4", "Fife Council", 4, Function="Complaints", Evidence="Complaint 202501234",
+          **{"Extended to": dt.date(2026, 12, 18)}),
+    _case(PATH_REF, DG, 2, Description=HOSTILE, Evidence="=1+1"),
+    _case(FORMULA_REF, DG, 2, Evidence="SWF/2026/0201"),
+    _case("MISS-CE", "Angus Council", 3, Evidence="x", Description=None),  # no CE, no description
+    _case("MISS-ADDR", "Moray Council", 2, Evidence="x"),
+    _case("MISS-5", "Fife Council", 5, Evidence="x"),  # level 5 with no Extended to
+    _case("DUE-1", "Fife Council", 2, Evidence="SWF/2026/0101"),  # overdue, chased: recommended 3
+    _case("CLOSED-1", "Fife Council", 2, Evidence="x", Closed=dt.date(2026, 11, 1)),
+]
+ACTIONS = [
+    {"Date": dt.date(2026, 9, 1), "Ref": ref, "Level": 2, "Action": "Contact", "By": "AB", "Notes": "phoned"}
+    for ref in ("SI-4", "SI-5", "SI-6", "CP-4")
+] + [
+    {"Date": dt.date(2026, 10, 1), "Ref": ref, "Level": 3, "Action": "Letter", "By": "HoS", "Notes": None}
+    for ref in ("SI-4", "SI-5", "SI-6", "CP-4")
+] + [{"Date": dt.date(2026, 10, 20), "Ref": "SI-4", "Level": 3, "Action": "Chaser", "By": "HoS", "Notes": "emailed"},
+     {"Date": dt.date(2026, 12, 1), "Ref": "SI-4", "Level": 4, "Action": "Meeting", "By": "X", "Notes": "future"}]
+FINDINGS = [
+    {"Case ref": "SWF/2026/0101", "Organisation": "Fife Council", "Function": "SWF",
+     "Decision date": dt.date(2026, 10, 15), "Outcome": "Upheld", "Theme": "Evidence of need"},
+    {"Case ref": "SWF/2026/0102", "Organisation": "Comhairle nan Eilean Siar", "Function": "SWF",
+     "Decision date": dt.date(2026, 9, 10), "Outcome": "Upheld", "Theme": "Timescales"},
+    *({"Case ref": f"SWF/2026/02{i:02}", "Organisation": DG, "Function": "SWF", "Decision date": d,
+       "Outcome": "Upheld", "Theme": "Evidence of need"}
+      for i, d in enumerate((dt.date(2026, 3, 5), dt.date(2026, 6, 10), dt.date(2026, 9, 22)), start=1)),
+    {"Case ref": "SWF/2025/0009", "Organisation": DG, "Function": "SWF", "Decision date": dt.date(2025, 1, 6),
+     "Outcome": "Upheld", "Theme": "Evidence of need"},  # outside the 12-month window
+]
+GOOD = ["SI-1", "SI-2", "SI-3", "SI-4", "SI-5", "SI-6", "CP-4", PATH_REF, FORMULA_REF]
+MISSING = ["MISS-CE", "MISS-ADDR", "MISS-5"]
+
+
+def settings_rows(**override):
+    rows = [{"Setting": s.key, "Value": s.default} for s in SPECS]
+    values = {f"Signatory: {role}": name for role, name in SIGNATORIES.items()} | override
+    return [r | {"Value": values.get(r["Setting"], r["Value"])} for r in rows]
+
+
+def make_tracker(path, **settings):
+    return build_tracker(path, {"Organisations": ORGS, "Cases": CASES, "Actions": ACTIONS, "Findings": FINDINGS,
+                                "Settings": settings_rows(**settings)}, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    return make_tracker(tmp_path_factory.mktemp("letters-src") / "si_tracker.xlsm")
+
+
+@pytest.fixture
+def tracker(source, tmp_path):
+    target = tmp_path / source.name
+    shutil.copy2(source, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(source, tmp_path_factory):
+    """One batch with good, missing and hostile cases, as the button or command would send it."""
+    folder = tmp_path_factory.mktemp("letters-run")
+    path = folder / source.name
+    shutil.copy2(source, path)
+    result = L.write_letters(path, refs=GOOD + MISSING, as_of=AS_OF)
+    return path, result
+
+
+def text(path) -> str:
+    d = docx.Document(path)
+    return "\n".join(p.text for p in d.paragraphs)
+
+
+def written(run, ref):
+    return next(w for w in run[1].written if w.plan.ref == ref)
+
+
+# --- every level ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ref", GOOD[:7])
+def test_every_required_element_and_field_is_in_the_letter(run, ref):
+    w = written(run, ref)
+    case = next(c for c in CASES if c["Ref"] == ref)
+    level = scale_for(case["Function"]).level(case["Level"])
+    body = text(w.docx)
+    headings = [p.text for p in docx.Document(w.docx).paragraphs if p.style.name.startswith("Heading")]
+    assert headings == [ELEMENTS[k].heading for k in SWF_LEVELS[level.template - 1].elements]
+    assert set(level.elements) <= set(SWF_LEVELS[level.template - 1].elements)
+    org = next(o for o in ORGS if o["Organisation"] == case["Organisation"])
+    recipient = org["Recipient name"] if level.template <= 2 else org["Chief executive"]
+    expected = [ref, "19 November 2026", f"level {case['Level']}", level.name, recipient, case["Organisation"],
+                org["Postcode"], SIGNATORIES[level.contact_from], level.contact_from, "Scottish Public Services Ombudsman",
+                "Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS", case["Description"], f"Dear {recipient}"]
+    expected += [line.strip() for line in re.split(r"[\n,]", org["Address"])]
+    expected += [case["Evidence"]] if case["Evidence"] else []
+    for value in expected:
+        assert value in body, value
+    respond = case.get("Extended to")
+    assert (f"by {L.weekday_date(respond)}" if respond else BY) in body
+    if "action" in level.elements:
+        nxt = scale_for(case["Function"]).level(case["Level"] + 1)
+        assert f"level {nxt.number}: {nxt.name}" in body
+    if level.template >= 4:  # what SPSO has tried so far, with dates, and why it has not worked
+        assert "1 September 2026: contact (level 2) by AB, phoned" in body
+        assert "1 October 2026: letter (level 3) by HoS" in body
+        assert "That has not succeeded: " in body and "future" not in body
+    if level.template >= 5:
+        assert "The steps to be taken, and their timeframes, are:" in body
+        assert ("refused to comply" in body) == bool(case.get("Refused"))
+
+
+def test_letter_content_details(run):
+    l1, l3, l4 = (text(written(run, r).docx) for r in ("SI-1", "SI-3", "SI-4"))
+    assert "SWF/2026/0101: decision of 15 October 2026, upheld (theme: Evidence of need)" in l1
+    assert "2 November 2026: we notified you of this issue at level 1" in l1  # no Actions: Date notified
+    for i, d in enumerate(("5 March 2026", "10 June 2026", "22 September 2026"), start=1):  # recurrence evidence
+        assert f"SWF/2026/02{i:02}: decision of {d}, upheld" in l3
+    assert "SWF/2025/0009" not in l3
+    assert ("we have not received a response, which was due on 15 October 2026 and is now 25 working days overdue, "
+            "despite 2 reminders") in l4
+    assert "explain the reasons for the delays" in l4 and "Please reply " + BY in l4
+
+
+def test_policy_scale_uses_the_ombudsman_template_but_states_its_own_level(run):
+    w = written(run, "CP-4")
+    assert w.plan.template == 5 and w.plan.level == 4 and w.docx.name == "CP-4 L4 2026-11-19.docx"
+    body = text(w.docx)
+    assert "level 4 of the Support and Intervention Policy (Engagement by the Ombudsman" in body
+    assert w.plan.context["support_url"] == "https://www.spso.org.uk/"
+
+
+# --- special and hostile text ------------------------------------------------------------------
+
+
+def test_special_characters_come_out_as_typed(run):
+    l2, l3 = text(written(run, "SI-2").docx), text(written(run, "SI-3").docx)
+    assert "Dear Seònaid NicLeòid" in l2 and "Comhairle nan Eilean Siar" in l2 and "Sràid Sandwick" in l2
+    assert "Eilidh Dhòmhnallach" in l2
+    assert f"Dear {DG_CE}" in l3 and DG in l3 and "Dumfries & Galloway keep missing" in l3
+
+
+def test_hostile_cell_text_is_inert(run):
+    w = written(run, PATH_REF)
+    body = text(w.docx)
+    assert HOSTILE in body and "49" not in body and "looploop" not in body
+    assert "=1+1" in body
+    out = run[0].parent / "letters"
+    for ref in (PATH_REF, FORMULA_REF):
+        path = written(run, ref).docx
+        assert path.parent == out and path.resolve().parent == out.resolve()
+        assert not set("/\\:") & set(path.name) and not path.name.startswith(".")
+    assert [p.name for p in out.iterdir() if p.is_dir()] == []
+    ws = openpyxl.load_workbook(run[0])["Letters"]
+    refs = {c.value: c for c in ws["B"]}
+    assert refs[FORMULA_REF].data_type == "s" and refs[PATH_REF].value == PATH_REF
+
+
+@pytest.mark.parametrize("text_in, stem", [
+    ("../../etc/passwd", "_.._etc_passwd"), ("a:b\\c", "a_b_c"), ("..", "_"), ("CON", "_CON"),
+    ("SI 1 L2 2026-01-02", "SI 1 L2 2026-01-02"), ("Comhairle nan Eilean Siar", "Comhairle nan Eilean Siar"),
+    ("x" * 300, "x" * L.MAX_STEM), (" .hidden. ", "hidden"),
+])
+def test_safe_stem(text_in, stem):
+    assert L.safe_stem(text_in) == stem
+
+
+# --- missing data ------------------------------------------------------------------------------
+
+
+def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
+    path, result = run
+    refused = {r.ref: r for r in result.refused}
+    assert set(refused) == set(MISSING)
+    assert refused["MISS-CE"].reasons == (
+        "Cases!Description for 'MISS-CE' is blank (row 13): describe the issue (the letter must identify it clearly)",
+        "Organisations!Chief executive for 'Angus Council' is blank (row 5): a level 3 letter goes to the Chief "
+        "Executive")
+    assert refused["MISS-ADDR"].reasons == (
+        "Organisations!Address for 'Moray Council' is blank (row 6): the letter needs a postal address",)
+    assert refused["MISS-5"].reasons[0].startswith("Cases!Extended to for 'MISS-5' is blank (row 15): a level 5 "
+                                                   "letter must set a timeframe")
+    assert all(r.blocking for r in refused.values())
+    names = [p.name for p in (path.parent / "letters").iterdir()]
+    assert not [n for n in names if n.startswith("MISS")]
+    logged = {c.value for c in openpyxl.load_workbook(path)["Letters"]["B"]}
+    assert not logged & set(MISSING)
+
+
+def test_missing_signatory_names_the_setting(tmp_path):
+    path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Signatory: Head of Service": None})
+    result = L.write_letters(path, refs=["SI-3", "SI-2"], as_of=AS_OF)
+    assert [w.plan.ref for w in result.written] == ["SI-2"]
+    assert result.refused[0].reasons == ("Settings!Value for 'Signatory: Head of Service' is blank (row 15): enter "
+                                         "the name that signs level 3 letters",)
+
+
+def test_a_template_with_an_unknown_field_refuses_that_letter(tracker, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(L.TEMPLATES, templates)
+    d = docx.Document(templates / "level2.docx")
+    d.add_paragraph("{{ recipent_name }}")
+    d.save(templates / "level2.docx")
+    result = L.write_letters(tracker, refs=["SI-1", "SI-2"], as_of=AS_OF, templates=templates)
+    assert [w.plan.ref for w in result.written] == ["SI-1"]
+    assert "level2.docx cannot be filled: 'recipent_name' is undefined" in str(result.refused[0])
+    assert not list((tracker.parent / "letters").glob("SI-2*"))
+
+
+def test_unknown_ref_and_nothing_asked(tracker):
+    result = L.write_letters(tracker, refs=["NOPE"], as_of=AS_OF)
+    assert str(result.refused[0]) == "NOPE: no case with Ref 'NOPE' on the Cases sheet"
+    assert result.backup is None and not (tracker.parent / "backups").exists()
+    with pytest.raises(ValueError):
+        L.plan_letters(read_tracker(tracker))
+
+
+# --- files and logs ----------------------------------------------------------------------------
+
+
+def test_never_overwrites_a_letter(tracker):
+    first = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    before = first.read_bytes()
+    second = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    third = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    assert [p.name for p in (first, second, third)] == ["SI-1 L1 2026-11-19.docx", "SI-1 L1 2026-11-19-v2.docx",
+                                                         "SI-1 L1 2026-11-19-v3.docx"]
+    assert first.read_bytes() == before
+    assert len([c for c in openpyxl.load_workbook(tracker)["Letters"]["B"] if c.value == "SI-1"]) == 3
+
+
+def test_logs_written_with_hyperlinks_and_the_tracker_intact(run, source):
+    path, result = run
+    wb = openpyxl.load_workbook(path)
+    rows = [[c.value for c in r] for r in wb["Letters"].iter_rows(min_row=2)]
+    assert [r[1] for r in rows] == [w.plan.ref for w in result.written]
+    r2 = next(r for r in wb["Letters"].iter_rows(min_row=2) if r[1].value == "SI-2")
+    assert [c.value for c in r2] == [dt.datetime(2026, 11, 19), "SI-2", 2, "Comhairle nan Eilean Siar",
+                                     "Seònaid NicLeòid, Ceannard Seirbheis", "Eilidh Dhòmhnallach",
+                                     dt.datetime(2026, 12, 4), "letters/SI-2 L2 2026-11-19.docx"]
+    assert r2[7].hyperlink.target == "letters/SI-2%20L2%202026-11-19.docx"
+    assert (path.parent / r2[7].value).exists()
+    acts = [[c.value for c in r] for r in wb["Actions"].iter_rows(min_row=2)]
+    assert len(acts) == len(ACTIONS) + len(result.written)
+    assert acts[-1][3] == "Letter" and acts[-1][6].startswith("letters/")
+    assert wb["Actions"].cell(len(acts) + 1, 7).hyperlink is not None
+    tracker = read_tracker(path)
+    assert tracker.problems == [] and len(tracker.parsed["Letters"]) == len(result.written)
+    assert xp.parts(path)["xl/vbaProject.bin"] == xp.parts(source)["xl/vbaProject.bin"]
+    assert xp.buttons(path) == xp.buttons(source)
+    before, after = xp.tables(source), xp.tables(path)
+    assert {k: v for k, v in after.items() if k not in ("Letters", "Actions")} == \
+        {k: v for k, v in before.items() if k not in ("Letters", "Actions")}
+    assert after["Letters"] == f"A1:H{1 + len(result.written)}"
+    assert result.backup.read_bytes() == source.read_bytes()
+
+
+def test_an_open_tracker_is_refused_before_any_letter_is_written(tracker):
+    (tracker.parent / f"~${tracker.name}").write_text("owner")
+    with pytest.raises(WriteRefused, match="open in Excel"):
+        L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF)
+    assert not (tracker.parent / "letters").exists()
+
+
+def test_letters_folder_from_settings(tmp_path):
+    path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Letters folder": "out/S&I letters"})
+    w = L.write_letters(path, refs=["SI-1"], as_of=AS_OF).written[0]
+    assert w.docx.parent == tmp_path / "out" / "S&I letters"
+
+
+def test_the_cases_button_renders_and_hands_excel_safe_rows_to_the_book(tracker):
+    appended = []
+    message = L.from_book(read_tracker(tracker), ["SI-2", FORMULA_REF, "MISS-ADDR"], AS_OF, tracker.parent,
+                          lambda table, rows: appended.append((table, rows)))
+    assert message.startswith(f"Wrote 2 letters to {tracker.parent / 'letters'}, logged in Letters and Actions:")
+    assert "Not written:\n  MISS-ADDR (Cases row 14): Organisations!Address for 'Moray Council'" in message
+    (t1, letters), (t2, actions) = appended
+    assert (t1, t2) == ("Letters", "Actions") and len(letters) == len(actions) == 2
+    assert letters[0]["File"] == '=HYPERLINK("letters/SI-2 L2 2026-11-19.docx","SI-2 L2 2026-11-19.docx")'
+    assert letters[1]["Ref"] == "'" + FORMULA_REF and actions[1]["Ref"] == "'" + FORMULA_REF
+    assert (tracker.parent / "letters" / "SI-2 L2 2026-11-19.docx").exists()
+    assert openpyxl.load_workbook(tracker)["Letters"]["B2"].value is None  # the Book logs, not the file
+
+
+# --- --due -----------------------------------------------------------------------------------
+
+
+def test_due_writes_the_recommended_level_once(tracker):
+    result = L.write_letters(tracker, due=True, as_of=AS_OF)
+    got = {w.plan.ref: w.plan.level for w in result.written}
+    assert got == {"SI-2": 3, "SI-3": 4, PATH_REF: 3, FORMULA_REF: 3, "DUE-1": 3}  # each one above its Level
+    assert {r.ref for r in result.refused} == {"MISS-CE", "MISS-ADDR"}  # due, but data missing
+    assert "Dear Ken Gourlay" in text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
+    again = L.write_letters(tracker, due=True, as_of=AS_OF)
+    assert again.written == [] and again.backup is None
+    skipped = {r.ref: r for r in again.refused if not r.blocking}
+    assert set(skipped) == set(got) and "a level 3 letter is already logged" in str(skipped["DUE-1"])
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def test_cli_letters(tracker, capsys):
+    assert main(["letters", str(tracker), "--ref", "SI-1", "SI-2", "--as-of", "19/11/2026"]) == 0
+    out = capsys.readouterr().out
+    assert "SI-1 L1 2026-11-19.docx" in out and "logged 2 letters" in out
+    assert main(["letters", str(tracker), "--ref", "MISS-ADDR", "--as-of", "19/11/2026"]) == 1
+    assert "Organisations!Address for 'Moray Council' is blank (row 6)" in capsys.readouterr().err
+    assert main(["letters", str(tracker)]) == 2
+
+
+# --- templates -------------------------------------------------------------------------------------
+
+
+def test_templates_are_reproducible_and_use_only_documented_fields(run, tmp_path):
+    from workbook.templates import make_templates
+
+    for made in make_templates.main(tmp_path):
+        assert made.read_bytes() == (L.TEMPLATES / made.name).read_bytes(), f"{made.name}: run make_templates.py"
+    context = written(run, "SI-4").plan.context
+    readme = (L.TEMPLATES / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(\w+)`", readme, re.M)) | set(re.findall(r"`(next_\w+)`", readme))
+    assert set(context) == documented
+    for n in range(1, 7):
+        xml = "\n".join(p.text for p in docx.Document(L.TEMPLATES / f"level{n}.docx").paragraphs)
+        loops = set(re.findall(r"{%p for (\w+) in", xml))
+        used = set(re.findall(r"{{ (\w+)", xml)) - loops
+        assert used <= set(context), used - set(context)
+        assert "{% " not in xml and "if " not in xml.replace("{%p", "")  # loops and fields only
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+
+def pdf_text(pdf, tmp_path) -> str:
+    if shutil.which("pdftotext"):
+        return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    return convert(pdf.with_suffix(".docx"), "txt:Text (encoded):UTF8", tmp_path)[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.libreoffice
+def test_pdf_copies_carry_the_letter(tracker, tmp_path, libreoffice):
+    result = L.write_letters(tracker, refs=["SI-4", "SI-3"], as_of=AS_OF, pdf=True)
+    assert result.pdf_error is None
+    for w in result.written:
+        assert w.pdf.name == w.docx.with_suffix(".pdf").name and w.pdf.read_bytes()[:5] == b"%PDF-"
+        flat = " ".join(pdf_text(w.pdf, tmp_path).split())
+        level = SWF_LEVELS[w.plan.level - 1]
+        for key in level.elements:
+            assert ELEMENTS[key].heading in flat
+        assert w.plan.ref in flat and "Friday 4 December 2026" in flat
+    l3 = " ".join(pdf_text(written_pdf := result.written[1].pdf, tmp_path).split())
+    assert written_pdf.name.startswith("SI-3") and DG in l3 and 'Dàibhidh "Davie" O\'Brien <CEO>' in l3
+    again = L.write_letters(tracker, refs=["SI-3"], as_of=AS_OF, pdf=True).written[0]
+    assert again.pdf.name == "SI-3 L3 2026-11-19-v2.pdf"
