@@ -106,3 +106,30 @@ def test_the_workbooks_entry_module_reaches_main_through_the_caller(tracker, mon
     finally:
         del xw.Book._mock_caller
     assert "Cases and Summary" in alerts(book.json()["actions"])[0][0]
+
+
+def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path):
+    from docx import Document
+
+    from spso_xl.sample import demo_rows
+
+    rows = demo_rows(TODAY)
+    for r in rows["Settings"]:
+        if r["Setting"] == "Letters folder":
+            r["Value"] = str(tmp_path / "letters")
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=TODAY)
+    ref = "SI-2026-009"
+    row = FIRST + [c["Ref"] for c in rows["Cases"]].index(ref)
+    actions = run(path, "Generate letters", selection=f"A{row}")
+    [(message, mode)] = alerts(actions)
+    assert mode == "info" and ref in message
+    [letter] = sorted((tmp_path / "letters").glob("*.docx"))
+    assert letter.name.startswith(f"{ref} L3 ")
+    text = "\n".join(p.text for p in Document(letter).paragraphs)
+    assert "level 3" in text.lower() and "Morven Baird" in text
+    remote.apply(path, actions)
+    t = read_tracker(path)
+    [logged] = t.parsed["Letters"].to_dict("records")
+    assert logged["Ref"] == ref and logged["Level"] == 3
+    assert any(a["Ref"] == ref and a["Action"] == "Letter" and a["Date"].date() == TODAY
+               for a in t.parsed["Actions"].to_dict("records"))
