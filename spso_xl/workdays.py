@@ -28,6 +28,7 @@ from .errors import InputError
 
 YEARS = range(1900, 2201)
 ONE_DAY = np.timedelta64(1, "D")
+FIRST_DAY, LAST_DAY = np.datetime64("1900-01-01"), np.datetime64("9999-12-31")
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,12 @@ def _days(n) -> int:
     if isinstance(n, bool) or n is None:
         raise InputError("DAYS", f"{n!r} is not a number of days", n)
     try:
-        return int(float(n))
+        days = int(float(n))
     except (TypeError, ValueError, OverflowError):
         raise InputError("DAYS", f"{n!r} is not a number of days", n) from None
+    if abs(days) > 3_000_000:  # more days than Excel's whole calendar holds
+        raise InputError("DAYS", f"{days} working days falls outside Excel's dates (01/01/1900 to 31/12/9999)", n)
+    return days
 
 
 def workday(start, days, cal: Calendar | None = None) -> dt.date:
@@ -85,10 +89,10 @@ def workday(start, days, cal: Calendar | None = None) -> dt.date:
     if n == 0:
         return start
     cal = cal or scottish_calendar()
-    try:
-        out = np.busday_offset(start, n, roll="backward" if n > 0 else "forward", busdaycal=cal.busdaycal)
-    except (ValueError, OverflowError):
-        raise InputError("DAYS", f"{n} working days from {start:%d/%m/%Y} is past Excel's last date", days) from None
+    out = np.busday_offset(start, n, roll="backward" if n > 0 else "forward", busdaycal=cal.busdaycal)
+    if not FIRST_DAY <= out <= LAST_DAY:
+        raise InputError("DAYS", f"{n} working days from {start:%d/%m/%Y} falls outside Excel's dates "
+                                 f"(01/01/1900 to 31/12/9999)", days)
     return out.item()
 
 
@@ -98,9 +102,9 @@ def networkdays(start, end, cal: Calendar | None = None) -> int:
     if s is None or e is None:
         raise InputError("DATE", "a date is blank", None)
     cal = cal or scottish_calendar()
-    if s <= e:
-        return int(np.busday_count(s, e + dt.timedelta(days=1), busdaycal=cal.busdaycal))
-    return -int(np.busday_count(e, s + dt.timedelta(days=1), busdaycal=cal.busdaycal))
+    lo, hi = np.datetime64(min(s, e), "D"), np.datetime64(max(s, e), "D")
+    count = int(np.busday_count(lo, hi + ONE_DAY, busdaycal=cal.busdaycal))
+    return count if s <= e else -count
 
 
 def working_days_after(start, end, cal: Calendar | None = None) -> int:
@@ -109,7 +113,8 @@ def working_days_after(start, end, cal: Calendar | None = None) -> int:
     if e <= s:
         return 0
     cal = cal or scottish_calendar()
-    return int(np.busday_count(s + dt.timedelta(days=1), e + dt.timedelta(days=1), busdaycal=cal.busdaycal))
+    return int(np.busday_count(np.datetime64(s, "D") + ONE_DAY, np.datetime64(e, "D") + ONE_DAY,
+                               busdaycal=cal.busdaycal))
 
 
 # --- whole columns -------------------------------------------------------------------

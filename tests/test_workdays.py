@@ -103,3 +103,15 @@ def test_holidays_a_deadline_skipped_exclude_the_start():
     cal = scottish_calendar()
     assert [n for _, n in cal.holidays_between(D(2027, 3, 26), D(2027, 4, 9))] == []  # Good Friday is the start
     assert [d for d, _ in cal.holidays_between(D(2026, 11, 20), D(2026, 12, 7))] == [D(2026, 11, 30)]
+
+
+def test_results_outside_excels_dates_are_errors_not_numbers():
+    import pytest
+
+    from spso_xl.errors import InputError
+
+    with pytest.raises(InputError, match="outside Excel's dates"):
+        workday(D(9999, 12, 30), 5)
+    with pytest.raises(InputError, match="outside Excel's dates"):
+        workday(D(1900, 1, 2), -5)
+    assert networkdays(D(9999, 12, 27), D(9999, 12, 31)) == 5

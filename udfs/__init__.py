@@ -28,7 +28,7 @@ from spso_xl.deadlines import status_array
 from spso_xl.errors import InputError
 from spso_xl.settings import DEFAULTS, settings_from_rows
 from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_yes_no
-from spso_xl.workdays import networkdays, networkdays_array, scottish_calendar, workday, workday_array
+from spso_xl.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
 
 __all__ = ["SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",
@@ -316,8 +316,17 @@ def _fit(values, n: int) -> list:
 def SI_WORKDAY_ARRAY(starts, days, closures=None):
     """SI_WORKDAY over a whole column at once (a dynamic array); blanks stay blank."""
     s = _dates(starts)
-    n = np.array([np.nan if is_blank(d) else float(d) for d in _fit(days, len(s))])
-    return _as_cells(workday_array(s, n, calendar_from(closures)))
+    n, errors = [], {}
+    for i, d in enumerate(_fit(days, len(s))):
+        try:
+            n.append(np.nan if is_blank(d) else _days(d))
+        except InputError as e:
+            n.append(np.nan)
+            errors[i] = e.cell_text()
+    cells = _as_cells(workday_array(s, np.array(n, dtype="float64"), calendar_from(closures)))
+    for i, text in errors.items():
+        cells[i] = [text]
+    return cells
 
 
 @xw.func
@@ -327,7 +336,8 @@ def SI_WORKDAY_ARRAY(starts, days, closures=None):
 @cell_safe
 def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
     """SI_NETWORKDAYS over whole columns (a dynamic array); blanks stay blank."""
-    counts = networkdays_array(_dates(starts), _dates(ends), calendar_from(closures))
+    first = _dates(starts)
+    counts = networkdays_array(first, _dates(_fit(ends, len(first))), calendar_from(closures))
     return [["" if np.isnan(c) else int(c)] for c in counts]
 
 
