@@ -20,6 +20,7 @@ import xlwings as xw
 from spso_xl import schema
 from spso_xl.compute import compute_cases
 from spso_xl.dates import uk
+from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import ROW, tracker_from_sheets
 from spso_xl.vocab import is_blank, norm, parse_count
 
@@ -196,10 +197,34 @@ def generate_letters(book, today: dt.date) -> str:
 
 
 def build_summary(book, today: dt.date) -> str:
-    from spso_xl import summary
+    """The chosen quarter's summary as a sheet in the open workbook (values, and the charts as
+    pictures) and as a standalone workbook beside it."""
+    import tempfile
+
+    from spso_xl.errors import InputError
+    from spso_xl.summary import build_summary as summarise, summary_layout
+    from spso_xl.summary_xlsx import chart_pngs, write_standalone
 
     quarter = book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
-    return summary.to_book(book, read_book(book), quarter, today)
+    try:
+        summary = summarise(read_book(book), quarter or None, today)
+    except InputError as e:
+        raise Refusal(f"{e}. Choose a quarter in the cell beside 'Quarter:'.") from None
+    layout = summary_layout(summary)
+    names = [s.name for s in book.sheets]
+    if layout.sheet_name in names:
+        sheet = book.sheets[layout.sheet_name]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(layout.sheet_name, after=book.sheets[schema.SUMMARY_SHEET])
+    sheet.range("A1").value = layout.rows
+    with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
+        for placed, png in zip(layout.charts, chart_pngs(summary, Path(tmp))):
+            sheet.pictures.add(png, anchor=sheet.range(placed.anchor))
+    out = Path(book.fullname).parent / summary.file_name
+    atomic_write(out, lambda p: write_standalone(layout, p))
+    notes = f"\n{' '.join(summary.notes)}" if summary.notes else ""
+    return f"Summary for {summary.quarter.label} written to the sheet '{layout.sheet_name}' and to {out}.{notes}"
 
 
 CASE_ACTIONS = {norm(a): f for a, f in zip(schema.CASE_ACTIONS, (generate_letters, record_chaser, record_escalation))}

@@ -133,3 +133,32 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path):
     assert logged["Ref"] == ref and logged["Level"] == 3
     assert any(a["Ref"] == ref and a["Action"] == "Letter" and a["Date"].date() == TODAY
                for a in t.parsed["Actions"].to_dict("records"))
+
+
+def test_build_summary_from_the_button(tmp_path, monkeypatch):
+    from spso_xl.sample import demo_rows
+
+    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+    monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: files go beside it
+    p = remote.payload(path, active="Summary", selection="B3")
+    book = xw.Book(json=p)
+    macros.main(book, today=TODAY)
+    actions = book.json()["actions"]
+    [(message, mode)] = alerts(actions)
+    assert mode == "info" and "2026-27 Q2" in message
+    assert [a["args"] for a in actions if a["func"] == "addSheet"] == [[3, "Summary 2026-27 Q2"]]
+    grid = next(a["values"] for a in actions if a["func"] == "setValues")
+    text = " ".join(str(v) for row in grid for v in row if v)
+    assert "level 1 and 2" in text.lower() and "level 3" in text.lower()
+    assert len([a for a in actions if a["func"] == "addPicture"]) >= 2
+    assert (tmp_path / "SI summary 2026-27 Q2.xlsx").exists()
+
+
+def test_a_bad_quarter_is_refused(tracker):
+    p = remote.payload(tracker, active="Summary", selection="B3")
+    summary = p["sheets"][[s["name"] for s in p["sheets"]].index("Summary")]
+    summary["values"][2][1] = "next quarter"
+    book = xw.Book(json=p)
+    macros.main(book, today=TODAY)
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"] and "not a quarter" in alerts(actions)[0][0]

@@ -1,0 +1,360 @@
+"""Writing the quarterly summary: a sheet in the tracker, a standalone workbook, PNG charts, a PDF.
+
+Every writer takes the one `summary_layout` grid, so the tracker's sheet, the workbook a
+manager forwards and the xlwings button's sheet (grid + `chart_pngs`) hold the same cells.
+Cells are values only: text that looks like a formula (`=...`) is written as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart.legend import LegendEntry
+from openpyxl.chart.marker import Marker
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.units import cm_to_EMU
+
+from .safewrite import atomic_write, refuse_if_open, update_tracker
+from .summary import Layout, PlacedChart, Summary, build_summary, summary_layout
+
+NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
+LEVEL_COLOURS = ("9DC3E6", "2E75B6", "FFC000", "ED7D31", "C00000", "7B0000", "A6A6A6")
+FLAG_COLOURS = {"Abnormally high": RED, "High": AMBER, "Low": "70AD47", "Within limits": "2E75B6"}
+_FONTS = {"title": Font(bold=True, size=16, color=NAVY), "subtitle": Font(italic=True, color=GREY),
+          "section": Font(bold=True, size=12, color=NAVY), "header": Font(bold=True, color="FFFFFF"),
+          "note": Font(italic=True, color="9C0006"), "text": Font(color="262626")}
+_HEADER_FILL = PatternFill("solid", fgColor=NAVY)
+_ALIGN = {  # made once: openpyxl compares and hashes every style object it is given
+    "header": Alignment(wrap_text=True, vertical="top"), "header number": Alignment(wrap_text=True, vertical="top",
+                                                                                     horizontal="center"),
+    "figure": Alignment(horizontal="left"), "wrap": Alignment(wrap_text=True, vertical="top"),
+    "number": Alignment(horizontal="center", vertical="top"), "text": Alignment(vertical="top"),
+}
+_BOLD = Font(bold=True)
+
+
+def _colour(series: str) -> str:
+    """A level's colour, light to dark as the level rises; grey for 'Level not recorded'."""
+    return LEVEL_COLOURS[min(int(series.split()[-1]), 6) - 1] if series[-1].isdigit() else LEVEL_COLOURS[-1]
+
+
+# --- the sheet --------------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value if len(value) <= 32767 else value[:32766] + "…"
+
+
+def write_layout(ws, lay: Layout, charts: bool = True) -> None:
+    """Fill an empty openpyxl worksheet with the layout: values, styles, widths and native charts."""
+    for r, row in enumerate(lay.rows, start=1):
+        style = lay.styles.get(r - 1)
+        below = lay.rows[r] if r < len(lay.rows) else []
+        for c, v in enumerate(row, start=1):
+            if v is None:
+                continue
+            cell = ws.cell(r, c)
+            if isinstance(v, str):
+                cell.value = _text(v)
+                cell.data_type = "s"  # never a formula or an error code, whatever it looks like
+            else:
+                cell.value = v
+                if isinstance(v, dt.date):
+                    cell.number_format = "dd/mm/yyyy"
+            fmt = lay.formats.get((r - 1, c - 1))
+            if fmt:
+                cell.number_format = fmt
+            if style == "header":
+                cell.font, cell.fill = _FONTS["header"], _HEADER_FILL
+                numeric = c <= len(below) and isinstance(below[c - 1], (int, float, dt.date))
+                cell.alignment = _ALIGN["header number" if numeric else "header"]
+            elif style == "figure" and c == 2:
+                cell.font, cell.alignment = _BOLD, _ALIGN["figure"]
+            elif style in _FONTS:
+                cell.font = _FONTS[style]
+            elif (r - 1, c - 1) in lay.wrap:
+                cell.alignment = _ALIGN["wrap"]
+            elif style is None:
+                cell.alignment = _ALIGN["number" if isinstance(v, (int, float, dt.date)) else "text"]
+        if r - 1 in lay.heights:
+            ws.row_dimensions[r].height = lay.heights[r - 1]
+    for c, w in enumerate(lay.widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    ws.sheet_view.showGridLines = False
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if charts:
+        for placed in lay.charts:
+            chart = _CHARTS[placed.key](ws, lay)
+            chart.title = placed.title
+            chart.legend.position = "b"
+            for axis in (chart.x_axis, chart.y_axis):
+                axis.delete = False  # openpyxl 3.1 hides axes unless told otherwise
+            ws.add_chart(chart, _anchor(placed))
+
+
+def _anchor(placed: PlacedChart) -> TwoCellAnchor:
+    """The chart stretched over its cells, a little in from the left so neighbours do not touch."""
+    (c0, r0), (c1, r1) = (coordinate_to_tuple(placed.anchor)[::-1], coordinate_to_tuple(placed.end)[::-1])
+    return TwoCellAnchor(_from=AnchorMarker(col=c0 - 1, colOff=cm_to_EMU(0.3), row=r0 - 1),
+                         to=AnchorMarker(col=c1 - 1, row=r1 - 1))
+
+
+def _ref(ws, lay: Layout, key: str, column: str, header: bool = False, rows: tuple[int, int] | None = None):
+    b = lay.blocks[key]
+    col = b.columns.index(column) + 1
+    first, last = rows or (b.header_row + 1, b.last_row)
+    return Reference(ws, min_col=col, max_col=col, min_row=(b.header_row if header else first) + 1, max_row=last + 1)
+
+
+def _bars(ws, lay: Layout, key: str, series: list[str], horizontal: bool) -> BarChart:
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = ("bar" if horizontal else "col"), "stacked", 100
+    for name in series:
+        s = Series(_ref(ws, lay, key, name), title=name)
+        s.graphicalProperties.solidFill = s.graphicalProperties.line.solidFill = _colour(name)
+        chart.series.append(s)
+    chart.set_categories(_ref(ws, lay, key, lay.blocks[key].columns[0]))
+    chart.x_axis.tickLblSkip = 1  # every category named
+    if horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # biggest at the top, as the table reads
+    chart.y_axis.title = "Actions"
+    chart.y_axis.majorGridlines = None
+    return chart
+
+
+def _used(lay: Layout, key: str) -> list[str]:
+    """A table's count columns that are not all zero (no legend entries for levels never used)."""
+    b = lay.blocks[key]
+    return [name for c, name in enumerate(b.columns) if c and any(lay.rows[r][c] for r in range(b.header_row + 1,
+                                                                                             b.last_row + 1))]
+
+
+def _levels_by_month(ws, lay):
+    return _bars(ws, lay, "levels_by_month", _used(lay, "levels_by_month"), False)
+
+
+def _level12_by_trigger(ws, lay):
+    return _bars(ws, lay, "level12_trigger", ["Level 1", "Level 2"], True)
+
+
+def _funnel(ws, lay) -> ScatterChart:
+    """Organisations as points (coloured by where they fall), the limits as lines."""
+    chart = ScatterChart(scatterStyle="lineMarker")  # straight lines: LibreOffice smooths when none is given
+    chart.style = 13
+    chart.x_axis.axPos = "b"
+    b = lay.blocks["funnel"]
+    flag_col = b.columns.index("Funnel")
+    groups: list[tuple[str, int, int]] = []
+    for r in range(b.header_row + 1, b.last_row + 1):
+        name = str(lay.rows[r][flag_col]).split(" (")[0]
+        if groups and groups[-1][0] == name:
+            groups[-1] = (name, groups[-1][1], r)
+        else:
+            groups.append((name, r, r))
+    for name, first, last in groups:
+        colour = FLAG_COLOURS.get(name, GREY)
+        s = Series(_ref(ws, lay, "funnel", "Uphold rate", rows=(first, last)),
+                   _ref(ws, lay, "funnel", "Decisions", rows=(first, last)), title=name)
+        s.marker = Marker("circle", size=7, spPr=GraphicalProperties(solidFill=colour))
+        s.marker.graphicalProperties.line.solidFill = colour
+        s.graphicalProperties = GraphicalProperties()
+        s.graphicalProperties.line.noFill = True
+        s.smooth = False  # LibreOffice takes smoothing for the whole chart from the first series
+        chart.series.append(s)
+    curve = lay.blocks.get("funnel_curve")
+    if curve:
+        for name in curve.columns[1:]:
+            if "lower" in name:  # one legend entry per limit
+                chart.legend.legendEntry.append(LegendEntry(idx=len(chart.series), delete=True))
+            s = Series(_ref(ws, lay, "funnel_curve", name), _ref(ws, lay, "funnel_curve", "Decisions"),
+                       title=name.replace(" upper", " limits"))
+            s.marker = Marker("none")
+            s.smooth = False
+            colour = GREY if name == "Sector rate" else RED if name.startswith(_outer(curve)) else AMBER
+            s.graphicalProperties.line.solidFill = colour
+            s.graphicalProperties.line.width = 15875
+            if name != "Sector rate":
+                s.graphicalProperties.line.dashStyle = "dash"
+            chart.series.append(s)
+    chart.x_axis.title, chart.y_axis.title = "Casework decisions", "Uphold rate"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.x_axis.scaling.min = 0
+    chart.x_axis.majorGridlines = chart.y_axis.majorGridlines = None
+    return chart
+
+
+def _outer(curve) -> str:
+    """The outer limit's column prefix, e.g. '99.8%' (the later of the two limits)."""
+    return curve.columns[3].split()[0]
+
+
+_CHARTS = {"levels_by_month": _levels_by_month, "level12_by_trigger": _level12_by_trigger, "funnel": _funnel}
+
+
+def put_sheet(wb: openpyxl.Workbook, lay: Layout, after: str = "Summary"):
+    """Add the summary sheet to an open openpyxl workbook, replacing one of the same name in place."""
+    active = wb.active
+    if lay.sheet_name in wb.sheetnames:
+        index = wb.sheetnames.index(lay.sheet_name)
+        if wb[lay.sheet_name] is active:
+            active = None
+        wb.remove(wb[lay.sheet_name])
+    else:
+        index = wb.sheetnames.index(after) + 1 if after in wb.sheetnames else len(wb.sheetnames)
+    ws = wb.create_sheet(lay.sheet_name, index)
+    write_layout(ws, lay)
+    wb.active = active if active is not None else ws  # the same tab stays selected
+    return ws
+
+
+def write_standalone(lay: Layout, path: Path) -> None:
+    """A values-only workbook holding just the summary sheet (with its charts)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = lay.sheet_name
+    write_layout(ws, lay)
+    wb.properties.title = lay.sheet_name.replace("Summary", "Support and Intervention summary")
+    wb.properties.creator = "spso-xl"
+    wb.save(path)
+
+
+# --- PNG charts -------------------------------------------------------------------------------
+
+
+def chart_pngs(summary: Summary, folder) -> list[Path]:
+    """The summary's charts as PNG files in `folder`, in the layout's chart order (for the xlwings
+    button, which inserts pictures at `summary_layout(summary).charts` anchors, and for anywhere else)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for chart in summary.charts:
+        fig, ax = plt.subplots(figsize=(7.5, 3.75), dpi=150)
+        _PNG[chart.key](ax, summary)
+        ax.set_title(chart.title, fontsize=11, color="#" + NAVY, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        path = folder / f"{summary.sheet_name.replace(' ', '-')}-{chart.key}.png"
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+        plt.close(fig)
+        out.append(path)
+    return out
+
+
+def _png_bars(ax, frame, series, horizontal):
+    labels = frame.iloc[:, 0].astype(str).tolist()
+    base = [0] * len(frame)
+    for name in series:
+        values = frame[name].tolist()
+        colour = "#" + _colour(name)
+        if horizontal:
+            ax.barh(labels, values, left=base, label=name, color=colour)
+        else:
+            ax.bar(labels, values, bottom=base, label=name, color=colour)
+        base = [a + b for a, b in zip(base, values)]
+    if horizontal:
+        ax.invert_yaxis()
+        ax.set_xlabel("Actions")
+    else:
+        ax.set_ylabel("Actions")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def _png_levels(ax, s):
+    frame = s.tables["levels_by_month"].frame
+    _png_bars(ax, frame, [c for c in frame.columns[1:] if frame[c].any()], False)
+
+
+def _png_trigger(ax, s):
+    _png_bars(ax, s.tables["level12_trigger"].frame, ["Level 1", "Level 2"], True)
+
+
+def _png_funnel(ax, s):
+    f, curve = s.tables["funnel"].frame, s.tables["funnel_curve"].frame
+    for name, colour in (("Sector rate", GREY), *((c, AMBER if i < 2 else RED) for i, c in enumerate(curve.columns[1:5]))):
+        ax.plot(curve["Decisions"], curve[name], color="#" + colour, lw=1, ls="-" if name == "Sector rate" else "--",
+                label=name.replace(" upper", " limits") if "lower" not in name else None)
+    flags = f["Funnel"].str.split(" \\(").str[0]
+    for flag, colour in FLAG_COLOURS.items():
+        part = f[flags == flag]
+        if len(part):
+            ax.scatter(part["Decisions"], part["Uphold rate"], color="#" + colour, s=18, zorder=3, label=flag)
+    for _, row in f[flags != "Within limits"].iterrows():  # name the outliers on the chart
+        ax.annotate(row["Organisation"], (row["Decisions"], row["Uphold rate"]), fontsize=7,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("Casework decisions")
+    ax.set_ylabel("Uphold rate")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+_PNG = {"levels_by_month": _png_levels, "level12_by_trigger": _png_trigger, "funnel": _png_funnel}
+
+
+# --- the command line's one call ----------------------------------------------------------------
+
+
+@dataclass
+class SummaryResult:
+    summary: Summary
+    sheet: str | None  # the sheet written into the tracker (None when not asked)
+    backup: Path | None  # the tracker's backup taken before the sheet was written
+    workbook: Path  # the standalone workbook
+    pdf: Path | None
+
+    @property
+    def quarter(self):
+        return self.summary.quarter
+
+    @property
+    def written(self) -> list[Path]:
+        """The new files (the tracker itself is changed in place, its backup kept)."""
+        return [p for p in (self.workbook, self.pdf) if p]
+
+
+def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=True) -> SummaryResult:
+    """Build the summary of `quarter` (default: the last full quarter by the tracker's Settings), write it
+    into the tracker as `Summary <quarter>` (safely, with a backup) and as `SI summary <quarter>.xlsx`
+    beside it (or at `output`), and optionally a PDF of that workbook beside it."""
+    from .tracker import read_tracker
+
+    path = Path(path)
+    summary = build_summary(read_tracker(path), quarter, as_of or dt.date.today())
+    lay = summary_layout(summary)
+    output = Path(output) if output else path.with_name(summary.file_name)
+    refuse_if_open(output)
+    backup = update_tracker(path, lambda wb: put_sheet(wb, lay)) if sheet else None
+    atomic_write(output, lambda tmp: write_standalone(lay, tmp))
+    pdf_path = None
+    if pdf:
+        from .office import convert
+
+        pdf_path = output.with_suffix(".pdf")
+        with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
+            source = Path(tmp) / output.name
+            shutil.copyfile(output, source)
+            made = convert(source, "pdf", Path(tmp) / "pdf")[0]
+            atomic_write(pdf_path, lambda target: shutil.copyfile(made, target))
+    return SummaryResult(summary, lay.sheet_name if sheet else None, backup, output, pdf_path)
