@@ -22,7 +22,7 @@ def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
     if path.exists():
         raise FileExistsError(f"{path} exists: choose another --out folder, or remove it")
     build_tracker(path, demo_rows(as_of), as_of=as_of)
-    written = [path, path.with_suffix(".py")]
+    written = [path, path.with_suffix(".py"), path.parent / "templates"]
     console.print(f"[bold]Built[/] {path} with the 32 councils, two years of findings and "
                   f"{len(demo_rows(as_of)['Cases'])} cases.\n")
 
