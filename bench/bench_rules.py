@@ -1,7 +1,7 @@
 """Recommended level for 100,000 cases: the batched table path vs a per-row loop of recommend_cells."""
 
+from bench import best_of
 import statistics
-import time
 
 import numpy as np
 import pandas as pd
@@ -59,16 +59,16 @@ def _loop(df: pd.DataFrame) -> list:
 def run():
     df, worst = cases(N), cases(N, skew=False)
     recommend_frame(df.head(100))  # warm imports
-    t_batch = min(_time(recommend_frame, df) for _ in range(3))
-    t_worst = min(_time(recommend_frame, worst) for _ in range(2))
-    t_loop = _time(_loop, df.head(SAMPLE)) * N / SAMPLE
+    t_batch = best_of(recommend_frame, df, repeat=3)[0]
+    t_worst = best_of(recommend_frame, worst, repeat=2)[0]
+    t_loop = best_of(_loop, df.head(SAMPLE))[0] * N / SAMPLE
 
     case = case_from_cells(2, "Information overdue", "OVERDUE", 0, None, "N", "N", "N", "N", "SWF", "04/12/2026")
     scalar, cells = [], []
     for _ in range(200):
-        scalar.append(_time(lambda: [recommend(case) for _ in range(100)]) / 100)
-        cells.append(_time(lambda: [recommend_cells("L2", "information overdue", "overdue", 0, None, "n", "n", "n",
-                                                    "n", "SWF", "04/12/2026") for _ in range(100)]) / 100)
+        scalar.append(best_of(lambda: [recommend(case) for _ in range(100)])[0] / 100)
+        cells.append(best_of(lambda: [recommend_cells("L2", "information overdue", "overdue", 0, None, "n", "n", "n",
+                                                    "n", "SWF", "04/12/2026") for _ in range(100)])[0] / 100)
     peer = f"per-row recommend_cells loop ({SAMPLE:,} rows timed, ×{N // SAMPLE})"
     return [
         dict(name=f"recommend, {N:,} cases (batched)", seconds=t_batch, peer=peer, peer_seconds=t_loop,
@@ -78,12 +78,6 @@ def run():
         dict(name="recommend scalar warm, median", seconds=statistics.median(scalar)),
         dict(name="recommend_cells scalar warm (parse + recommend), median", seconds=statistics.median(cells)),
     ]
-
-
-def _time(fn, *args) -> float:
-    t = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

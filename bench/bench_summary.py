@@ -1,9 +1,9 @@
 """Quarterly summary for 50,000 cases, 200,000 actions and 200,000 findings: the vectorised core
 vs a plain per-row Python loop computing the same key figures (checked equal in the same run)."""
 
+from bench import best_of
 import datetime as dt
 import statistics
-import time
 from collections import defaultdict
 
 import numpy as np
@@ -150,28 +150,19 @@ def naive(tracker: Tracker, quarter: str) -> dict:
     return out
 
 
-def _time(fn, *args, repeat=1):
-    best, result = None, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn(*args)
-        best = min(best or 1e9, time.perf_counter() - t)
-    return best, result
-
-
 def run():
     tracker = dataset()
     build_summary(dataset(500, 2000, 2000), QUARTER, AS_OF)  # warm imports and caches
-    t_core, summary = _time(build_summary, tracker, QUARTER, AS_OF, repeat=3)
-    t_loop, expected = _time(naive, tracker, QUARTER)
+    t_core, summary = best_of(build_summary, tracker, QUARTER, AS_OF, repeat=3)
+    t_loop, expected = best_of(naive, tracker, QUARTER)
     got = {k: summary.figures[k] for k in expected}
     assert got == expected, {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
-    t_layout, lay = _time(summary_layout, summary)
+    t_layout, lay = best_of(summary_layout, summary)
     import tempfile
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
-        t_xlsx, _ = _time(write_standalone, lay, Path(tmp) / "s.xlsx")
+        t_xlsx, _ = best_of(write_standalone, lay, Path(tmp) / "s.xlsx")
     f = summary.figures
     size = f"{N_CASES:,} cases, {N_ACTIONS:,} actions, {N_FINDINGS:,} findings"
     return [

@@ -1,5 +1,6 @@
 """Due dates for 100,000 notification dates: vectorised vs a per-row loop vs pandas."""
 
+from bench import best_of
 import datetime as dt
 import statistics
 import time
@@ -28,15 +29,6 @@ def _naive(starts, n):
     return out
 
 
-def _clock(fn, *args, repeat=1):
-    best = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn(*args)
-        best = min(best or 1e9, time.perf_counter() - t)
-    return best, result
-
-
 def run():
     rng = np.random.default_rng(1)
     starts = np.datetime64("2020-01-01") + rng.integers(0, 3650, N).astype("timedelta64[D]")
@@ -44,12 +36,12 @@ def run():
     cal = scottish_calendar()
     workday_array(starts[:10], 10)  # warm the calendar
 
-    t_vec, vec = _clock(workday_array, starts, 10, cal, repeat=5)
-    t_naive, naive = _clock(_naive, py_starts, 10)
+    t_vec, vec = best_of(workday_array, starts, 10, cal, repeat=5)
+    t_naive, naive = best_of(_naive, py_starts, 10)
     cbd = pd.offsets.CustomBusinessDay(10, holidays=sorted(cal.holidays))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t_pd, pdres = _clock(lambda: pd.DatetimeIndex(starts) + cbd)
+        t_pd, pdres = best_of(lambda: pd.DatetimeIndex(starts) + cbd)
     assert list(vec.astype(object)) == naive == list(pdres.date), "the three methods disagree"
 
     d = dt.date(2026, 11, 20)

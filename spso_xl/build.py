@@ -20,7 +20,6 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import schema
 from .councils import COUNCILS
-from .dates import to_date
 from .quarters import last_full_quarter, recent_quarters
 from .settings import SPECS
 from .workdays import _bank_holidays

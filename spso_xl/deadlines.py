@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from .policy import LEVEL1_WINDOW, RESPONSE_WINDOW, scale_for
+from .policy import LEVEL1_WINDOW, scale_for
 from .settings import DEFAULTS
 from .workdays import Calendar, scottish_calendar, workday, working_days_after
 

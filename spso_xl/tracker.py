@@ -7,11 +7,9 @@ own, leave blank rows or type below the table. Each row keeps its Excel row numb
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 

@@ -93,3 +93,39 @@ def test_rows_typed_below_the_table_are_kept(tracker):
     ws = openpyxl.load_workbook(tracker)["Actions"]
     assert [ws.cell(r, 2).value for r in range(2, 6)] == [None, "typed below", "SI-1", "SI-2"]
     assert ws.tables["Actions"].ref == "A1:G5"
+
+
+def _fail(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("step", ["backup copy", "load", "change", "save", "zip check", "fsync", "replace"])
+def test_interrupted_at_every_step_the_original_is_byte_identical(tracker, monkeypatch, step):
+    import shutil
+    import zipfile
+
+    from spso_xl import safewrite
+
+    original = tracker.read_bytes()
+    change = _append
+    if step == "backup copy":
+        monkeypatch.setattr(shutil, "copy2", _fail)
+    elif step == "load":
+        monkeypatch.setattr(safewrite.openpyxl, "load_workbook", _fail)
+    elif step == "change":
+        change = _fail
+    elif step == "save":
+        monkeypatch.setattr(openpyxl.Workbook, "save", _fail)
+    elif step == "zip check":
+        monkeypatch.setattr(zipfile.ZipFile, "testzip", lambda self: "xl/workbook.xml")
+    elif step == "fsync":
+        monkeypatch.setattr(os, "fsync", _fail)
+    elif step == "replace":
+        monkeypatch.setattr(os, "replace", _fail)
+    with pytest.raises((OSError, WriteRefused)):
+        update_tracker(tracker, change)
+    assert tracker.read_bytes() == original
+    leftovers = [p.name for p in tracker.parent.iterdir() if p.name not in ("si_tracker.xlsm", "si_tracker.py", "backups")]
+    assert leftovers == []
+    for backup in (tracker.parent / "backups").glob("*"):
+        assert backup.read_bytes() == original  # a backup, where one was taken, is whole

@@ -8,7 +8,6 @@ as error objects; omitted optional arguments as null. Dates come back as serials
 import asyncio
 import datetime as dt
 
-import pytest
 import xlwings as xw
 import xlwings.server
 

@@ -1,0 +1,50 @@
+"""Load: report, letters --due and summary on a 50,000-case tracker (200,000 actions and
+findings), each in its own process so that its peak memory can be read."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from spso_xl.build import build_tracker
+from spso_xl.sample import bulk_rows
+
+AS_OF = dt.date(2026, 11, 22)
+PROBE = ("import json, resource, sys, time; from spso_xl.cli import main; t = time.perf_counter(); "
+         "code = main(sys.argv[1:]); print(json.dumps({'code': code, 'seconds': time.perf_counter() - t, "
+         "'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), file=sys.stderr)")
+COMMANDS = {
+    "report --format csv": ["report", "--as-of", "22/11/2026", "--format", "csv", "--output", "{dir}/r.csv"],
+    "letters --due": ["letters", "--due", "--as-of", "22/11/2026"],
+    "summary": ["summary", "--as-of", "22/11/2026", "--quarter", "2026-27Q2"],
+}
+
+
+def make(folder: Path, n: int = 50_000) -> Path:
+    return build_tracker(folder / "load.xlsm", bulk_rows(n, AS_OF), as_of=AS_OF)
+
+
+def measure(path: Path) -> dict[str, dict]:
+    """Each command's exit code, seconds and peak resident memory (MiB)."""
+    out = {}
+    for name, args in COMMANDS.items():
+        argv = [a.format(dir=path.parent) for a in args]
+        proc = subprocess.run([sys.executable, "-c", PROBE, argv[0], str(path), *argv[1:]],
+                              capture_output=True, text=True, timeout=1800)
+        out[name] = json.loads(proc.stderr.strip().splitlines()[-1])
+    return out
+
+
+def run():
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        path = make(Path(tmp))
+        built = time.perf_counter() - t
+        rows = [dict(name="build a 50,000-case tracker (XlsxWriter)", seconds=built)]
+        for name, m in measure(path).items():
+            rows.append(dict(name=f"{name}, 50,000 cases", seconds=m["seconds"],
+                             note=f"exit {m['code']}, peak {m['peak_mib']:.0f} MiB"))
+    return rows
