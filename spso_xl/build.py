@@ -47,7 +47,8 @@ XLWINGS_CONF = (  # keys xlwings reads from the xlwings.conf sheet, contiguous f
 INSTRUCTIONS = (
     ("SPSO Support and Intervention tracker", "title"),
     ("Set-up, once per computer (Windows or Mac with desktop Excel)", "h"),
-    ("1. Install Python 3.11 or later, then in a terminal: pip install spso-xl   (this installs xlwings too)", ""),
+    ("1. Install Python 3.11 or later, then in a copy of the spso-xl repository: pip install .   "
+     "(this installs xlwings too)", ""),
     ("2. Install the xlwings Excel add-in: xlwings addin install   (then restart Excel)", ""),
     ("3. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
     ("   The SI_ columns on Cases then calculate. Keep the .py file that came with this workbook beside it.", ""),

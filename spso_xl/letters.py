@@ -206,7 +206,16 @@ class _Planner:
         for rec in tracker.parsed["Actions"].sort_values("Date", kind="stable").to_dict("records"):
             if _text(rec.get("Ref")):
                 self.actions.setdefault(norm(rec["Ref"]), []).append(rec)
-        self.findings = [r for r in tracker.parsed["Findings"].to_dict("records") if _text(r.get("Case ref"))]
+        # Findings indexed once: by case ref (cited in Evidence) and by (organisation, function) for upheld ones
+        self.findings_by_ref: dict[str, list[dict]] = {}
+        self.upheld_by_org: dict[tuple[str, str], list[dict]] = {}
+        for f in tracker.parsed["Findings"].to_dict("records"):
+            if not (ref := _text(f.get("Case ref"))):
+                continue
+            self.findings_by_ref.setdefault(ref.casefold(), []).append(f)
+            if _text(f["Outcome"]) == "Upheld":
+                key = (norm(_text(f["Organisation"])), _text(f["Function"]) or "SWF")
+                self.upheld_by_org.setdefault(key, []).append(f)
         self.logged = {(norm(_text(r["Ref"])), r["Level"]) for r in tracker.parsed["Letters"].to_dict("records")
                        if _text(r.get("Ref"))}
 
@@ -375,13 +384,11 @@ class _Planner:
         """Findings the Evidence cell cites by case ref; for findings-based triggers with none cited,
         the organisation's upheld findings within the recurrence window."""
         tokens = {t.strip(".-").casefold() for t in re.findall(r"[\w/.\-]+", _text(case["Evidence"]))}
-        chosen = [f for f in self.findings if _text(f["Case ref"]).casefold() in tokens]
+        chosen = [f for t in sorted(tokens) for f in self.findings_by_ref.get(t, ())]
         if not chosen and _text(case["Trigger"]) in FINDINGS_TRIGGERS:
             start = self.as_of - relativedelta(months=self.settings.recurrence_months)
-            chosen = [f for f in self.findings
-                      if norm(_text(f["Organisation"])) == norm(org_name) and _text(f["Outcome"]) == "Upheld"
-                      and (_text(f["Function"]) or "SWF") == (function or "SWF")
-                      and (d := _day(f["Decision date"])) and start < d <= self.as_of]
+            chosen = [f for f in self.upheld_by_org.get((norm(org_name), function or "SWF"), ())
+                      if (d := _day(f["Decision date"])) and start < d <= self.as_of]
         chosen.sort(key=lambda f: _day(f["Decision date"]) or dt.date.min)
         return [{"case_ref": _text(f["Case ref"]), "organisation": _text(f["Organisation"]),
                  "decision_date": long_date(d) if (d := _day(f["Decision date"])) else "",

@@ -82,7 +82,8 @@ def test_formats_frozen_headers_and_conditional_formats(wb, built_tracker):
 
 def test_xlwings_conf_vba_and_buttons(wb, built_tracker):
     conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True)}
-    assert conf["UDF Modules"] == "udfs"
+    udf_module = __import__(conf["UDF Modules"])  # what Import Functions will import
+    assert {n for n in dir(udf_module) if n.startswith("SI_")} == set(udf_module.__all__) and udf_module.__all__
     keys = [r[0] for r in wb["xlwings.conf"].iter_rows(values_only=True)]
     assert None not in keys  # xlwings reads the keys down from A1 until the first blank
     macros = {vba_file: code for _, _, vba_file, code in VBA_Parser(str(built_tracker)).extract_macros()}
