@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import schema
 from .councils import COUNCILS
 from .quarters import last_full_quarter, recent_quarters
+from .safewrite import atomic_write
 from .settings import SPECS
 from .workdays import _bank_holidays
 
@@ -102,8 +103,8 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    _Builder(path, data, as_of).build()
-    path.with_suffix(".py").write_text(ENTRY_MODULE, encoding="utf-8")
+    atomic_write(path, lambda tmp: _Builder(tmp, data, as_of).build())
+    atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
     _copy_templates(path.parent / "templates")
     return path
 

@@ -47,12 +47,14 @@ def _console():
 def cmd_new(args) -> int:
     """Build a fresh tracker."""
     from .build import build_tracker
-    from .safewrite import refuse_if_open
+    from .safewrite import backup, refuse_if_open
 
-    if args.path.exists() and not args.force:
-        print(f"spso-xl: {args.path} exists: choose another name, or --force to rebuild it", file=sys.stderr)
-        return 1
-    refuse_if_open(args.path)
+    if args.path.exists():
+        if not args.force:
+            print(f"spso-xl: {args.path} exists: choose another name, or --force to rebuild it", file=sys.stderr)
+            return 1
+        refuse_if_open(args.path)
+        print(f"kept the old tracker as {backup(args.path)}")
     build_tracker(args.path, as_of=args.as_of)
     print(f"wrote {args.path} and {args.path.with_suffix('.py').name} (keep them together); "
           f"open it and read the Instructions sheet")

@@ -13,3 +13,18 @@ def test_bad_date_is_a_clear_usage_error(capsys):
     except SystemExit as e:
         assert e.code == 2
     assert "'31/02/2026' is not a date" in capsys.readouterr().err
+
+
+def test_new_refuses_to_replace_without_force_and_backs_up_with_it(tmp_path, capsys):
+    path = tmp_path / "si_tracker.xlsm"
+    assert main(["new", str(path), "--as-of", "22/11/2026"]) == 0
+    original = path.read_bytes()
+    assert main(["new", str(path)]) == 1 and path.read_bytes() == original
+    (tmp_path / "~$si_tracker.xlsm").write_text("owner")
+    assert main(["new", str(path), "--force"]) == 1 and path.read_bytes() == original
+    assert "open in Excel" in capsys.readouterr().err
+    (tmp_path / "~$si_tracker.xlsm").unlink()
+    assert main(["new", str(path), "--force", "--as-of", "22/11/2026"]) == 0
+    [kept] = (tmp_path / "backups").iterdir()
+    assert kept.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "si_tracker.py", "si_tracker.xlsm", "templates"]
