@@ -28,7 +28,7 @@ from .errors import InputError
 
 YEARS = range(1900, 2201)
 ONE_DAY = np.timedelta64(1, "D")
-FIRST_DAY, LAST_DAY = np.datetime64("1900-01-01"), np.datetime64("9999-12-31")
+EXCEL_FIRST = dt.date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,11 @@ def workday(start, days, cal: Calendar | None = None) -> dt.date:
     if n == 0:
         return start
     cal = cal or scottish_calendar()
-    out = np.busday_offset(start, n, roll="backward" if n > 0 else "forward", busdaycal=cal.busdaycal)
-    if not FIRST_DAY <= out <= LAST_DAY:
+    day = np.busday_offset(start, n, roll="backward" if n > 0 else "forward", busdaycal=cal.busdaycal).item()
+    if not isinstance(day, dt.date) or day < EXCEL_FIRST:  # numpy gives an int past 9999
         raise InputError("DAYS", f"{n} working days from {start:%d/%m/%Y} falls outside Excel's dates "
                                  f"(01/01/1900 to 31/12/9999)", days)
-    return out.item()
+    return day
 
 
 def networkdays(start, end, cal: Calendar | None = None) -> int:
