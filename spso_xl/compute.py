@@ -17,9 +17,6 @@ from .rules import recommend_frame
 from .settings import DEFAULTS
 from .workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
 
-COMPUTED = ("Due", "Status", "Working days overdue", "Recommended level", "Contact from", "Reason")
-
-
 def _days(d) -> np.ndarray:
     return pd.to_datetime(pd.Series(d)).to_numpy().astype("datetime64[D]")
 
