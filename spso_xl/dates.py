@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import re
 
-from .errors import InputError
+from .errors import InputError, shorten
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 for serials >= 61
 FICTITIOUS_SERIAL = 60
@@ -107,5 +107,4 @@ def _named(s: str) -> dt.date:
 
 
 def _show(value) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shorten(repr(value) if isinstance(value, str) else str(value))

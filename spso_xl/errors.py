@@ -16,3 +16,8 @@ class InputError(ValueError):
     def cell_text(self) -> str:
         """The text a spreadsheet cell shows for this error."""
         return f"#{self.code}? {self}"
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """A typed value cut to fit in a message."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -19,9 +19,9 @@ import pandas as pd
 
 from .dates import to_date, uk
 from .deadlines import AWAITING, Status
-from .errors import InputError
+from .errors import InputError, shorten
 from .policy import FUNCTIONS, TRIGGERS, Scale, Trigger, scale_for
-from .vocab import _short, is_blank, norm, parse_count, parse_function, parse_level, parse_trigger, parse_yes_no
+from .vocab import is_blank, norm, parse_count, parse_function, parse_level, parse_trigger, parse_yes_no
 
 ADVICE_CONTACT = "No S&I action (advice)"
 RESPONDED = frozenset({Status.RESPONDED, Status.RESPONDED_LATE})
@@ -77,7 +77,7 @@ def parse_status(value) -> Status | None:
         return value if isinstance(value, Status) else None
     found = _STATUSES.get(norm(str(value).replace("_", " ")))
     if found is None:
-        raise InputError("STATUS", f"'{_short(value)}' is not a status: use one of {', '.join(Status)}", value)
+        raise InputError("STATUS", f"'{shorten(str(value))}' is not a status: use one of {', '.join(Status)}", value)
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import InputError
+from .errors import InputError, shorten
 from .policy import AREAS, FUNCTIONS, TRIGGERS, scale_for
 
 _YES = {"y", "yes", "true", "1", "t", "x", "✓"}
@@ -36,7 +36,7 @@ def _lookup(vocab, value, code: str, what: str, aliases=None):
     table = {norm(v): v for v in vocab} | (aliases or {})
     if key in table:
         return table[key]
-    raise InputError(code, f"'{_short(value)}' is not a {what}: use one of {', '.join(vocab)}", value)
+    raise InputError(code, f"'{shorten(str(value))}' is not a {what}: use one of {', '.join(vocab)}", value)
 
 
 def parse_function(value) -> str | None:
@@ -68,7 +68,7 @@ def parse_yes_no(value) -> bool | None:
         return True
     if key in _NO:
         return False
-    raise InputError("YN", f"'{_short(value)}' is not yes or no: use Y or N", value)
+    raise InputError("YN", f"'{shorten(str(value))}' is not yes or no: use Y or N", value)
 
 
 def parse_count(value) -> int:
@@ -80,7 +80,7 @@ def parse_count(value) -> int:
     except (TypeError, ValueError):
         n = math.nan
     if not math.isfinite(n) or n < 0 or n != int(n):
-        raise InputError("COUNT", f"'{_short(value)}' is not a count: use a whole number such as 0, 1, 2", value)
+        raise InputError("COUNT", f"'{shorten(str(value))}' is not a count: use a whole number such as 0, 1, 2", value)
     return int(n)
 
 
@@ -96,10 +96,5 @@ def parse_level(value, function: str | None = None, allow_zero: bool = False) ->
         n = int(m.group(1))
     scale = scale_for(function)
     if n is None or not (0 if allow_zero else 1) <= n <= scale.top:
-        raise InputError("LEVEL", f"'{_short(value)}' is not a level: use 1-{scale.top} ({scale.name} scale)", value)
+        raise InputError("LEVEL", f"'{shorten(str(value))}' is not a level: use 1-{scale.top} ({scale.name} scale)", value)
     return n
-
-
-def _short(value) -> str:
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
