@@ -109,6 +109,9 @@ class Scale:
         return len(self.levels)
 
     def level(self, n: int) -> Level:
+        """Level n of this scale; IndexError outside 1..top (never Python's count from the end)."""
+        if not 1 <= n <= self.top:
+            raise IndexError(f"level {n} is not on the {self.name} scale (1-{self.top})")
         return self.levels[n - 1]
 
 

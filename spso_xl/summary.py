@@ -23,7 +23,7 @@ from .compute import due_column
 from .dates import to_date, uk
 from .deadlines import Status, status_array
 from .evidence import FLAGS, binomial_limit, funnel
-from .policy import scale_for
+from .rules import contact
 from .quarters import Quarter, last_full_quarter, parse_quarter
 from .vocab import norm
 from .workdays import scottish_calendar, working_days_after_array
@@ -218,8 +218,9 @@ def _by(frame: pd.DataFrame, column: str, heading: str) -> pd.DataFrame:
 
 
 def _contact_from(function, level) -> str:
+    """rules.contact, blank where the log holds no usable level or function."""
     try:
-        return scale_for(function).level(int(level)).contact_from
+        return contact(int(level), function)
     except (IndexError, KeyError, ValueError, TypeError):
         return ""
 

@@ -65,3 +65,12 @@ def test_status_array_agrees_with_scalar(rows, as_of):
             for i in range(3)]
     got = status_array(*cols, as_of=as_of)
     assert list(got) == [str(status(d, rcv, as_of, cl)) for d, rcv, cl in rows]
+
+
+def test_a_scale_has_no_level_outside_it():
+    from spso_xl.policy import POLICY_SCALE, SWF_SCALE
+
+    assert SWF_SCALE.level(6).contact_from == "Ombudsman"
+    for scale, n in ((SWF_SCALE, 0), (SWF_SCALE, 7), (POLICY_SCALE, 6), (POLICY_SCALE, -1)):
+        with pytest.raises(IndexError, match="not on the"):
+            scale.level(n)  # not Python's count from the end: level 0 is not the top level
