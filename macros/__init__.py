@@ -119,9 +119,13 @@ def selected_cases(book) -> tuple[list[int], list[str]]:
 # --- writing through the Book --------------------------------------------------------------
 
 
-def _cell(book, row: int, header: str):
-    table = book.sheets["Cases"].tables["Cases"]
-    return book.sheets["Cases"].range((row, table.data_body_range.column + table.header_row_range.value.index(header)))
+def case_cells(book):
+    """`cell(row, header)` for the Cases table, reading its header row once (each read is a round trip to Excel)."""
+    sheet = book.sheets["Cases"]
+    table = sheet.tables["Cases"]
+    first = table.data_body_range.column
+    columns = {h: first + i for i, h in enumerate(table.header_row_range.value)}
+    return lambda row, header: sheet.range((row, columns[header]))
 
 
 def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
@@ -142,10 +146,12 @@ def record_chaser(book, today: dt.date) -> str:
     rows, refs = selected_cases(book)
     tracker = read_book(book)
     cases = tracker.cases.set_index(ROW)
+    cell = case_cells(book)
     done, log = [], []
     for row, ref in zip(rows, refs):
-        count = parse_count(_cell(book, row, "Chasers").value) + 1
-        _cell(book, row, "Chasers").value = count
+        chasers = cell(row, "Chasers")
+        count = parse_count(chasers.value) + 1
+        chasers.value = count
         level = cases["Level"].get(row)
         log.append({"Date": today, "Ref": ref, "Level": None if level is None or level != level else int(level),
                     "Action": "Chaser", "Notes": f"Chaser {count} recorded from the tracker"})
@@ -161,11 +167,12 @@ def record_escalation(book, today: dt.date) -> str:
     bad = [p for p in tracker.problems if p.sheet == "Cases" and p.row in rows]
     if bad:
         raise Refusal(f"Row {bad[0].row}, {bad[0].column}: {bad[0].message}. Fix it, then try again.")
-    computed = compute_cases(cases, today, tracker.settings, tracker.calendar).assign(_row=cases[ROW].to_numpy())
+    computed = compute_cases(cases, today, tracker.settings, tracker.calendar)
+    index = dict(zip(cases[ROW], cases.index))  # Excel row -> the row's label in both frames
+    cell = case_cells(book)
     moved, stayed, log = [], [], []
     for row, ref in zip(rows, refs):
-        rec = computed[computed["_row"] == row].iloc[0]
-        case = cases[cases[ROW] == row].iloc[0]
+        rec, case = computed.loc[index[row]], cases.loc[index[row]]
         current = case["Level"]
         current = 0 if current is None or current != current else int(current)
         target = int(rec["Recommended level"])
@@ -174,7 +181,7 @@ def record_escalation(book, today: dt.date) -> str:
             continue
         for header, value in (("Level", target), ("Date notified", today), ("Chasers", 0),
                               ("Response received", None), ("Resolved", None), ("Extended to", None)):
-            _cell(book, row, header).value = value
+            cell(row, header).value = value
         was = f"from level {current}" + (f" (notified {uk(case['Date notified'].date())})"
                                          if case["Date notified"] == case["Date notified"] else "")
         log.append({"Date": today, "Ref": ref, "Level": target, "Action": "Escalation",
