@@ -66,6 +66,11 @@ DEFAULTS = Settings()
 _BY_KEY = {norm(s.key): s for s in SPECS}
 
 
+def is_setting(key) -> bool:
+    """Whether `key` names a setting (any case and spacing)."""
+    return norm(key) in _BY_KEY
+
+
 def settings_from_rows(rows) -> "Settings":
     """Settings from (Setting, Value) pairs, e.g. the Settings sheet; unknown keys are an error."""
     return _cached(tuple((r[0], r[1] if len(r) > 1 else None) for r in rows if r and not is_blank(r[0])))

@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from . import schema
 from .dates import to_date
 from .errors import InputError
-from .settings import DEFAULTS, settings_from_rows
+from .settings import DEFAULTS, is_setting, settings_from_rows
 from .vocab import is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
 from .workdays import Calendar, scottish_calendar
@@ -190,8 +190,9 @@ def _settings(frame: pd.DataFrame, problems: list[Problem]):
             settings_from_rows([(key, value)])
             good.append((key, value))
         except InputError as e:
-            problems.append(Problem("Settings", int(row), "Value" if "setting" not in str(e)[:40] else "Setting",
-                                    value, str(e)))
+            known = is_setting(key)
+            problems.append(Problem("Settings", int(row), "Value" if known else "Setting", value if known else key,
+                                    str(e)))
     return settings_from_rows(good)
 
 

@@ -143,3 +143,13 @@ def test_missing_sheet_and_column_are_problems_not_crashes(tmp_path, capsys):
 def test_a_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.xlsm")]) == 2
     assert "no such tracker" in capsys.readouterr().err
+
+
+def test_settings_problems_name_the_right_column_and_value(tmp_path):
+    rows = demo_rows(AS_OF)
+    rows["Settings"] = rows["Settings"] + [{"Setting": "Reponse days", "Value": 12},
+                                           {"Setting": "Due soon working days", "Value": "ten (not a setting)"}]
+    t = read_tracker(build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF))
+    unknown, bad = [p for p in t.problems if p.sheet == "Settings"]
+    assert (unknown.column, unknown.value) == ("Setting", "Reponse days") and "is not a setting" in unknown.message
+    assert (bad.column, bad.value) == ("Value", "ten (not a setting)") and "not a count" in bad.message
