@@ -28,3 +28,12 @@ def test_new_refuses_to_replace_without_force_and_backs_up_with_it(tmp_path, cap
     [kept] = (tmp_path / "backups").iterdir()
     assert kept.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "si_tracker.py", "si_tracker.xlsm", "templates"]
+
+
+def test_output_piped_into_head_ends_quietly():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"{sys.executable} -m spso_xl.cli due {' '.join(['20/11/2026'] * 3000)} | head -1",
+                          shell=True, capture_output=True, text=True)
+    assert proc.stdout.startswith("notified Fri 20/11/2026") and "Traceback" not in proc.stderr
