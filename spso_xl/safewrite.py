@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import zipfile
 from copy import copy
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -107,6 +108,97 @@ def update_tracker(path, change: Callable[[openpyxl.Workbook], None]) -> Path:
     saved = backup(path)
     atomic_write(path, save)
     return saved
+
+
+# --- the write API every tracker-changing command uses -------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink cell: `target` (a path relative to the tracker's folder, an absolute path or a URL)
+    shown as `text` (default: the target)."""
+    target: str
+    text: str | None = None
+
+
+@dataclass
+class TrackerEdit:
+    """What one write changes, as plain data (see COMMON "Write API contract").
+
+    cells:  (sheet name, Excel row number, column header) -> new value (None clears); the row is an
+            existing row of that sheet's table (the reader's `_row`).
+    append: table name -> records by header, added at the table's end (a value may be a `Link`).
+    rename: (table name, old header) -> new header.
+    """
+    cells: dict[tuple[str, int, str], object] = field(default_factory=dict)
+    append: dict[str, list[dict]] = field(default_factory=dict)
+    rename: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or any(self.append.values()) or self.rename)
+
+
+def edit_tracker(path, edit: TrackerEdit) -> Path:
+    """Apply `edit` to the tracker at `path` safely (refused while open, backed up, atomic); the backup's path."""
+    return update_tracker(path, lambda wb: _apply(wb, edit))
+
+
+def _apply(wb: openpyxl.Workbook, edit: TrackerEdit) -> None:
+    from openpyxl.styles import Font
+
+    for (sheet, row, header), value in edit.cells.items():
+        ws = wb[sheet]
+        table = next(iter(ws.tables.values()), None)
+        if table is None:
+            raise KeyError(f"the sheet {sheet} has no table")
+        c1, r1, c2, _ = range_boundaries(table.ref)
+        cols = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
+        if header not in cols:
+            raise KeyError(f"the {sheet} table has no column {header}")
+        cell = ws.cell(row, cols[header])
+        cell.value = value
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # data, not a formula
+    for table_name, records in edit.append.items():
+        if not records:
+            continue
+        plain = [{k: (v.text or v.target) if isinstance(v, Link) else v for k, v in r.items()} for r in records]
+        written = append_rows(wb, table_name, plain)
+        ws, t = find_table(wb, table_name)
+        c1, r1, c2, _ = range_boundaries(t.ref)
+        cols = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
+        for r, record in zip(written, records):
+            for header, value in record.items():
+                if header not in cols:
+                    continue
+                cell = ws.cell(r, cols[header])
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"
+                if isinstance(value, Link):
+                    cell.hyperlink = link_target(value.target)
+                    cell.font = Font(color="0563C1", underline="single")
+    for (table_name, old), new in edit.rename.items():
+        ws, t = find_table(wb, table_name)
+        c1, r1, c2, _ = range_boundaries(t.ref)
+        for c in range(c1, c2 + 1):
+            if ws.cell(r1, c).value == old:
+                ws.cell(r1, c).value = new
+                t.tableColumns[c - c1].name = new
+                break
+        else:
+            raise KeyError(f"the {table_name} table has no column {old}")
+
+
+def link_target(target: str) -> str:
+    """A hyperlink's target as a relationship holds it: a file URI for an absolute path, else URL-quoted."""
+    import re
+    from urllib.parse import quote
+
+    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+        return target
+    if Path(target).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", target):
+        return Path(target).as_uri()
+    return quote(target, safe="/")
 
 
 # --- tables -----------------------------------------------------------------------------
