@@ -107,16 +107,17 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: _Builder(tmp, data, as_of).build())
     atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
-    _copy_templates(path.parent / "templates")
+    copy_templates(path.parent / "templates")
     return path
 
 
-def _copy_templates(folder: Path) -> None:
-    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced."""
+def copy_templates(folder: Path) -> None:
+    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced
+    (a template already there stays as it is; one the folder lacks is added)."""
     from .letters import TEMPLATES
 
     folder.mkdir(exist_ok=True)
-    for source in sorted(TEMPLATES.glob("level*.docx")) + [TEMPLATES / "README.md"]:
+    for source in sorted(TEMPLATES.glob("*-level*.docx")) + [TEMPLATES / "README.md"]:
         target = folder / source.name
         if source.exists() and not target.exists():
             shutil.copy2(source, target)

@@ -150,6 +150,8 @@ def cmd_letters(args) -> int:
                                                         transient=True))
     for w in result.written:
         print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
+        if w.note:
+            print(f"  note: {w.note}")
     for r in result.refused:
         print(f"{'not written' if r.blocking else 'skipped'}: {r}", file=sys.stderr)
     if result.pdf_error:

@@ -43,12 +43,15 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from .compute import compute_cases
-from .deadlines import window_days
-from .policy import SWF_SCALE, scale_for
+from .deadlines import due_date
+from .policy import TRIGGERS, scale_for, statutory_power
+from .prose import long_date, number, sentence
+from . import prose
 from .safewrite import WriteRefused, append_rows, atomic_write, find_table, refuse_if_open, update_tracker
 from .tracker import ROW, Tracker, read_tracker
 from .vocab import norm
-from .workdays import workday
+from .settings import OFFICE_ROLES, signatory_key
+from .workdays import workday, working_days_after
 
 _SOURCE_TEMPLATES = Path(__file__).resolve().parents[1] / "workbook" / "templates"  # a checkout
 _INSTALLED_TEMPLATES = Path(sys.prefix) / "share" / "spso-xl" / "templates"  # a wheel's data-files
@@ -56,15 +59,56 @@ TEMPLATES = _SOURCE_TEMPLATES if _SOURCE_TEMPLATES.is_dir() else _INSTALLED_TEMP
 
 
 def templates_for(tracker_folder: Path) -> Path:
-    """The templates a tracker's letters use: the editable copy `spso-xl new` put beside it, else the defaults."""
+    """The templates a tracker's letters use: the editable copies `spso-xl new` put beside it, else the defaults."""
     local = Path(tracker_folder) / "templates"
-    return local if (local / "level1.docx").exists() else TEMPLATES
+    return local if local.is_dir() and any(local.glob("*level*.docx")) else TEMPLATES
+
+
 MAX_STEM = 100
+RESPOND_BY = "Extended to"  # the Cases column with the manager's respond-by date
+# The subject of a letter: "an issue concerning <organisation>'s <this>", by Area, else by Function.
+SUBJECTS = {"Complaint handling": "complaint handling",
+            "SWF review handling": "handling of Scottish Welfare Fund applications and reviews",
+            "Engagement with SPSO": "engagement with our office",
+            "Whistleblowing handling": "handling of whistleblowing concerns"}
+FUNCTION_SUBJECTS = {"SWF": "handling of Scottish Welfare Fund applications and reviews",
+                     "Complaints": "complaint handling", "INWO": "handling of whistleblowing concerns"}
+TEAMS = {"SWF": "Scottish Welfare Fund", "Complaints": "Complaints", "INWO": "INWO"}  # under a signatory's role
 FUNCTION_NAMES = {"SWF": "Scottish Welfare Fund reviews", "Complaints": "complaint handling",
                   "INWO": "whistleblowing (INWO)"}
-SUPPORT_URLS = {"SWF": "https://www.spso.org.uk/scottishwelfarefund/", "Complaints": "https://www.spso.org.uk/",
-                "INWO": "https://inwo.spso.org.uk/"}
+# Level-1 feedback "will ... make reference to relevant good practice guidance, examples, tools or training"
+# (leaflet §3 level 1); policy para 8 names the standards each function is measured against.
+GOOD_PRACTICE = {
+    "SWF": ("the Scottish Government's Scottish Welfare Fund Statutory Guidance",
+            "our information for decision makers on good decision-making, accessibility and quality assurance, and "
+            "our case studies, searchable by outcome, keyword and subject, at {website}"),
+    "Complaints": ("the Model Complaints Handling Procedure (CHP) that applies to your organisation",
+                   "our good practice guidance on complaint handling, for example our Apology Guidance, and the "
+                   "resources of our Complaints Standards Authority at www.valuingcomplaints.org.uk"),
+    "INWO": ("the National Whistleblowing Standards",
+             "the guidance and learning resources for organisations on our website, {website}"),
+}
 FINDINGS_TRIGGERS = ("Recurrent issue", "High uphold rate")  # triggers whose evidence is the findings themselves
+CHASER_TRIGGERS = ("Information overdue", "No response after two requests")  # level 1 chases (appendix row 1)
+OMBUDSMAN = "Scottish Public Services Ombudsman"
+
+# Trackers made before the templates were per scale have `templates/level1.docx` ... `level6.docx`, numbered on
+# the SWF scale. The SHA-256 of each as shipped: a copy still identical to these was never edited, and the
+# current template replaces it; an edited one is used for SWF letters (with a note) and never for the policy
+# scale, whose numbering it does not follow (see templates/README.md).
+LEGACY_SHIPPED = {
+    "cfe75d95543da609387e70c9473d721c1c0db37d82a89d23148b65b2b169805e": 1,
+    "e35cdacc40c756c7d4e965db40783b0076d85f92b0c1232ba771a5f36b59a406": 2,
+    "d701923ea60b790ba7fc5f3a98681e315a3d93b174286f1e458ea61e8859e38f": 3,
+    "c0205e7fb2e8993b100b749b5dd5d5118aab1657af195400c7e263b4a0536aca": 4,
+    "452ce12cb1c72dbb596391e02d90b38c070e436c0f97fb82afe6709e3a1598e6": 5,
+    "1cc8c761cfc0fc598abf1abde594ba622139f5630c3299fdc2dedbab938854c3": 6,
+}
+
+
+def template_name(scale_name: str, level: int, chaser: bool = False) -> str:
+    """The template file for a level of a scale: swf-level3.docx, policy-level4.docx, swf-level1-chaser.docx."""
+    return f"{scale_name.lower()}-level{level}{'-chaser' if chaser else ''}.docx"
 
 
 @dataclass(frozen=True)
@@ -74,7 +118,7 @@ class LetterPlan:
     ref: str
     row: int  # the case's Excel row on Cases
     level: int  # on the case's own scale
-    template: int  # SWF-numbered template (policy levels map through Level.template)
+    template: str  # the template's file name (template_name)
     as_of: dt.date
     respond_by: dt.date | None
     stem: str  # sanitised file name, without version or suffix
@@ -100,6 +144,7 @@ class Written:
     plan: LetterPlan
     docx: Path
     pdf: Path | None = None
+    note: str | None = None  # e.g. that an edited template from an earlier version was used
 
 
 @dataclass
@@ -132,11 +177,6 @@ def _day(value) -> dt.date | None:
     if value is None or pd.isna(value):
         return None
     return value.date() if isinstance(value, (dt.datetime, pd.Timestamp)) else value
-
-
-def long_date(d: dt.date) -> str:
-    """'4 December 2026'."""
-    return f"{d.day} {d:%B %Y}"
 
 
 def weekday_date(d: dt.date) -> str:
@@ -271,9 +311,10 @@ class _Planner:
     def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
         s, as_of, missing = self.settings, self.as_of, []
         function = _text(case["Function"]) or None
+        fn = function or "SWF"
         scale = scale_for(function)
         lvl = scale.level(level)
-        template = lvl.template
+        trigger = _text(case["Trigger"])
         org_name = _text(case["Organisation"])
         if not _text(case["Description"]):
             missing.append(f"Cases!Description for '{ref}' is blank (row {row}): describe the issue (the letter "
@@ -282,13 +323,14 @@ class _Planner:
         org = self.orgs.get(norm(org_name))
         recipient = title = ""
         address: list[str] = []
+        to_chief = lvl.template >= 3  # leaflet §3: levels 3 and up are written to the Chief Executive
         if org is None:
             missing.append(f"Organisations has no row for '{org_name}': add it with its recipient and address")
         else:
             orow = int(org[ROW])
-            column = "Recipient name" if template <= 2 else "Chief executive"  # leaflet §3: who is written to
+            column = "Chief executive" if to_chief else "Recipient name"
             recipient = _text(org[column])
-            title = _text(org["Recipient title"]) if template <= 2 else "Chief Executive"
+            title = "Chief Executive" if to_chief else _text(org["Recipient title"])
             if not recipient:
                 missing.append(f"Organisations!{column} for '{org_name}' is blank (row {orow}): a level {level} "
                                f"letter goes to {lvl.written_to}")
@@ -301,83 +343,122 @@ class _Planner:
                 address.append(postcode)
 
         role = lvl.contact_from
-        signatory = _text(s.signatory(role))
+        signatory = _text(s.signatory(role, function))
         if not signatory:
-            key = f"Signatory: {role}"
+            key = signatory_key(role, function)
             srow = self.setting_rows.get(norm(key))
             where = f"Settings!Value for '{key}' is blank (row {srow})" if srow else f"Settings has no '{key}' row"
-            missing.append(f"{where}: enter the name that signs level {level} letters")
+            missing.append(f"{where}: enter the name and title that sign {fn} level {level} letters")
+        name, _, sig_title = (x.strip() for x in signatory.partition(","))
+        signatory_lines = [sig_title or (role if role in OFFICE_ROLES else f"{role}, {TEAMS[fn]}")]
+        if "ombudsman" not in signatory_lines[0].casefold():
+            signatory_lines.append(OMBUDSMAN)
 
-        extended, respond_by, days = _day(case["Extended to"]), None, None
-        if extended and extended > as_of:
-            respond_by = extended
-        else:
-            days = window_days(level, function, case["Urgent"] is True, s)
-            respond_by = workday(as_of, days, self.t.calendar) if days else None
-        if respond_by is None:
-            state = "is blank" if extended is None else f"({long_date(extended)}) is not after {long_date(as_of)}"
-            missing.append(f"Cases!Extended to for '{ref}' {state} (row {row}): a level {level} letter must set a "
-                           f"timeframe, and at this level there is no default (leaflet §3: it depends on the "
-                           f"circumstances); enter the date the organisation is to respond by")
+        chaser = level == 1 and trigger in CHASER_TRIGGERS
+        respond_by, days, due = self._respond_by(i, case, ref, row, level, function, chaser, missing)
 
-        history, actions = self._history(case, ref)
-        shows_history = bool({"history", "reasons"} & set(SWF_SCALE.level(template).elements))
-        if shows_history and not history:
-            missing.append(f"Actions has no entry for '{ref}' and Cases!Date notified is blank (row {row}): log the "
-                           f"earlier contacts in Actions (a level {level} letter says how we have tried to resolve "
-                           f"the matter)")
+        earlier, actions = self._history(case, ref, scale)
+        so_far = list(earlier)
+        shows_history = "history" in lvl.elements
+        if shows_history and not earlier:
+            if TRIGGERS[trigger].serious:
+                so_far.append("This is the first action we have taken on this issue: because it is a serious failure, "
+                              "paragraph 12 of our Support and Intervention Policy allows action at this level as a "
+                              "first step.")
+            else:
+                missing.append(f"Actions has no entry for '{ref}' and Cases!Date notified is blank (row {row}): log "
+                               f"the earlier contacts in Actions (a level {level} letter says how we have tried to "
+                               f"resolve the matter)")
+        not_succeeded = self._not_succeeded(i, case)
+        if earlier:
+            so_far.append(" ".join(["This has not resolved the matter.", *map(sentence, self._why(i, case))]))
         findings = self._findings(case, org_name, function)
-        evidence = [x for x in _text(case["Evidence"]).split("\n") if x.strip()]
-        evidence += [f"{f['case_ref']}: decision of {f['decision_date']}, {f['outcome'].lower()}"
-                     + (f" (theme: {f['theme']})" if f["theme"] else "") for f in findings]
-        if not shows_history:
-            evidence += history
-        if not evidence:
+        evidence = prose.evidence(_text(case["Evidence"]), findings, function)
+        if not shows_history and not chaser:
+            evidence += earlier
+        if not evidence and not chaser:
             missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
                            f"case references and dates the concern rests on")
         if missing:
             return Refusal(ref, row, tuple(missing))
 
+        phone, website = s.contact(function)
+        recorded = next((a["notes"] for a in reversed(actions) if a["action"] == "Escalation"
+                         and a["level"] == str(level)), None)
+        reasons = prose.reasons(level, scale, recorded, _text(self.computed.at[i, "Reason"]), bool(earlier))
         nxt = scale.level(level + 1) if level < scale.top else None
+        area = _text(case["Area"])
         lines = [recipient, title, org_name, *address]
+        chasers = int(case["Chasers"]) if _text(case["Chasers"]) else 0
+        chase_facts = ([f"It was due by {long_date(due)}." if due and due <= as_of else ""]
+                       + [f"We have already sent {number(chasers, 'reminder')}." if chasers else ""])
         context = {
             "ref": ref, "date": long_date(as_of), "level": level, "level_name": lvl.name,
-            "scale_levels": scale.top, "function": function or "SWF",
-            "function_name": FUNCTION_NAMES[function or "SWF"], "area": _text(case["Area"]),
-            "trigger": _text(case["Trigger"]), "description": _text(case["Description"]), "evidence": evidence,
-            "findings": findings, "history": history, "actions": actions,
-            "not_succeeded": self._not_succeeded(i, case),
+            "scale_levels": scale.top, "function": fn, "function_name": FUNCTION_NAMES[fn], "area": area,
+            "about": f"{org_name}'s {SUBJECTS.get(area) or FUNCTION_SUBJECTS[fn]}",
+            "trigger": trigger, "description": sentence(_text(case["Description"])), "evidence": evidence,
+            "findings": findings, "history": earlier, "so_far": so_far, "actions": actions,
+            "not_succeeded": not_succeeded, "reasons": reasons,
+            "power": statutory_power(trigger, area or None, function).does,
+            "good_practice": [g.format(website=website) for g in GOOD_PRACTICE[fn]],
+            "chase_facts": [x for x in chase_facts if x] or ["We have not received it within the timescale we gave."],
             "organisation": org_name, "recipient_name": recipient, "recipient_title": title,
             "recipient_lines": [x for x in lines if x], "address_lines": address,
-            "signatory": signatory, "signatory_role": role, "our_address": _text(s.our_address),
+            "signatory": signatory, "signatory_name": name, "signatory_lines": signatory_lines,
+            "signatory_role": role, "our_address": _text(s.our_address), "phone": phone, "website": website,
             "respond_by": weekday_date(respond_by), "respond_by_text": f"by {weekday_date(respond_by)}",
             "response_days": days or "",
-            "due": long_date(d) if (d := _day(self.computed.at[i, "Due"])) else "",
+            "due": long_date(due) if due else "",
             "days_overdue": int(self.computed.at[i, "Working days overdue"]),
             "next_level": nxt.number if nxt else "", "next_level_name": nxt.name if nxt else "",
             "next_contact_from": nxt.contact_from if nxt else "",
-            "support_url": SUPPORT_URLS[function or "SWF"],
+            "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
         }
-        return LetterPlan(ref, row, level, template, as_of, respond_by, safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"),
-                          context)
+        return LetterPlan(ref, row, level, template_name(scale.name, level, chaser), as_of, respond_by,
+                          safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"), context)
 
-    def _history(self, case, ref) -> tuple[list[str], list[dict]]:
-        """Earlier contacts, oldest first, from Actions (else the case's Date notified)."""
-        lines, records = [], []
-        for a in self.actions.get(norm(ref), []):
-            d = _day(a["Date"])
-            if d is None or d > self.as_of:
-                continue
-            rec = {"date": long_date(d), "level": _text(a["Level"]), "action": _text(a["Action"]),
-                   "by": _text(a["By"]), "notes": _text(a["Notes"])}
-            records.append(rec)
-            lines.append(f"{rec['date']}: {rec['action'].lower() or 'contact'}"
-                         + (f" (level {rec['level']})" if rec["level"] else "") + (f" by {rec['by']}" if rec["by"] else "")
-                         + (f", {rec['notes']}" if rec["notes"] else ""))
+    def _respond_by(self, i, case, ref, row, level, function, chaser, missing):
+        """(respond-by date, working days given or None, the case's Due) for the letter.
+
+        A chaser gives the chaser window from the letter's date (appendix row 1). Any other letter asks for
+        the row's Due: the current one when the letter is for the case's notified level, else the Due the
+        letter itself sets (the letter's date + the level's window, or the manager's respond-by date).
+        """
+        s, as_of = self.settings, self.as_of
+        current = int(case["Level"]) if _text(case["Level"]) else None
+        notified = _day(case["Date notified"])
+        due = _day(self.computed.at[i, "Due"])
+        if chaser:
+            days = getattr(s, "chaser_days", 5)
+            return workday(as_of, days, self.t.calendar), days, due
+        agreed = _day(case[RESPOND_BY])
+        if level == current and notified:
+            respond_by = due
+        else:  # this letter notifies the level: Due counts from its date (and escalation clears Respond by)
+            respond_by = due_date(as_of, level, case["Urgent"] is True, agreed if level == current else None,
+                                  function, s, self.t.calendar)
+        if respond_by is None:
+            missing.append(f"Cases!{RESPOND_BY} for '{ref}' is blank (row {row}): a level {level} letter must set a "
+                           f"timeframe, and at this level there is no default (leaflet §3: it depends on the "
+                           f"circumstances); enter the date the organisation is to respond by")
+        elif respond_by <= as_of:
+            missing.append(f"Cases!Due for '{ref}' is {long_date(respond_by)} (row {row}), not after the letter's date: "
+                           f"record the escalation the case is due, or give a new date in Cases!{RESPOND_BY}")
+            respond_by = None
+        days = working_days_after(as_of, respond_by, self.t.calendar) if respond_by and not agreed else None
+        return respond_by or as_of, days, due if level == current else respond_by
+
+    def _history(self, case, ref, scale) -> tuple[list[str], list[dict]]:
+        """Earlier contacts as sentences, oldest first, from Actions (else the case's Date notified), and as records."""
+        rows = [a for a in self.actions.get(norm(ref), []) if (d := _day(a["Date"])) and d <= self.as_of]
+        records = [{"date": long_date(_day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
+                    "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in rows]
+        resolved = case["Resolved"] if isinstance(case["Resolved"], bool) else None
+        lines = prose.history(rows, scale, self.as_of, resolved)
         notified = _day(case["Date notified"])
         if not lines and notified and notified <= self.as_of:
-            at = f" at level {int(case['Level'])}" if _text(case["Level"]) else ""
-            lines.append(f"{long_date(notified)}: we notified you of this issue{at}")
+            at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
+            lines.append(f"On {long_date(notified)} we notified your organisation of this issue{at}.")
         return lines, records
 
     def _findings(self, case, org_name, function) -> list[dict]:
@@ -395,7 +476,11 @@ class _Planner:
                  "outcome": _text(f["Outcome"]), "theme": _text(f["Theme"])} for f in chosen]
 
     def _not_succeeded(self, i, case) -> str:
-        """Why earlier action has not worked, in words (leaflet §3 level 4)."""
+        """Why earlier action has not worked, as one clause (leaflet §3 level 4)."""
+        return "; ".join(self._why(i, case)) or "the issue remains unresolved"
+
+    def _why(self, i, case) -> list[str]:
+        """Why earlier action has not worked, a clause per reason."""
         why = []
         if case["Refused"] is True:
             why.append("your organisation has refused to comply")
@@ -405,15 +490,15 @@ class _Planner:
         if received is None:
             text = "we have not received a response"
             if due and overdue:
-                text += f", which was due on {long_date(due)} and is now {_plural(overdue, 'working day')} overdue"
+                text += f", which was due on {long_date(due)} and is now {number(overdue, 'working day')} overdue"
             if chasers:
-                text += f", despite {_plural(chasers, 'reminder')}"
+                text += f", despite {number(chasers, 'reminder')}"
             why.append(text)
         elif case["Resolved"] is False:
             why.append(f"the response we received on {long_date(received)} did not resolve the issue")
         if case["Recurred"] is True:
             why.append("the issue has recurred")
-        return "; ".join(why) or "the issue remains unresolved"
+        return why
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -444,8 +529,37 @@ def _env():
 _ENV = None
 
 
-def template_path(template: int, templates: Path = TEMPLATES) -> Path:
-    return Path(templates) / f"level{template}.docx"
+def template_path(template: str, templates: Path = TEMPLATES) -> Path:
+    return Path(templates) / template
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def resolve_template(plan: LetterPlan, templates: Path = TEMPLATES) -> tuple[Path, str | None]:
+    """The file a letter is filled from, and a note when the choice needs the user's attention.
+
+    The folder's own template for the scale and level; but where the folder also holds an *edited*
+    `levelN.docx` from an earlier version (SWF-numbered) and its own template is still as shipped, SWF
+    letters use the edited one, saying so, and policy-scale letters do not (it numbers levels 1-6), saying
+    that too: a manager's edits are never silently ignored.
+    """
+    folder = Path(templates)
+    own, shipped = folder / plan.template, TEMPLATES / plan.template
+    legacy = folder / f"level{scale_for(plan.context['function']).level(plan.level).template}.docx"
+    unedited = not own.exists() or (shipped.exists() and own.read_bytes() == shipped.read_bytes())
+    if folder != TEMPLATES and unedited and legacy.exists() and _sha(legacy) not in LEGACY_SHIPPED:
+        if plan.template.startswith("swf-") and not plan.template.endswith("-chaser.docx"):
+            return legacy, (f"written from your edited {legacy.name}, made for an earlier version of spso-xl; the "
+                            f"current wording is in {own.name} beside it: copy your changes into that file, then "
+                            f"delete {legacy.name}")
+        return (own if own.exists() else shipped), (
+            f"your edited {legacy.name} was not used: it was made for an earlier version of spso-xl, whose templates "
+            f"were numbered on the SWF scale; this letter uses {own.name}: copy your changes into that file")
+    return (own if own.exists() else shipped), None
 
 
 def _load(path: Path):
@@ -469,7 +583,7 @@ def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES) -> bytes:
 
     global _ENV
     _ENV = _ENV or _env()
-    path = template_path(plan.template, templates)
+    path = resolve_template(plan, templates)[0]
     tpl = _load(path)
     try:
         tpl.render(plan.context, jinja_env=_ENV, autoescape=True)
@@ -550,10 +664,10 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
     recipient = ", ".join(x for x in (c["recipient_name"], c["recipient_title"]) if x)
     return {
         "Letters": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Organisation": c["organisation"],
-                     "Recipient": recipient, "Signed by": c["signatory"], "Respond by": plan.respond_by,
+                     "Recipient": recipient, "Signed by": c["signatory_name"], "Respond by": plan.respond_by,
                      "File": file}],
         "Actions": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Action": "Letter",
-                     "By": c["signatory"],
+                     "By": c["signatory_name"],
                      "Notes": f"Level {plan.level} letter to {recipient}, {c['organisation']}; "
                               f"respond {c['respond_by_text']}",
                      "Document": file}],
@@ -585,6 +699,16 @@ def append_logs(wb, rows: dict[str, list[dict]]) -> None:
                     cell.font = Font(color="0563C1", underline="single")
 
 
+def _templates_beside(folder: Path) -> Path:
+    """templates_for, after adding to the tracker's own templates folder any template it lacks (a tracker
+    made by an earlier version has levelN.docx only): the manager can then edit every letter in Word."""
+    if (Path(folder) / "templates").is_dir():
+        from .build import copy_templates
+
+        copy_templates(Path(folder) / "templates")
+    return templates_for(folder)
+
+
 # --- the command line's one call ------------------------------------------------------------
 
 
@@ -598,7 +722,7 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
     """
     path = Path(path)
     refuse_if_open(path)
-    templates = templates or templates_for(path.parent)
+    templates = templates or _templates_beside(path.parent)
     tracker = read_tracker(path)
     plans = plan_letters(tracker, refs, due, as_of)
     out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, path.parent)
@@ -607,7 +731,8 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
     try:
         for plan in (progress(todo) if progress and todo else todo):
             try:
-                result.written.append(Written(plan, render(plan, out_dir, templates)))
+                result.written.append(Written(plan, render(plan, out_dir, templates),
+                                              note=resolve_template(plan, templates)[1]))
             except TemplateProblem as e:
                 result.refused.append(Refusal(plan.ref, plan.row, (str(e),)))
     finally:
@@ -651,14 +776,17 @@ def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Pat
     plans = plan_letters(tracker, refs, as_of=as_of)
     out_dir = letters_dir(tracker.settings, folder)
     refused = [p for p in plans if isinstance(p, Refusal)]
-    written, rows = [], {"Letters": [], "Actions": []}
+    written, notes, rows = [], [], {"Letters": [], "Actions": []}
+    templates = _templates_beside(folder)
     for plan in (p for p in plans if isinstance(p, LetterPlan)):
         try:
-            path = render(plan, out_dir, templates_for(folder))
+            path = render(plan, out_dir, templates)
         except TemplateProblem as e:
             refused.append(Refusal(plan.ref, plan.row, (str(e),)))
             continue
         written.append(path)
+        if note := resolve_template(plan, templates)[1]:
+            notes.append(f"  {path.name}: {note}")
         for table, records in log_rows(plan, path, folder).items():
             rows[table] += [excel_row(r, table) for r in records]
     for table, records in rows.items():
@@ -666,7 +794,8 @@ def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Pat
             append(table, records)
     if written:
         lines = [f"Wrote {_plural(len(written), 'letter')} to {out_dir}, logged in Letters and Actions:",
-                 *(f"  {p.name}" for p in written), *(["Not written:"] if refused else [])]
+                 *(f"  {p.name}" for p in written), *(["Note:", *notes] if notes else []),
+                 *(["Not written:"] if refused else [])]
     else:
         lines = ["No letter was written:" if refused else "No letter was written."]
     return "\n".join(lines + [f"  {r}" for r in refused])

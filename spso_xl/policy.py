@@ -23,6 +23,12 @@ class Element:
 ELEMENTS = {e.key: e for e in (
     Element("issue", "The issue and our evidence",
             "identify the issue clearly and the evidence on which our concerns are based"),
+    Element("chase", "The information we need",
+            "chase up the information requested (appendix row 1: we will contact you immediately to chase it)"),
+    Element("feedback", "Good practice",
+            "constructive feedback referring to relevant good practice guidance, examples, tools or training"),
+    Element("level", "Why we are taking action at this level",
+            "set out the reasons for taking action at level 2 or above (leaflet §3)"),
     Element("action", "Action under our Support and Intervention Policy",
             "explain that we are taking action under the policy, the level of action and how the matter may be escalated if not resolved"),
     Element("history", "What we have done so far",
@@ -31,14 +37,16 @@ ELEMENTS = {e.key: e for e in (
             "invite the organisation to comment on the issue or tell us about any action already being taken"),
     Element("delays", "The reasons for the delays",
             "invite the organisation to explain the reasons for the delays and the action being taken"),
+    Element("meeting", "Meeting to agree action",
+            "a Head of Service will arrange a meeting to discuss the issue and agree action (appendix row 5)"),
     Element("support", "Support available from SPSO",
             "explain any relevant SPSO support which is available"),
-    Element("reasons", "The action we are taking and why",
-            "explain the action being taken and the reasons for it"),
+    Element("reasons", "What I am considering and why",
+            "explain the action being considered and the reasons for it, before any action is taken"),
     Element("steps", "Next steps and timeframes",
             "set out the steps to be taken and timeframes"),
     Element("respond", "Your opportunity to respond",
-            "give the organisation an opportunity to discuss and respond directly with the Ombudsman"),
+            "give the organisation an opportunity to discuss and respond directly with the Ombudsman before action is taken"),
 )}
 
 # --- levels --------------------------------------------------------------------------
@@ -61,20 +69,23 @@ class Level:
 
 _L34_TIME = "a reasonable opportunity to respond: at least ten working days unless the issue concerns non-payment of an award, which is time sensitive (leaflet §3)"
 _L56_TIME = "depends on the circumstances; the organisation is informed and usually given a formal opportunity to respond before action is taken (leaflet §3)"
-_FORMAL = ("issue", "action", "invite", "support")
-_HIGHEST = ("issue", "reasons", "steps", "respond")
+_FEEDBACK = ("issue", "feedback", "invite", "support")
+_LEVEL2 = ("issue", "level", "action", "invite", "support")
+_FORMAL = ("issue", "level", "action", "invite", "meeting", "support")
+_HIGHEST = ("issue", "reasons", "history", "steps", "respond")
+CHASER = ("issue", "chase")  # the level-1 letter for overdue information (appendix row 1)
 
 SWF_LEVELS = (
     Level(1, "Case Reviewer feedback", "Case Reviewer", "the officer handling the case", LEVEL1_WINDOW,
           "from a single short contact to several weeks, with a reasonable opportunity to respond (leaflet §3)",
-          ("issue", "invite", "support"), 1, "leaflet §3 level 1; appendix rows 1-2"),
+          _FEEDBACK, 1, "leaflet §3 level 1; appendix rows 1-2"),
     Level(2, "Team Manager contact", "Team Manager", "the service manager / head of department", RESPONSE_WINDOW,
-          _L34_TIME, ("issue", "action", "invite", "support"), 2, "leaflet §3 level 2; appendix rows 3-4"),
+          _L34_TIME, _LEVEL2, 2, "leaflet §3 level 2; appendix rows 3-4"),
     Level(3, "Formal notification by a Head of Service", "Head of Service", "the Chief Executive", RESPONSE_WINDOW,
           _L34_TIME, _FORMAL, 3, "leaflet §3 level 3; appendix row 5"),
     Level(4, "Formal notification by the Leadership Team", "Member of SPSO Leadership Team", "the Chief Executive",
           RESPONSE_WINDOW, "usually ten working days unless the issue is urgent (leaflet §3)",
-          ("issue", "action", "history", "delays", "support"), 4, "leaflet §3 level 4; appendix row 6"),
+          ("issue", "level", "action", "history", "delays", "support"), 4, "leaflet §3 level 4; appendix row 6"),
     Level(5, "Formal intervention by the Ombudsman", "Ombudsman", "the head of the organisation", None,
           _L56_TIME, _HIGHEST, 5, "leaflet §3 level 5; appendix row 7"),
     Level(6, "Report laid before the Scottish Parliament (SPSO Act 2002 s16/17)", "Ombudsman",
@@ -84,9 +95,9 @@ SWF_LEVELS = (
 POLICY_LEVELS = (
     Level(1, "Officer-level feedback", "Case Reviewer", "the officer handling the case", LEVEL1_WINDOW,
           "a reasonable opportunity to respond or resolve the issue (policy para 9)",
-          ("issue", "invite", "support"), 1, "policy para 9 level 1"),
+          _FEEDBACK, 1, "policy para 9 level 1"),
     Level(2, "Formal engagement", "Team Manager", "the service manager / head of department", RESPONSE_WINDOW,
-          _L34_TIME, ("issue", "action", "invite", "support"), 2, "policy para 9 level 2"),
+          _L34_TIME, _LEVEL2, 2, "policy para 9 level 2"),
     Level(3, "Targeted engagement and support with an agreed action plan", "Head of Service", "the Chief Executive",
           RESPONSE_WINDOW, _L34_TIME, _FORMAL, 3, "policy para 9 level 3"),
     Level(4, "Engagement by the Ombudsman with a view to using statutory powers", "Ombudsman",
@@ -168,3 +179,39 @@ def scale_for(function: str | None) -> Scale:
 def swf_equivalent(level: int, function: str | None) -> int:
     """The leaflet level a level on the function's scale corresponds to (letters use these)."""
     return scale_for(function).level(level).template
+
+# --- statutory powers (policy para 16.8-16.10) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Power:
+    key: str
+    does: str  # what the Ombudsman would do, as a letter says it after "I am considering whether to"
+    source: str
+
+
+ACT = "the Scottish Public Services Ombudsman Act 2002"
+POWERS = {p.key: p for p in (
+    Power("s13", f"require the production of documents, or the attendance of witnesses, under section 13 of {ACT}",
+          "policy para 16.8"),
+    Power("s14", f"petition the Court of Session about the obstruction of my functions, under section 14 of {ACT}",
+          "policy para 16.9"),
+    Power("s16/17", f"lay a report before the Scottish Parliament under section 16 or 17 of {ACT}",
+          "policy para 16.10"),
+)}
+# Which power a trigger puts in play (policy para 9 level 5: "address non-compliance with/obstruction of SPSO
+# functions" or "alert the Scottish Parliament to a serious issue"): information withheld from SPSO -> s13;
+# a refusal to comply in the organisation's engagement with SPSO (obstruction) -> s14; anything else -> a report.
+INFORMATION_TRIGGERS = ("Information overdue", "No response after two requests", "Incomplete response")
+
+
+def statutory_power(trigger: str | None, area: str | None, function: str | None) -> Power:
+    """The power a letter at the top levels names. The SWF leaflet's only named power is the report
+    to Parliament (appendix rows 7-8), so SWF letters always name that."""
+    if scale_for(function).name == "SWF":
+        return POWERS["s16/17"]
+    if trigger in INFORMATION_TRIGGERS:
+        return POWERS["s13"]
+    if trigger == "Refusal to comply" and area == "Engagement with SPSO":
+        return POWERS["s14"]
+    return POWERS["s16/17"]

@@ -11,7 +11,7 @@ import random
 
 from .councils import COUNCILS
 from .policy import TRIGGERS
-from .settings import ROLES, SPECS
+from .settings import SPECS
 from .workdays import scottish_calendar, workday
 
 FIRST = ("Aileen", "Calum", "Eilidh", "Fraser", "Isla", "Kirsty", "Lachlan", "Morag", "Niall", "Rhona", "Ruaridh",
@@ -20,10 +20,19 @@ LAST = ("MacLeod", "Campbell", "Robertson", "Stewart", "Fraser", "Murray", "Hend
         "MacDonald", "Sinclair", "Drummond", "Urquhart", "Gillies")
 THEMES = ("Delay in decision", "Failure to consider all evidence", "Failure to signpost to SPSO",
           "Poor quality decision letter", "Incorrect application of guidance", "Accessibility of the service")
-SIGNATORIES = {"Case Reviewer": "Alex Morrison, Case Reviewer", "Team Manager": "Jamie Reid, SWF Team Manager",
-               "Head of Service": "Morven Baird, Head of Investigation",
-               "Member of SPSO Leadership Team": "Euan Kerr, Director",
-               "Ombudsman": "Fiona Wallace, Scottish Public Services Ombudsman"}
+SIGNATORIES = {  # Settings key -> who signs (name, then title)
+    "Signatory: SWF Case Reviewer": "Alex Morrison, Case Reviewer, Scottish Welfare Fund",
+    "Signatory: SWF Team Manager": "Jamie Reid, Team Manager, Scottish Welfare Fund",
+    "Signatory: SWF Head of Service": "Morven Baird, Head of Investigation",
+    "Signatory: Complaints Case Reviewer": "Priya Shah, Complaints Reviewer",
+    "Signatory: Complaints Team Manager": "Gordon Munro, Team Manager, Complaints",
+    "Signatory: Complaints Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
+    "Signatory: INWO Case Reviewer": "Tom Byrne, Whistleblowing Reviewer",
+    "Signatory: INWO Team Manager": "Ishbel Reid, INWO Team Manager",
+    "Signatory: INWO Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
+    "Signatory: Member of SPSO Leadership Team": "Euan Kerr, Director",
+    "Signatory: Ombudsman": "Fiona Wallace, Scottish Public Services Ombudsman",
+}
 HIGH_UPHOLD = "Inverclyde Council"
 RECURRING = {"Fife Council": "Failure to signpost to SPSO", "Highland Council": "Delay in decision",
              "Glasgow City Council": "Poor quality decision letter"}
@@ -176,9 +185,7 @@ def demo_rows(as_of: dt.date, seed: int = 2026) -> dict[str, list[dict]]:
     cases, actions = cases_and_actions(rng, as_of)
     settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS]
     for row in settings:
-        role = row["Setting"].removeprefix("Signatory: ")
-        if role in ROLES:
-            row["Value"] = SIGNATORIES[role]
+        row["Value"] = SIGNATORIES.get(row["Setting"], row["Value"])
     return {"Organisations": organisations(rng), "Findings": findings(rng, as_of), "Cases": cases,
             "Actions": actions, "Settings": settings}
 

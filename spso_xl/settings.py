@@ -8,10 +8,33 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import InputError
-from .policy import QUARTER_CONVENTIONS, SWF_LEVELS
+from .policy import FUNCTIONS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
 from .vocab import is_blank, norm, parse_choice, parse_count
 
 ROLES = tuple(dict.fromkeys(level.contact_from for level in SWF_LEVELS))
+# Roles held by one person for the whole office: one signatory each. Every other role is held in each
+# function's own team (the SWF Team Manager does not sign Complaints letters): one signatory per function.
+OFFICE_ROLES = ("Member of SPSO Leadership Team", "Ombudsman")
+# Contact details per function, from the texts' own contact blocks (leaflet: SWF; policy: everything else).
+CONTACTS = {"SWF": ("Freephone 0800 014 7299", "www.spso.org.uk/scottishwelfarefund"),
+            "Complaints": ("Freephone 0800 377 7330, Tel 0131 240 8849", "www.spso.org.uk"),
+            "INWO": ("Freephone 0800 377 7330, Tel 0131 240 8849", "www.spso.org.uk")}
+
+
+def signatory_key(role: str, function: str | None) -> str:
+    """The Settings key naming who signs a role's letters for a function."""
+    return f"Signatory: {role}" if role in OFFICE_ROLES else f"Signatory: {function or 'SWF'} {role}"
+
+
+def _attr(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key.lower()).replace("__", "_")
+
+
+_SIGNATORY_KEYS = tuple(dict.fromkeys(signatory_key(level.contact_from, f) for f in FUNCTIONS
+                                      for level in scale_for(f).levels))
+# Trackers built before signatories were per function have `Signatory: <role>` for every role; those rows
+# still read, and sign SWF letters only when the function's own row is blank (they were the SWF team's).
+LEGACY_SIGNATORY_KEYS = tuple(f"Signatory: {role}" for role in ROLES if role not in OFFICE_ROLES)
 
 
 @dataclass(frozen=True)
@@ -50,20 +73,37 @@ SPECS = (
     Spec("Quarter convention", "quarters", "Financial", "Financial (Q1 = April-June) or Calendar (Q1 = January-March).", _quarters),
     Spec("Letters folder", "letters_folder", "letters", "Where letters are written; relative to the tracker's folder unless a full path."),
     Spec("Our address", "our_address", "Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS", "SPSO address printed on letters."),
-    *(Spec(f"Signatory: {role}", "signatory_" + role.lower().replace(" ", "_"), "",
-           f"Name (and title) that signs letters from the {role}.") for role in ROLES),
+    *(Spec(key, _attr(key), "", "Who signs these letters: name, then title after a comma "
+           "(e.g. 'Jamie Reid, Team Manager, Scottish Welfare Fund'); printed once under the signature.")
+      for key in _SIGNATORY_KEYS),
+    *(Spec(f"{what}: {f}", _attr(f"{what}: {f}"), value, f"{what} printed on {f} letters (from the SPSO texts).")
+      for f, contact in CONTACTS.items() for what, value in zip(("Phone", "Website"), contact)),
 )
+LEGACY_SPECS = tuple(Spec(key, _attr(key), "", "Replaced by the per-function signatory rows; read for SWF letters.")
+                     for key in LEGACY_SIGNATORY_KEYS)
 
 Settings = dataclasses.make_dataclass(
-    "Settings", [(s.attr, type(s.default), dataclasses.field(default=s.default)) for s in SPECS], frozen=True,
+    "Settings", [(s.attr, type(s.default), dataclasses.field(default=s.default)) for s in SPECS + LEGACY_SPECS],
+    frozen=True,
     namespace={
         "__doc__": "The tracker's Settings, defaults for any key not given.",
-        "signatory": lambda self, role: getattr(self, "signatory_" + role.lower().replace(" ", "_")),
+        "signatory": lambda self, role, function=None: _signatory(self, role, function),
+        "contact": lambda self, function=None: tuple(getattr(self, _attr(f"{what}: {function or 'SWF'}"))
+                                                     for what in ("Phone", "Website")),
     },
 )
 
+
+def _signatory(settings, role: str, function: str | None) -> str:
+    """Who signs a role's letters for a function ('' if nobody is set); see LEGACY_SIGNATORY_KEYS."""
+    name = getattr(settings, _attr(signatory_key(role, function)))
+    if not name and (function or "SWF") == "SWF" and role not in OFFICE_ROLES:
+        name = getattr(settings, _attr(f"Signatory: {role}"), "")
+    return name
+
+
 DEFAULTS = Settings()
-_BY_KEY = {norm(s.key): s for s in SPECS}
+_BY_KEY = {norm(s.key): s for s in SPECS + LEGACY_SPECS}
 
 
 def is_setting(key) -> bool:

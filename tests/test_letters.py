@@ -14,17 +14,28 @@ from spso_xl import letters as L
 from spso_xl.build import build_tracker
 from spso_xl.cli import main
 from spso_xl.office import convert
-from spso_xl.policy import ELEMENTS, SWF_LEVELS, scale_for
+from spso_xl.policy import CHASER, ELEMENTS, SWF_LEVELS, scale_for
 from spso_xl.safewrite import WriteRefused
-from spso_xl.settings import SPECS
+from spso_xl.settings import SPECS, signatory_key
 from spso_xl.tracker import read_tracker
 from tests import xlsx_parts as xp
 
-AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026
+AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026, 5 is Thursday 26 November
 BY = "by Friday 4 December 2026"
-SIGNATORIES = {"Case Reviewer": "Calum Reviewer", "Team Manager": "Eilidh Dhòmhnallach",
-               "Head of Service": "Niall Mac an t-Saoir", "Member of SPSO Leadership Team": "Ruth O'Hara & Partner",
-               "Ombudsman": "Rosemary Ombudsman"}
+CHASE_BY = "by Thursday 26 November 2026"
+SIGNATORIES = {  # Settings key -> value (name, then title)
+    "Signatory: SWF Case Reviewer": "Calum Reviewer, Case Reviewer",
+    "Signatory: SWF Team Manager": "Eilidh Dhòmhnallach, Team Manager, Scottish Welfare Fund",
+    "Signatory: SWF Head of Service": "Niall Mac an t-Saoir, Head of Investigation",
+    "Signatory: Member of SPSO Leadership Team": "Ruth O'Hara & Partner, Director",
+    "Signatory: Ombudsman": "Rosemary Ombudsman, Scottish Public Services Ombudsman",
+    "Signatory: Complaints Case Reviewer": "Col Complaints",  # no title: the role and function are printed
+    "Signatory: Complaints Team Manager": "Gordon Munro, Team Manager, Complaints",
+    "Signatory: Complaints Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
+    "Signatory: INWO Case Reviewer": "Ina Officer, Whistleblowing Reviewer",
+    "Signatory: INWO Team Manager": "Ishbel Reid, INWO Team Manager",
+    "Signatory: INWO Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
+}
 GAELIC_CE = "Màiri Nic a' Phearsain"
 DG = "Dumfries & Galloway Council"
 DG_CE = 'Dàibhidh "Davie" O\'Brien <CEO>'
@@ -32,6 +43,8 @@ HOSTILE = ('{{ 7*7 }} {% for x in [1,2] %}loop{% endfor %} =HYPERLINK("http://ev
            "+cmd|' /C calc'!A0 @SUM(A1) <w:t>&amp;</w:t>")
 PATH_REF = "../../etc/passwd:\\x"
 FORMULA_REF = '=HYPERLINK("http://evil.example","x")'
+SWF_CONTACT = ("Freephone 0800 014 7299", "www.spso.org.uk/scottishwelfarefund")
+POLICY_CONTACT = ("Freephone 0800 377 7330, Tel 0131 240 8849", "www.spso.org.uk")
 
 ORGS = [  # Organisations rows 2..6
     {"Organisation": "Fife Council", "Recipient name": "Alex Brown", "Recipient title": "Service Manager",
@@ -48,37 +61,63 @@ ORGS = [  # Organisations rows 2..6
 
 def _case(ref, org, level, **kw):
     return {"Ref": ref, "Organisation": org, "Function": "SWF", "Trigger": "Information overdue",
-            "Description": f"Files for {ref} were sent late.", "Level": level, "Date notified": dt.date(2026, 10, 1),
-            "Chasers": 2, "Date identified": dt.date(2026, 9, 1)} | kw
+            "Description": f"Files for {ref} were sent late.", "Level": level, "Date identified": dt.date(2026, 9, 1)
+            } | kw
+
+
+def _cp(ref, level, **kw):
+    return _case(ref, "Fife Council", level, **({"Function": "Complaints", "Area": "Complaint handling",
+                                                 "Trigger": "Non-compliance", "Evidence": "Complaint 202501234"} | kw))
 
 
 CASES = [
     _case("SI-1", "Fife Council", 1, Evidence="SWF/2026/0101 requested on 1 October 2026",
-          **{"Date notified": dt.date(2026, 11, 2), "Chasers": 0}),
+          **{"Date notified": dt.date(2026, 11, 2)}),  # overdue information: a chaser
     _case("SI-2", "Comhairle nan Eilean Siar", 2, Trigger="No response after two requests",
           Evidence="SWF/2026/0102; requests of 1 and 8 October 2026"),
-    _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence=None,
+    _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence="See Findings",
           Description="Crisis grant decisions in Dumfries & Galloway keep missing the evidence of need."),
-    _case("SI-4", "Fife Council", 4, Evidence="SWF/2026/0101"),
+    _case("SI-4", "Fife Council", 4, Evidence="SWF/2026/0101", Chasers=2),
     _case("SI-5", "Fife Council", 5, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2026, 12, 18)}),
     _case("SI-6", "Fife Council", 6, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2027, 1, 15)}),
-    _case("CP-4", "Fife Council", 4, Function="Complaints", Evidence="Complaint 202501234",
-          **{"Extended to": dt.date(2026, 12, 18)}),
+    _case("SI-1F", "Fife Council", 1, Trigger="Poor response", Evidence="SWF/2026/0101"),  # feedback
+    _cp("CP-1", 1, Trigger="Information overdue", **{"Date notified": dt.date(2026, 11, 2)}),
+    _cp("CP-1F", 1),
+    _cp("CP-2", 2),
+    _cp("CP-3", 3),
+    _cp("CP-4", 4, **{"Extended to": dt.date(2026, 12, 18)}),
+    _cp("CP-5", 5, Trigger="Information overdue", Area="Engagement with SPSO", **{"Extended to": dt.date(2026, 12, 18)}),
+    _cp("CP-5R", 5, Trigger="Refusal to comply", Area="Engagement with SPSO", Refused="Y",
+        **{"Extended to": dt.date(2026, 12, 18)}),
+    _cp("CP-5P", 5, Trigger="Recurrent issue", Recurred="Y", **{"Extended to": dt.date(2026, 12, 18)}),
+    _case("IN-2", "Fife Council", 2, Function="INWO", Area="Whistleblowing handling", Trigger="Poor response",
+          Evidence="INWO case 202600321"),
     _case(PATH_REF, DG, 2, Description=HOSTILE, Evidence="=1+1"),
     _case(FORMULA_REF, DG, 2, Evidence="SWF/2026/0201"),
     _case("MISS-CE", "Angus Council", 3, Evidence="x", Description=None),  # no CE, no description
     _case("MISS-ADDR", "Moray Council", 2, Evidence="x"),
-    _case("MISS-5", "Fife Council", 5, Evidence="x"),  # level 5 with no Extended to
-    _case("DUE-1", "Fife Council", 2, Evidence="SWF/2026/0101"),  # overdue, chased: recommended 3
-    _case("CLOSED-1", "Fife Council", 2, Evidence="x", Closed=dt.date(2026, 11, 1)),
+    _case("MISS-5", "Fife Council", 5, Evidence="x"),  # level 5 with no respond-by date
+    _case("DUE-1", "Fife Council", 2, Evidence="SWF/2026/0101", Chasers=2,
+          **{"Date notified": dt.date(2026, 10, 1)}),  # overdue, chased: recommended 3
+    _case("CLOSED-1", "Fife Council", 2, Evidence="x", Closed=dt.date(2026, 11, 1),
+          **{"Date notified": dt.date(2026, 10, 1)}),
+    _case("DUE-4", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence=None,
+          **{"Date notified": dt.date(2026, 10, 1)}),  # recurred after level 3: recommended 4
+    _case("MISS-DUE", "Angus Council", 2, Evidence="x", Chasers=2,
+          **{"Date notified": dt.date(2026, 10, 1)}),  # due level 3, but no Chief executive
 ]
+HISTORIC = ("SI-4", "SI-5", "SI-6", "CP-4", "CP-5", "CP-5R", "CP-5P")
+REASON_L4 = ("Escalated from level 3 (notified 01/10/2026). Escalate to level 4: the organisation has not responded by "
+             "15/10/2026 despite 2 chasers after level 3 action (policy para 10; leaflet §3 level 3; appendix row 6)")
 ACTIONS = [
-    {"Date": dt.date(2026, 9, 1), "Ref": ref, "Level": 2, "Action": "Contact", "By": "AB", "Notes": "phoned"}
-    for ref in ("SI-4", "SI-5", "SI-6", "CP-4")
+    {"Date": dt.date(2026, 9, 1), "Ref": ref, "Level": 2, "Action": "Contact", "By": "AB", "Notes": "Phoned the service"}
+    for ref in HISTORIC
 ] + [
     {"Date": dt.date(2026, 10, 1), "Ref": ref, "Level": 3, "Action": "Letter", "By": "HoS", "Notes": None}
-    for ref in ("SI-4", "SI-5", "SI-6", "CP-4")
+    for ref in HISTORIC
 ] + [{"Date": dt.date(2026, 10, 20), "Ref": "SI-4", "Level": 3, "Action": "Chaser", "By": "HoS", "Notes": "emailed"},
+     {"Date": dt.date(2026, 10, 27), "Ref": "SI-4", "Level": 3, "Action": "Chaser", "By": "HoS", "Notes": None},
+     {"Date": dt.date(2026, 11, 18), "Ref": "SI-4", "Level": 4, "Action": "Escalation", "By": "JR", "Notes": REASON_L4},
      {"Date": dt.date(2026, 12, 1), "Ref": "SI-4", "Level": 4, "Action": "Meeting", "By": "X", "Notes": "future"}]
 FINDINGS = [
     {"Case ref": "SWF/2026/0101", "Organisation": "Fife Council", "Function": "SWF",
@@ -90,14 +129,20 @@ FINDINGS = [
       for i, d in enumerate((dt.date(2026, 3, 5), dt.date(2026, 6, 10), dt.date(2026, 9, 22)), start=1)),
     {"Case ref": "SWF/2025/0009", "Organisation": DG, "Function": "SWF", "Decision date": dt.date(2025, 1, 6),
      "Outcome": "Upheld", "Theme": "Evidence of need"},  # outside the 12-month window
+    *({"Case ref": f"C-2026-{i}", "Organisation": "Fife Council", "Function": "Complaints",
+       "Decision date": dt.date(2026, i, 3), "Outcome": "Upheld", "Theme": "Failure to signpost to SPSO"}
+      for i in (4, 6, 8)),
 ]
-GOOD = ["SI-1", "SI-2", "SI-3", "SI-4", "SI-5", "SI-6", "CP-4", PATH_REF, FORMULA_REF]
+SWF_GOOD = ["SI-1", "SI-1F", "SI-2", "SI-3", "SI-4", "SI-5", "SI-6"]
+POLICY_GOOD = ["CP-1", "CP-1F", "CP-2", "CP-3", "CP-4", "CP-5", "CP-5R", "CP-5P", "IN-2"]
+GOOD = SWF_GOOD + POLICY_GOOD + [PATH_REF, FORMULA_REF]
 MISSING = ["MISS-CE", "MISS-ADDR", "MISS-5"]
+CHASERS = {"SI-1", "CP-1"}
 
 
 def settings_rows(**override):
     rows = [{"Setting": s.key, "Value": s.default} for s in SPECS]
-    values = {f"Signatory: {role}": name for role, name in SIGNATORIES.items()} | override
+    values = SIGNATORIES | override
     return [r | {"Value": values.get(r["Setting"], r["Value"])} for r in rows]
 
 
@@ -137,60 +182,158 @@ def written(run, ref):
     return next(w for w in run[1].written if w.plan.ref == ref)
 
 
-# --- every level ------------------------------------------------------------------------------
+# --- every letter, both scales ------------------------------------------------------------------------------
+
+LOG_LINE = re.compile(r"\bby [A-Z]{1,3}\b,|\([Ll]evel \d\)|[Ss]ee [Ff]indings|\b\d{2}/\d{2}/\d{4}\b|\bL\d\b")
 
 
-@pytest.mark.parametrize("ref", GOOD[:7])
-def test_every_required_element_and_field_is_in_the_letter(run, ref):
+def case_of(ref):
+    return next(c for c in CASES if c["Ref"] == ref)
+
+
+def footer(path) -> str:
+    return "\n".join(p.text for s in docx.Document(path).sections for p in s.footer.paragraphs)
+
+
+def signature(body: str) -> list[str]:
+    return body.split("Yours sincerely", 1)[1].strip().split("\n")
+
+
+@pytest.mark.parametrize("ref", SWF_GOOD + POLICY_GOOD)
+def test_every_letter_carries_its_levels_elements_for_its_scale(run, ref):
     w = written(run, ref)
-    case = next(c for c in CASES if c["Ref"] == ref)
-    level = scale_for(case["Function"]).level(case["Level"])
+    case = case_of(ref)
+    scale = scale_for(case["Function"])
+    level = scale.level(case["Level"])
+    chaser = ref in CHASERS
+    assert w.plan.template == f"{scale.name.lower()}-level{level.number}{'-chaser' if chaser else ''}.docx"
     body = text(w.docx)
     headings = [p.text for p in docx.Document(w.docx).paragraphs if p.style.name.startswith("Heading")]
-    assert headings == [ELEMENTS[k].heading for k in SWF_LEVELS[level.template - 1].elements]
-    assert set(level.elements) <= set(SWF_LEVELS[level.template - 1].elements)
+    assert headings == [ELEMENTS[k].heading for k in (CHASER if chaser else level.elements)]
     org = next(o for o in ORGS if o["Organisation"] == case["Organisation"])
     recipient = org["Recipient name"] if level.template <= 2 else org["Chief executive"]
-    expected = [ref, "19 November 2026", f"level {case['Level']}", level.name, recipient, case["Organisation"],
-                org["Postcode"], SIGNATORIES[level.contact_from], level.contact_from, "Scottish Public Services Ombudsman",
-                "Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS", case["Description"], f"Dear {recipient}"]
+    expected = [ref, "19 November 2026", recipient, case["Organisation"], org["Postcode"], f"Dear {recipient}",
+                "Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS", case["Description"]]
     expected += [line.strip() for line in re.split(r"[\n,]", org["Address"])]
-    expected += [case["Evidence"]] if case["Evidence"] else []
+    expected += [case["Evidence"]] if case["Evidence"] and case["Evidence"] != "See Findings" else []
     for value in expected:
         assert value in body, value
     respond = case.get("Extended to")
-    assert (f"by {L.weekday_date(respond)}" if respond else BY) in body
-    if "action" in level.elements:
-        nxt = scale_for(case["Function"]).level(case["Level"] + 1)
-        assert f"level {nxt.number}: {nxt.name}" in body
-    if level.template >= 4:  # what SPSO has tried so far, with dates, and why it has not worked
-        assert "1 September 2026: contact (level 2) by AB, phoned" in body
-        assert "1 October 2026: letter (level 3) by HoS" in body
-        assert "That has not succeeded: " in body and "future" not in body
-    if level.template >= 5:
-        assert "The steps to be taken, and their timeframes, are:" in body
-        assert ("refused to comply" in body) == bool(case.get("Refused"))
+    assert (f"by {L.weekday_date(respond)}" if respond else CHASE_BY if chaser else BY) in body
+    # the function's own contact details, never another function's
+    phone, web = SWF_CONTACT if scale.name == "SWF" else POLICY_CONTACT
+    other = POLICY_CONTACT[0][:23] if scale.name == "SWF" else SWF_CONTACT[0]
+    assert phone in body and web in body and phone in footer(w.docx) and other not in body + footer(w.docx)
+    # the signature: name once, then each title line once; the Settings value's role never repeated
+    name, _, title = SIGNATORIES[signatory_key(level.contact_from, case["Function"])].partition(", ")
+    sig = signature(body)
+    assert sig[0] == name and len(sig) == len(set(sig)) and sig[-1] == "Scottish Public Services Ombudsman"
+    assert (title or level.contact_from) in sig[1] and body.count(name) == 1
+    # prose, not log lines; one way of addressing the recipient
+    assert not LOG_LINE.search(body), LOG_LINE.search(body)
+    assert "as head of" not in body and "senior governance lead" not in body and "None" not in body
+    if scale.name != "SWF":  # policy para 9: five levels
+        assert not re.search(r"level\s*6", body, re.I)
+    if level.number >= 2:
+        assert f"We are taking action at level {level.number} because" in body or "Paragraph 9 of" in body
 
 
-def test_letter_content_details(run):
-    l1, l3, l4 = (text(written(run, r).docx) for r in ("SI-1", "SI-3", "SI-4"))
-    assert "SWF/2026/0101: decision of 15 October 2026, upheld (theme: Evidence of need)" in l1
-    assert "2 November 2026: we notified you of this issue at level 1" in l1  # no Actions: Date notified
+def test_level_1_chases_overdue_information_and_feeds_back_otherwise(run):
+    for ref in ("SI-1", "CP-1"):
+        body = text(written(run, ref).docx)
+        # appendix row 1: "We will contact you immediately to chase up the information needed."
+        assert "We are contacting you to chase up information" in body and "Please send us the information " \
+            + CHASE_BY in body and "It was due by 16 November 2026." in body
+        assert "Good practice" not in body
+    assert "escalate the matter to level 2" in text(written(run, "SI-1").docx)  # appendix row 3
+    for ref, guide in (("SI-1F", "Scottish Welfare Fund Statutory Guidance"), ("CP-1F", "Model Complaints Handling")):
+        body = text(written(run, ref).docx)
+        # leaflet §3 level 1: "Feedback will ... make reference to relevant good practice guidance"
+        assert guide in body and "feed back" in body and "chase" not in body
+
+
+def test_reasons_for_the_level_come_from_the_escalation_logged(run):
+    body = text(written(run, "SI-4").docx)
+    assert ("We are taking action at level 4 because your organisation has not responded by 15 October 2026 "
+            "despite two reminders after level 3 action. This is in line with paragraph 10 of our Support and "
+            "Intervention Policy and section 3 of our leaflet") in body
+    assert "and row 6 of its appendix." in body and "para 10" not in body and "§" not in body
+    fallback = text(written(run, "CP-2").docx)  # nothing logged, and the Reason is not about level 2
+    assert "Paragraph 9 of our Support and Intervention Policy describes action at this level as formal " \
+           "engagement about a recurring, ongoing or significant issue" in fallback
+
+
+def test_level_3_and_4_say_what_the_leaflet_requires(run):
+    l3 = text(written(run, "SI-3").docx)
     for i, d in enumerate(("5 March 2026", "10 June 2026", "22 September 2026"), start=1):  # recurrence evidence
-        assert f"SWF/2026/02{i:02}: decision of {d}, upheld" in l3
-    assert "SWF/2025/0009" not in l3
-    assert ("we have not received a response, which was due on 15 October 2026 and is now 25 working days overdue, "
-            "despite 2 reminders") in l4
-    assert "explain the reasons for the delays" in l4 and "Please reply " + BY in l4
+        assert f"SWF/2026/02{i:02} on {d}" in l3
+    assert "We upheld three reviews about evidence of need" in l3 and "SWF/2025/0009" not in l3
+    assert "I will arrange a meeting with you to discuss the issue and agree action" in l3  # appendix row 5
+    assert "we will consider higher level action" in l3 and "I invite your organisation to comment" in l3
+    assert "agreed action plan" in text(written(run, "CP-3").docx)  # policy para 9 level 3
+    l4 = text(written(run, "SI-4").docx)
+    assert ("On 1 September 2026 we telephoned the service about this issue. On 1 October 2026 our Head of Service "
+            "wrote to your organisation at level 3 of our Support and Intervention Policy. We sent reminders on "
+            "20 October 2026 and 27 October 2026. On 18 November 2026 we escalated the matter to level 4.") \
+        in " ".join(l4.split("\n"))
+    assert "This has not resolved the matter. We have not received a response, despite two reminders." in l4
+    assert "explain the reasons for the delays" in l4 and "Please reply " + BY in l4 and "future" not in l4
+    assert "programme of tailored support" in l4  # appendix row 6
 
 
-def test_policy_scale_uses_the_ombudsman_template_but_states_its_own_level(run):
+@pytest.mark.parametrize("ref, power", [
+    ("SI-5", "lay a report before the Scottish Parliament under section 16 or 17"),
+    ("SI-6", "lay a report before the Scottish Parliament under section 16 or 17"),
+    ("CP-4", "lay a report before the Scottish Parliament under section 16 or 17"),
+    ("CP-5", "require the production of documents, or the attendance of witnesses, under section 13"),
+    ("CP-5R", "petition the Court of Session about the obstruction of my functions, under section 14"),
+    ("CP-5P", "lay a report before the Scottish Parliament under section 16 or 17"),
+])
+def test_the_ombudsman_says_what_she_is_considering_and_asks_first(run, ref, power):
+    """Leaflet §3: "Your organisation will be informed before action is taken and usually given a formal
+    opportunity to respond before action is taken"; policy para 16.8-16.10 name the powers."""
+    body = " ".join(text(written(run, ref).docx).split("\n"))
+    assert f"whether to {power} of the Scottish Public Services Ombudsman Act 2002" in body
+    assert "considering" in body and "before any action is taken" in body
+    assert "directly with me" in body and "The steps to be taken, and their timeframes, are:" in body
+    assert not re.search(r"\bI will (lay|use|petition|require)\b|After that date|regardless", body)
+    assert ("refused to comply" in body) == bool(case_of(ref).get("Refused"))
+    assert ("level 6" in body) == (ref == "SI-5" or ref == "SI-6")
+
+
+def test_signatories_are_per_function_and_a_legacy_row_signs_swf_only(tmp_path):
+    path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Signatory: SWF Team Manager": None,
+                                                         "Signatory: Complaints Team Manager": None})
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["Settings"]
+    ws.append(["Signatory: Team Manager", "Old Hand, Team Manager"])  # a row from an earlier version
+    wb.save(path)
+    result = L.write_letters(path, refs=["SI-2", "CP-2"], as_of=AS_OF)
+    assert [w.plan.ref for w in result.written] == ["SI-2"]
+    assert signature(text(result.written[0].docx))[:2] == ["Old Hand", "Team Manager"]
+    assert "Settings!Value for 'Signatory: Complaints Team Manager' is blank" in str(result.refused[0])
+
+
+def test_policy_templates_never_name_a_level_6_and_every_template_keeps_its_closing_together():
+    for path in sorted(L.TEMPLATES.glob("*.docx")):
+        d = docx.Document(path)
+        paras = [p for p in d.paragraphs if p.text.strip() and not p.text.startswith("{%p")]
+        if path.name.startswith("policy-"):
+            assert "level 6" not in "\n".join(p.text for p in paras).lower(), path.name
+        i = next(k for k, p in enumerate(paras) if p.text == "Yours sincerely")
+        assert paras[i - 1].paragraph_format.keep_with_next, path.name  # the closing follows body text
+        assert all(p.paragraph_format.keep_with_next for p in paras[i:-1]), path.name
+        for p in paras:
+            if p.style.name.startswith("Heading"):
+                assert p.style.paragraph_format.keep_with_next or p.paragraph_format.keep_with_next
+
+
+def test_policy_scale_states_its_own_level(run):
     w = written(run, "CP-4")
-    assert w.plan.template == 5 and w.plan.level == 4 and w.docx.name == "CP-4 L4 2026-11-19.docx"
-    body = text(w.docx)
-    assert "level 4 of the Support and Intervention Policy (Engagement by the Ombudsman" in body
-    assert w.plan.context["support_url"] == "https://www.spso.org.uk/"
-
+    assert w.plan.template == "policy-level4.docx" and w.plan.level == 4 and w.docx.name == "CP-4 L4 2026-11-19.docx"
+    assert "at level 4 of our Support and Intervention Policy, with a view to using my statutory powers" in \
+        text(w.docx)
+    assert w.plan.context["support_url"] == "https://www.spso.org.uk"
 
 # --- special and hostile text ------------------------------------------------------------------
 
@@ -235,12 +378,12 @@ def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
     refused = {r.ref: r for r in result.refused}
     assert set(refused) == set(MISSING)
     assert refused["MISS-CE"].reasons == (
-        "Cases!Description for 'MISS-CE' is blank (row 13): describe the issue (the letter must identify it clearly)",
+        "Cases!Description for 'MISS-CE' is blank (row 22): describe the issue (the letter must identify it clearly)",
         "Organisations!Chief executive for 'Angus Council' is blank (row 5): a level 3 letter goes to the Chief "
         "Executive")
     assert refused["MISS-ADDR"].reasons == (
         "Organisations!Address for 'Moray Council' is blank (row 6): the letter needs a postal address",)
-    assert refused["MISS-5"].reasons[0].startswith("Cases!Extended to for 'MISS-5' is blank (row 15): a level 5 "
+    assert refused["MISS-5"].reasons[0].startswith("Cases!Extended to for 'MISS-5' is blank (row 24): a level 5 "
                                                    "letter must set a timeframe")
     assert all(r.blocking for r in refused.values())
     names = [p.name for p in (path.parent / "letters").iterdir()]
@@ -250,22 +393,23 @@ def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
 
 
 def test_missing_signatory_names_the_setting(tmp_path):
-    path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Signatory: Head of Service": None})
+    path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Signatory: SWF Head of Service": None})
     result = L.write_letters(path, refs=["SI-3", "SI-2"], as_of=AS_OF)
     assert [w.plan.ref for w in result.written] == ["SI-2"]
-    assert result.refused[0].reasons == ("Settings!Value for 'Signatory: Head of Service' is blank (row 15): enter "
-                                         "the name that signs level 3 letters",)
+    row = 2 + [s.key for s in SPECS].index("Signatory: SWF Head of Service")
+    assert result.refused[0].reasons == (f"Settings!Value for 'Signatory: SWF Head of Service' is blank (row {row}): "
+                                         f"enter the name and title that sign SWF level 3 letters",)
 
 
 def test_a_template_with_an_unknown_field_refuses_that_letter(tracker, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(L.TEMPLATES, templates)
-    d = docx.Document(templates / "level2.docx")
+    d = docx.Document(templates / "swf-level2.docx")
     d.add_paragraph("{{ recipent_name }}")
-    d.save(templates / "level2.docx")
+    d.save(templates / "swf-level2.docx")
     result = L.write_letters(tracker, refs=["SI-1", "SI-2"], as_of=AS_OF, templates=templates)
     assert [w.plan.ref for w in result.written] == ["SI-1"]
-    assert "level2.docx cannot be filled: 'recipent_name' is undefined" in str(result.refused[0])
+    assert "swf-level2.docx cannot be filled: 'recipent_name' is undefined" in str(result.refused[0])
     assert not list((tracker.parent / "letters").glob("SI-2*"))
 
 
@@ -335,7 +479,7 @@ def test_the_cases_button_renders_and_hands_excel_safe_rows_to_the_book(tracker)
     message = L.from_book(read_tracker(tracker), ["SI-2", FORMULA_REF, "MISS-ADDR"], AS_OF, tracker.parent,
                           lambda table, rows: appended.append((table, rows)))
     assert message.startswith(f"Wrote 2 letters to {tracker.parent / 'letters'}, logged in Letters and Actions:")
-    assert "Not written:\n  MISS-ADDR (Cases row 14): Organisations!Address for 'Moray Council'" in message
+    assert "Not written:\n  MISS-ADDR (Cases row 23): Organisations!Address for 'Moray Council'" in message
     (t1, letters), (t2, actions) = appended
     assert (t1, t2) == ("Letters", "Actions") and len(letters) == len(actions) == 2
     assert letters[0]["File"] == '=HYPERLINK("letters/SI-2 L2 2026-11-19.docx","SI-2 L2 2026-11-19.docx")'
@@ -350,8 +494,8 @@ def test_the_cases_button_renders_and_hands_excel_safe_rows_to_the_book(tracker)
 def test_due_writes_the_recommended_level_once(tracker):
     result = L.write_letters(tracker, due=True, as_of=AS_OF)
     got = {w.plan.ref: w.plan.level for w in result.written}
-    assert got == {"SI-2": 3, "SI-3": 4, PATH_REF: 3, FORMULA_REF: 3, "DUE-1": 3}  # each one above its Level
-    assert {r.ref for r in result.refused} == {"MISS-CE", "MISS-ADDR"}  # due, but data missing
+    assert got == {"DUE-1": 3, "DUE-4": 4}  # each one above its Level
+    assert {r.ref for r in result.refused} == {"MISS-DUE", "SI-3"}  # due, but data missing (SI-3: no history)
     assert "Dear Ken Gourlay" in text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
     again = L.write_letters(tracker, due=True, as_of=AS_OF)
     assert again.written == [] and again.backup is None
@@ -381,14 +525,16 @@ def test_templates_are_reproducible_and_use_only_documented_fields(run, tmp_path
         assert made.read_bytes() == (L.TEMPLATES / made.name).read_bytes(), f"{made.name}: run make_templates.py"
     context = written(run, "SI-4").plan.context
     readme = (L.TEMPLATES / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `(\w+)`", readme, re.M)) | set(re.findall(r"`(next_\w+)`", readme))
+    fields = readme.split("## Fields", 1)[1].split("\n## ", 1)[0]
+    documented = {name for cell in re.findall(r"^\| ([^|]+) \|", fields, re.M) for name in re.findall(r"`(\w+)`", cell)}
     assert set(context) == documented
-    for n in range(1, 7):
-        xml = "\n".join(p.text for p in docx.Document(L.TEMPLATES / f"level{n}.docx").paragraphs)
+    for path in sorted(L.TEMPLATES.glob("*.docx")):
+        xml = "\n".join(p.text for p in docx.Document(path).paragraphs)
         loops = set(re.findall(r"{%p for (\w+) in", xml))
         used = set(re.findall(r"{{ (\w+)", xml)) - loops
         assert used <= set(context), used - set(context)
-        assert "{% " not in xml and "if " not in xml.replace("{%p", "")  # loops and fields only
+        tags = re.findall(r"{%p? *(\w+)", xml)
+        assert set(tags) <= {"for", "endfor"}, (path.name, tags)  # loops and fields only: no code
 
 
 # --- PDF -------------------------------------------------------------------------------------------

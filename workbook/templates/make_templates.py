@@ -1,10 +1,18 @@
-"""Write the six letter templates (level1.docx ... level6.docx) with python-docx.
+"""Write the letter templates, one per level of each scale, with python-docx.
 
 Run once after changing the wording here: `python workbook/templates/make_templates.py`.
-Each template holds only placeholders ({{ field }}) and paragraph loops
-({%p for x in list %} ... {%p endfor %}), so a manager can edit it in Word afterwards.
-Section headings are taken from `spso_xl.policy.ELEMENTS`, and each template carries the
-elements the leaflet requires of its level (`SWF_LEVELS[n].elements`): the tests check both.
+
+- `swf-level1.docx` ... `swf-level6.docx`: the SWF leaflet's six levels (Scottish Welfare Fund);
+- `policy-level1.docx` ... `policy-level5.docx`: the policy's five levels (Complaints and INWO);
+- `swf-level1-chaser.docx`, `policy-level1-chaser.docx`: the level-1 letter for overdue information
+  (appendix row 1: "we will contact you immediately to chase up the information needed").
+
+The wording of each is taken from the text of its own scale: nothing on the policy scale names a
+level 6, and the top levels say what the Ombudsman is *considering*, with the opportunity to respond
+before any action (leaflet §3). Each template holds only placeholders ({{ field }}) and paragraph loops
+({%p for x in list %} ... {%p endfor %}), so a manager can edit it in Word afterwards. Section headings
+are `spso_xl.policy.ELEMENTS`, in the order of the level's `elements`: the tests check both. Headings,
+the closing and the signature keep with the next paragraph, so none is left alone at a page foot.
 Output is byte-for-byte reproducible (fixed zip timestamps and document dates).
 """
 
@@ -22,113 +30,186 @@ from docx.shared import Cm, Pt, RGBColor
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
-from spso_xl.policy import ELEMENTS, SWF_LEVELS  # noqa: E402
+from spso_xl.policy import CHASER, ELEMENTS, POLICY_SCALE, SWF_SCALE  # noqa: E402
 
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 FIXED = dt.datetime(2026, 1, 1)
-PHONE = "Freephone 0800 014 7299"
-
 LOOP = object()  # marks a bulleted loop: (LOOP, variable, list)
 
-INTRO = {
-    1: "During our consideration of a case involving {{ organisation }} we identified an issue that we would like "
-       "to feed back to you. We are raising it informally, as level {{ level }} action under the SPSO Support and "
-       "Intervention Policy ({{ level_name }}).",
-    2: "I am writing to ask for your help in resolving the issue set out below, which concerns {{ organisation }}.",
-    3: "I am writing to notify you formally of an issue concerning {{ organisation }}, which we are taking forward "
-       "under the SPSO Support and Intervention Policy.",
-    4: "I am writing to notify you formally of an ongoing issue concerning {{ organisation }} that remains "
-       "unresolved, which we are taking forward under the SPSO Support and Intervention Policy.",
-    5: "I am writing to you as head of {{ organisation }} about an issue that has not been resolved through earlier "
-       "action under the SPSO Support and Intervention Policy, to tell you that I am now formally intervening.",
-    6: "I am writing to you as head of {{ organisation }} about an issue that has not been resolved through earlier "
-       "action under the SPSO Support and Intervention Policy, to tell you that I intend to lay a report about it "
-       "before the Scottish Parliament.",
+REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
+EVIDENCE = ["{{ description }}", "Our concerns are based on the following evidence:", (LOOP, "e", "evidence")]
+SO_FAR = ["We have tried to resolve the matter as follows.", (LOOP, "h", "so_far")]
+SUPPORT = {
+    "swf": ["We are happy to discuss the issue and to give advice: please call us on {{ phone }}.",
+            "Information and materials for decision makers (on good decision-making, making the fund accessible to "
+            "all, and quality assurance), a searchable directory of our case studies, our leaflets and statistics on "
+            "our findings by council are on our website, {{ website }}. Our monthly e-newsletter shares learning "
+            "from our decisions; you can sign up at www.spso.org.uk."],
+    "policy": ["We encourage organisations to contact us for advice and support, and informal support can often "
+               "be arranged: please call us on {{ phone }}.",
+               "Our guidance, learning from our decisions and good practice resources are on our website, "
+               "{{ website }}."],
 }
-
-ACTION = ("We are taking action under the SPSO Support and Intervention Policy. This is level {{ level }} action "
-          "({{ level_name }}), taken by the {{ signatory_role }}. If the matter is not resolved, or the issue recurs "
-          "after an agreed solution has had time to take effect, we will consider escalating it to level "
-          "{{ next_level }}: {{ next_level_name }}.")
-
-SUPPORT = [
-    "SPSO can support your organisation in resolving this issue. We are happy to discuss it and to give advice: "
-    f"please call us on {PHONE} or use the contact form on our website.",
-    "Good practice guidance, case studies from our decisions, leaflets, our monthly e-newsletter and sector "
-    "statistics are available at {{ support_url }}.",
+GOOD_PRACTICE = ["Our feedback refers to the following guidance and resources, which we hope will help:",
+                 (LOOP, "g", "good_practice"),
+                 "If it would help to talk this through, please call us on {{ phone }}: we are happy to discuss the "
+                 "issue and give advice."]
+STEPS = [
+    "1. By {{ respond_by }}, please tell me what action {{ organisation }} will take to resolve the issue, and "
+    "by when.",
+    "2. I would welcome the opportunity to discuss the issue with you before then. My office will contact you to "
+    "arrange this, or you can call us on {{ phone }}.",
+    "3. I will consider your response before deciding whether any further action is needed. If I decide to use my "
+    "statutory powers, you will be informed before any action is taken, and you will usually be given a formal "
+    "opportunity to respond before it is taken.",
 ]
-
-HISTORY = [(LOOP, "h", "history"), "That has not succeeded: {{ not_succeeded }}."]
-
-SECTIONS = {
-    "issue": ["{{ description }}", "Our concerns are based on the following evidence:", (LOOP, "e", "evidence")],
-    "action": [ACTION],
-    "history": ["We have so far tried to resolve the matter as follows:", *HISTORY],
-    "delays": ["I invite your organisation to explain the reasons for the delays in resolving this matter, and to "
-               "tell us about the action being taken to resolve the issue. Please reply {{ respond_by_text }}, "
-               "quoting our reference {{ ref }}."],
-    "support": SUPPORT,
-    "respond": ["You have the opportunity to discuss and respond to the issues raised in this letter directly with "
-                "me. Please send your response {{ respond_by_text }}, quoting our reference {{ ref }}, or call my "
-                f"office on {PHONE} to arrange to discuss it."],
-}
-
-INVITE = {
-    1: "Please consider this feedback and let us know {{ respond_by_text }} of any comments you have on the issue, "
-       "or of any action your organisation is already taking to address it, quoting our reference {{ ref }}.",
-    2: "I invite your organisation to comment on the issue, or to tell us about any action already being taken to "
-       "address it. Please reply {{ respond_by_text }}, quoting our reference {{ ref }}.",
-}
-INVITE[3] = INVITE[2]
-
-EXTRA_SUPPORT = {
-    3: "A Head of Service can also arrange a meeting with you to discuss the issue and agree action to address it.",
-    4: "A member of our Leadership Team, with our Improvement, Standards and Engagement team, can also agree with "
-       "you a programme of tailored support to address the issue.",
-}
-
-REASONS = {
-    5: "I am formally intervening under level {{ level }} of the Support and Intervention Policy ({{ level_name }}), "
-       "and I am notifying you, as the senior governance lead, that I am considering use of my statutory powers "
-       "under the Scottish Public Services Ombudsman Act 2002.",
-    6: "I intend to lay a report before the Scottish Parliament under section 16 or 17 of the Scottish Public "
-       "Services Ombudsman Act 2002. This is level {{ level }} action under the Support and Intervention "
-       "Policy: {{ level_name }}.",
-}
-
-STEPS = {
-    5: ["1. By {{ respond_by }}: please tell me what action {{ organisation }} will take to resolve the issue, "
-        "and by when.",
-        "2. Before that date I would welcome the opportunity to discuss the issue with you; my office will contact "
-        "you to arrange a meeting.",
-        "3. After that date I will decide whether to use my statutory powers, including laying a report before the "
-        "Scottish Parliament (level 6). You will be told before any such action is taken and usually given a "
-        "formal opportunity to respond."],
-    6: ["1. By {{ respond_by }}: your formal opportunity to respond to this letter and the issues it raises.",
-        "2. I will take any response into account in deciding the content of the report.",
-        "3. After that date I will lay the report before the Scottish Parliament, and will tell you beforehand "
-        "when it is to be laid."],
-}
+RESPOND = ["You have the opportunity to discuss and respond to the issues raised in this letter directly with me. "
+           "Please send your response by {{ respond_by }}, quoting our reference {{ ref }}."]
+NO_DECISION = ("I have not decided to take this action. You will be informed before any action is taken, and you "
+               "will usually be given a formal opportunity to respond before it is taken.")
 
 
-def body(n: int, key: str) -> list:
-    if key == "invite":
-        return [INVITE[n]]
-    if key == "support":
-        return SUPPORT + ([EXTRA_SUPPORT[n]] if n in EXTRA_SUPPORT else [])
-    if key == "reasons":
-        return [REASONS[n], "My reasons are as follows. We have tried to resolve the matter through earlier action:",
-                *HISTORY]
-    if key == "steps":
-        return ["The steps to be taken, and their timeframes, are:", *STEPS[n]]
-    return SECTIONS[key]
+def chaser(scale: str) -> dict:
+    after = ("If we do not receive the information after two requests, we will escalate the matter to level 2 of "
+             "our Support and Intervention Policy, and our Team Manager may contact your service manager or head of "
+             "department to ask them to make sure that we receive a response." if scale == "swf" else
+             "If we still do not receive the information, we will consider taking the matter further under our "
+             "Support and Intervention Policy.")
+    delay = ("The delay in responding will be noted as feedback in the cover letter of our decision."
+             if scale == "swf" else "The delay in responding will be noted as feedback when we reach our decision.")
+    return {
+        "title": "Information overdue: our reference {{ ref }}",
+        "intro": "We are contacting you to chase up information that we asked {{ organisation }} for and have not "
+                 "received within the timescale we gave.",
+        "issue": ["{{ description }}", (LOOP, "c", "chase_facts"), (LOOP, "e", "evidence")],
+        "chase": ["Please send us the information by {{ respond_by }}, quoting our reference {{ ref }}. If you cannot "
+                  "send it by then, please call us on {{ phone }} to tell us why, and when we will receive it.",
+                  delay, after],
+    }
 
 
-def para(doc, text="", *, bold=False, size=None, colour=None, style=None, after=6, align=None):
+def feedback(scale: str) -> dict:
+    return {
+        "title": "Feedback: level {{ level }} of our Support and Intervention Policy",
+        "intro": "During our consideration of a case involving {{ organisation }} we identified an issue that we "
+                 "would like to feed back to you. We are raising it informally, at level 1 of our Support and "
+                 "Intervention Policy, so that it can be put right early.",
+        "issue": EVIDENCE,
+        "feedback": GOOD_PRACTICE,
+        "invite": ["Please consider this feedback and let us know, by {{ respond_by }}, of any comments you have on "
+                   "the issue or of any action your organisation is already taking to address it, quoting our "
+                   "reference {{ ref }}."],
+        "support": SUPPORT[scale],
+    }
+
+
+def formal(scale: str, n: int) -> dict:
+    """Levels 2-4 on the SWF scale, 2-3 on the policy scale."""
+    swf = scale == "swf"
+    action = {
+        ("swf", 2): "This is level 2 action under our Support and Intervention Policy: contact from our Team Manager. "
+                    "If it does not resolve the matter, or the issue recurs after an agreed solution has had time to "
+                    "take effect, we will consider escalating it to level 3 (or higher), when a Head of Service "
+                    "would notify your Chief Executive formally.",
+        ("swf", 3): "This letter is a formal notification at level 3 of our Support and Intervention Policy. If the "
+                    "matter is not resolved, or the issue recurs after an agreed solution has had time to take "
+                    "effect, we will consider higher level action: at level 4 a member of our Leadership Team would "
+                    "write to you, and the matter may then be referred to the Ombudsman for formal action.",
+        ("swf", 4): "This letter is a formal notification at level 4 of our Support and Intervention Policy. If the "
+                    "matter is not resolved, or the issue recurs after an agreed solution has had time to take "
+                    "effect, it may be referred to the Ombudsman for formal action at level 5, using powers under "
+                    "the Scottish Public Services Ombudsman Act 2002.",
+        ("policy", 2): "This is level 2 action under our Support and Intervention Policy: formal engagement about a "
+                       "recurring, ongoing or significant issue. If the matter is not resolved, we will consider "
+                       "escalating it to level 3: targeted engagement and support over a period of time, supported "
+                       "by an agreed action plan.",
+        ("policy", 3): "This letter is a formal notification at level 3 of our Support and Intervention Policy: "
+                       "targeted engagement and support over a period of time, supported by an agreed action plan. "
+                       "If the matter is not resolved, we will consider escalating it to level 4: engagement by the "
+                       "Ombudsman, with a view to using the Ombudsman's statutory powers.",
+    }[scale, n]
+    intro = {
+        2: "I am writing about an issue concerning {{ about }}, which we are taking forward at level 2 of our Support "
+           "and Intervention Policy. I would be grateful for your help in resolving it.",
+        3: "I am writing to notify you formally of an issue concerning {{ about }}, which we are taking forward under "
+           "our Support and Intervention Policy.",
+        4: "I am writing to notify you formally of an ongoing issue concerning {{ about }}, which remains unresolved "
+           "and which we are taking forward under our Support and Intervention Policy.",
+    }[n]
+    letter = {
+        "title": "Support and Intervention Policy, level {{ level }}: {{ level_name }}",
+        "intro": intro,
+        "issue": EVIDENCE,
+        "level": ["{{ reasons }}"],
+        "action": [action],
+        "invite": ["I invite your organisation to comment on the issue, or to tell us about any action already being "
+                   "taken to address it. " + REPLY],
+        "meeting": ["I will arrange a meeting with you to discuss the issue and agree action to address it"
+                    + ("." if swf else ", in an agreed action plan.")
+                    + " My office will contact you to arrange a date."],
+        "history": [*SO_FAR],
+        "delays": ["I invite your organisation to explain the reasons for the delays in resolving this matter, and to "
+                   "tell us about the action being taken to resolve the issue. " + REPLY],
+        "support": SUPPORT[scale] + (
+            ["I will also contact you to agree a programme of tailored support to address the issue, with the help "
+             "of our Improvement, Standards and Engagement team."] if (scale, n) == ("swf", 4) else []),
+    }
+    return letter
+
+
+def highest(scale: str, n: int) -> dict:
+    """The Ombudsman's letters: SWF 5-6, policy 4-5."""
+    top = n == (6 if scale == "swf" else 5)
+    if scale == "swf" and n == 5:
+        intro = ("I am writing to you about an issue concerning {{ about }} that has not been resolved through "
+                 "earlier action under our Support and Intervention Policy. I am intervening formally, at level 5 of "
+                 "the policy, to notify you that I am considering the use of my statutory powers.")
+        considering = ["I am considering whether to {{ power }}, which would be level 6 of the policy.",
+                       "{{ reasons }}", NO_DECISION]
+    elif scale == "swf":
+        intro = ("I am writing to you about an issue concerning {{ about }} that remains unresolved despite action "
+                 "under our Support and Intervention Policy, including my formal intervention. I am considering "
+                 "laying a report about it before the Scottish Parliament, which is level 6 of the policy.")
+        considering = ["I am considering whether to {{ power }}.", "{{ reasons }}",
+                       "I have not decided to lay a report. You will be informed before any action is taken, and this "
+                       "letter gives you a formal opportunity to respond before I decide. I will take your response "
+                       "into account in deciding whether to lay a report and what it should say."]
+    elif not top:
+        intro = ("I am writing to you about an issue concerning {{ about }}. I am engaging with you directly, at level "
+                 "4 of our Support and Intervention Policy, with a view to using my statutory powers if the issue is "
+                 "not resolved.")
+        considering = ["{{ reasons }}",
+                       "If the issue is not resolved, I will consider whether to {{ power }}. That would be action at "
+                       "level 5 of the policy, the use of my statutory powers.", NO_DECISION]
+    else:
+        intro = ("I am writing to you about an issue concerning {{ about }} that has not been resolved through my "
+                 "engagement with you under our Support and Intervention Policy. I am considering the use of my "
+                 "statutory powers, which is level 5 of the policy.")
+        considering = ["I am considering whether to {{ power }}.", "{{ reasons }}", NO_DECISION]
+    return {
+        "title": "Support and Intervention Policy, level {{ level }}: {{ level_name }}",
+        "intro": intro,
+        "issue": EVIDENCE,
+        "reasons": considering,
+        "history": [*SO_FAR],
+        "steps": ["The steps to be taken, and their timeframes, are:", *STEPS],
+        "respond": RESPOND,
+    }
+
+
+def wording(scale: str, n: int, variant: str = "") -> dict:
+    if variant == "chaser":
+        return chaser(scale)
+    if n == 1:
+        return feedback(scale)
+    return highest(scale, n) if n >= (5 if scale == "swf" else 4) else formal(scale, n)
+
+
+def para(doc, text="", *, bold=False, size=None, colour=None, style=None, after=6, keep=False):
     p = doc.add_paragraph(style=style)
     p.paragraph_format.space_after = Pt(after)
-    if align:
-        p.alignment = align
+    if keep:
+        p.paragraph_format.keep_with_next = True
     if text:
         run = p.add_run(text)  # one run per placeholder, so Word and docxtpl see it whole
         run.bold = bold
@@ -139,25 +220,28 @@ def para(doc, text="", *, bold=False, size=None, colour=None, style=None, after=
     return p
 
 
-def template(n: int) -> Document:
-    level = SWF_LEVELS[n - 1]
+def template(scale: str, n: int, variant: str = "") -> Document:
+    level = (SWF_SCALE if scale == "swf" else POLICY_SCALE).level(n)
+    words = wording(scale, n, variant)
+    elements = CHASER if variant == "chaser" else level.elements
     doc = Document()
     sec = doc.sections[0]
     sec.left_margin = sec.right_margin = Cm(2.5)
     sec.top_margin = sec.bottom_margin = Cm(2)
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Arial", Pt(11)
-    for name in ("Heading 2",):
-        doc.styles[name].font.name, doc.styles[name].font.size = "Arial", Pt(12)
-        doc.styles[name].font.color.rgb = BLUE
+    normal.paragraph_format.widow_control = True
+    heading = doc.styles["Heading 2"]
+    heading.font.name, heading.font.size, heading.font.color.rgb = "Arial", Pt(12), BLUE
+    heading.paragraph_format.keep_with_next = heading.paragraph_format.keep_together = True
     footer = sec.footer.paragraphs[0]
-    footer.text = f"Scottish Public Services Ombudsman · {PHONE} · www.spso.org.uk"
+    footer.text = "Scottish Public Services Ombudsman · {{ phone }} · {{ website }}"
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.runs[0].font.size = Pt(8)
 
     para(doc, "Scottish Public Services Ombudsman", bold=True, size=16, colour=BLUE, after=0)
     para(doc, "{{ our_address }}", size=9, after=0)
-    para(doc, f"{PHONE} · www.spso.org.uk", size=9, after=18)
+    para(doc, "{{ phone }} · {{ website }}", size=9, after=18)
     p = para(doc, "Our reference: ", bold=True, after=0)
     p.add_run("{{ ref }}")
     p = para(doc, "Date: ", bold=True, after=12)
@@ -167,26 +251,30 @@ def template(n: int) -> Document:
     para(doc, "{%p endfor %}")
     para(doc, after=6)
     para(doc, "Dear {{ recipient_name }}")
-    title = "Feedback note" if n == 1 else "Support and Intervention Policy"
-    para(doc, title + ": level {{ level }}, {{ level_name }}", bold=True, colour=BLUE)
-    para(doc, INTRO[n])
-    for key in level.elements:
+    para(doc, words["title"], bold=True, colour=BLUE)
+    para(doc, words["intro"])
+    last = None
+    for key in elements:
         doc.add_heading(ELEMENTS[key].heading, level=2)
-        for item in body(n, key):
+        for item in words[key]:
             if isinstance(item, tuple):
                 _, var, seq = item
                 para(doc, f"{{%p for {var} in {seq} %}}")
-                para(doc, f"{{{{ {var} }}}}", style="List Bullet", after=2)
+                last = para(doc, f"{{{{ {var} }}}}", style="List Bullet", after=2)
                 para(doc, "{%p endfor %}")
             else:
-                para(doc, item)
-    para(doc, "Yours sincerely", after=30)
-    para(doc, "{{ signatory }}", bold=True, after=0)
-    para(doc, "{{ signatory_role }}", after=0)
-    para(doc, "Scottish Public Services Ombudsman", after=0)
+                last = para(doc, item)
+    last.paragraph_format.keep_with_next = True  # the closing never stands alone at the top of a page
+    para(doc, "Yours sincerely", after=30, keep=True)
+    para(doc, "{{ signatory_name }}", bold=True, after=0, keep=True)
+    para(doc, "{%p for line in signatory_lines %}")
+    para(doc, "{{ line }}", after=0)
+    para(doc, "{%p endfor %}")
 
     props = doc.core_properties
-    props.title = f"SPSO Support and Intervention letter, level {n}: {level.name}"
+    kind = "chaser for overdue information" if variant == "chaser" else level.name
+    props.title = f"SPSO Support and Intervention letter, {scale.upper() if scale == 'swf' else 'Complaints/INWO'} " \
+                  f"level {n}: {kind}"
     props.author = props.last_modified_by = "spso-xl"
     props.created = props.modified = FIXED
     props.revision = 1
@@ -205,11 +293,19 @@ def save_reproducibly(doc: Document, path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
+def names() -> list[tuple[str, int, str]]:
+    """(scale, level, variant) of every template, as `spso_xl.letters.template_name` names them."""
+    out = []
+    for scale, levels in (("swf", SWF_SCALE.top), ("policy", POLICY_SCALE.top)):
+        out += [(scale, 1, "chaser")] + [(scale, n, "") for n in range(1, levels + 1)]
+    return out
+
+
 def main(folder: Path = HERE) -> list[Path]:
     written = []
-    for level in SWF_LEVELS:
-        path = folder / f"level{level.number}.docx"
-        save_reproducibly(template(level.number), path)
+    for scale, n, variant in names():
+        path = folder / f"{scale}-level{n}{'-' + variant if variant else ''}.docx"
+        save_reproducibly(template(scale, n, variant), path)
         written.append(path)
     return written
 
