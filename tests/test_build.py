@@ -126,8 +126,9 @@ def test_libreoffice_opens_the_tracker(built_tracker, tmp_path, libreoffice):
 def test_an_editable_copy_of_the_letter_templates_goes_beside_the_tracker(tmp_path):
     path = build_tracker(tmp_path / "si_tracker.xlsm", as_of=dt.date(2026, 11, 22))
     copies = sorted(p.name for p in (tmp_path / "templates").iterdir())
-    assert copies == ["README.md"] + [f"level{n}.docx" for n in range(1, 7)]
-    edited = tmp_path / "templates" / "level3.docx"
+    assert copies == ["README.md"] + sorted([f"policy-level{n}.docx" for n in range(1, 6)] + [
+        f"swf-level{n}.docx" for n in range(1, 7)] + ["policy-level1-chaser.docx", "swf-level1-chaser.docx"])
+    edited = tmp_path / "templates" / "swf-level3.docx"
     edited.write_bytes(b"a manager's edit")
     build_tracker(path.with_name("other.xlsm"), as_of=dt.date(2026, 11, 22))
     assert edited.read_bytes() == b"a manager's edit"  # never replaced

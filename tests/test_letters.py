@@ -5,6 +5,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -20,6 +21,7 @@ from spso_xl.settings import SPECS, signatory_key
 from spso_xl.tracker import read_tracker
 from tests import xlsx_parts as xp
 
+DATA = Path(__file__).parent / "data"
 AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026, 5 is Thursday 26 November
 BY = "by Friday 4 December 2026"
 CHASE_BY = "by Thursday 26 November 2026"
@@ -421,6 +423,33 @@ def test_unknown_ref_and_nothing_asked(tracker):
         L.plan_letters(read_tracker(tracker))
 
 
+def test_templates_from_an_earlier_version_are_superseded_or_used_with_a_note(tmp_path, capsys):
+    """An old tracker's templates/levelN.docx: as shipped, the current template replaces it; edited, SWF
+    letters use it and say so, policy-scale letters do not and say so. The file itself is never touched."""
+    path = make_tracker(tmp_path / "si_tracker.xlsm")
+    folder = tmp_path / "templates"
+    for p in folder.glob("*-level*.docx"):
+        p.unlink()  # a folder as an earlier version left it
+    shipped = (DATA / "legacy-level3.docx").read_bytes()
+    (folder / "level3.docx").write_bytes(shipped)
+    plain = L.write_letters(path, refs=["SI-3"], as_of=AS_OF).written[0]
+    assert plain.note is None and "I will arrange a meeting" in text(plain.docx)
+    assert (folder / "swf-level3.docx").exists() and (folder / "policy-level3.docx").exists()  # added, to edit
+    assert (folder / "level3.docx").read_bytes() == shipped
+    d = docx.Document(folder / "level3.docx")
+    d.paragraphs[0].runs[0].text = "OUR OWN LETTERHEAD"
+    d.save(folder / "level3.docx")
+    edited = (folder / "level3.docx").read_bytes()
+    assert main(["letters", str(path), "--ref", "SI-3", "CP-3", "--as-of", "19/11/2026"]) == 0
+    out = capsys.readouterr().out
+    assert "note: written from your edited level3.docx" in out and "copy your changes into that file" in out
+    assert "note: your edited level3.docx was not used" in out
+    letters = sorted((tmp_path / "letters").glob("*-v2.docx")) + sorted((tmp_path / "letters").glob("CP-3*"))
+    swf, cp = (text(p) for p in letters)
+    assert "OUR OWN LETTERHEAD" in swf and "OUR OWN LETTERHEAD" not in cp and "agreed action plan" in cp
+    assert (folder / "level3.docx").read_bytes() == edited
+
+
 # --- files and logs ----------------------------------------------------------------------------
 
 
@@ -562,3 +591,61 @@ def test_pdf_copies_carry_the_letter(tracker, tmp_path, libreoffice):
     assert written_pdf.name.startswith("SI-3") and DG in l3 and 'Dàibhidh "Davie" O\'Brien <CEO>' in l3
     again = L.write_letters(tracker, refs=["SI-3"], as_of=AS_OF, pdf=True).written[0]
     assert again.pdf.name == "SI-3 L3 2026-11-19-v2.pdf"
+
+
+def pdf_pages(pdf) -> list[str]:
+    """The PDF's text page by page (pdftotext separates pages with a form feed)."""
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.fixture(scope="module")
+def pdfs(run, tmp_path_factory, libreoffice):
+    """Every letter of the batch, both scales, as LibreOffice prints it (one LibreOffice run)."""
+    refs = SWF_GOOD + POLICY_GOOD
+    return dict(zip(refs, L.pdf_copies([written(run, r).docx for r in refs], tmp_path_factory.mktemp("pdfs"))))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+@pytest.mark.parametrize("ref", SWF_GOOD + POLICY_GOOD)
+def test_the_printed_letter_reads_as_the_document_does(pdfs, run, ref):
+    case = case_of(ref)
+    scale = scale_for(case["Function"])
+    level = scale.level(case["Level"])
+    flat = " ".join(pdf_pages(pdfs[ref]))
+    for key in (CHASER if ref in CHASERS else level.elements):
+        assert ELEMENTS[key].heading in flat
+    phone, web = SWF_CONTACT if scale.name == "SWF" else POLICY_CONTACT
+    assert phone in flat and web in flat and ref in flat
+    assert not LOG_LINE.search(flat)
+    if scale.name != "SWF":
+        assert not re.search(r"level\s*6", flat, re.I)
+    name = SIGNATORIES[signatory_key(level.contact_from, case["Function"])].split(",")[0]
+    assert flat.count(name) == 1
+
+
+def _closing_has_company(pages: list[str], name: str) -> bool:
+    """The page that holds "Yours sincerely" also holds the signature and some body text before it."""
+    [page] = [p for p in pages if "Yours sincerely" in p]
+    before = page.split("Yours sincerely")[0]
+    body = before.replace("Scottish Public Services Ombudsman · ", "")  # a running footer is not company
+    return name in page.split("Yours sincerely")[1] and len(body.split()) >= 8
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_the_closing_is_never_alone_on_a_page(tmp_path, libreoffice):
+    """Letters whose body grows a line at a time, so that one of them ends at every point of a page:
+    "Yours sincerely" and the signature always share a page with the letter's last paragraph."""
+    line = "The council did not send the papers we asked for, and a reminder went unanswered too. "
+    cases = [_case(f"LEN-{k:02}", "Fife Council", 2, Description=line * k, Evidence="SWF/2026/0101")
+             for k in range(1, 49)]
+    path = build_tracker(tmp_path / "si_tracker.xlsm", {"Organisations": ORGS, "Cases": cases,
+                                                        "Settings": settings_rows()}, as_of=AS_OF)
+    result = L.write_letters(path, refs=[c["Ref"] for c in cases], as_of=AS_OF, pdf=True)
+    assert result.pdf_error is None and len(result.written) == len(cases)
+    pages = {w.plan.ref: pdf_pages(w.pdf) for w in result.written}
+    assert {len(p) for p in pages.values()} >= {2, 3}  # the closing fell at every point of page 2
+    for ref, printed in pages.items():
+        assert _closing_has_company(printed, "Eilidh Dhòmhnallach"), (ref, printed[-1][:200])
