@@ -64,9 +64,11 @@ INSTRUCTIONS = (
     ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
     ("Summary: choose a quarter and click 'Build summary' for the quarterly report (policy paras 18-20).", ""),
     ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
-    ("Letters: the Word templates are in the 'templates' folder beside this workbook; edit them in Word "
-     "(fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
-    ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, signatories, letters folder.", ""),
+    ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
+     "INWO) are in the 'templates' folder beside this workbook; edit them in Word (fields such as {{ recipient_name }} "
+     "are listed in templates/README.md).", ""),
+    ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
+     "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
     ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER.xlsm  (--help for more)", ""),
     ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
     ("Custom functions", "h"),

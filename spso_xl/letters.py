@@ -11,13 +11,14 @@ Three steps, so the command line and the xlwings button share everything but the
 Which level: a case's letter is for its `Level` (what is being done); a new issue with no
 Level gets the recommended entry level. `due=True` picks the cases whose recommended level
 is above their Level and is 2 or more, and writes the recommended level's letter, unless
-`Letters` already logs one for that Ref and level. Templates are SWF-numbered: a case on the
-policy scale uses `Level.template` (policy 4 -> the Ombudsman's level-5 letter).
+`Letters` already logs one for that Ref and level. Which template: one per level of the case's
+own scale (`template_name`: swf-level1..6, policy-level1..5), and at level 1 the chaser for
+overdue information (appendix row 1) or the feedback letter. What the letter says in sentences
+(history, evidence, the reasons for the level) is `prose`'s; the templates hold the wording.
 
-Respond-by: `Extended to` when it is after the letter's date (the agreed deadline, as in
-the Due column), else the level's window in working days from the letter's date. Levels
-5-6 have no default window (leaflet §3: "depend on the specific circumstances"), so their
-letters need `Extended to`: the steps and timeframes are part of what the leaflet requires.
+Respond-by: the case's Due, never a second date (DESIGN §10): the Due it has when the letter is
+for its notified level, else the Due the letter's own date gives the level (its window, or the
+manager's respond-by date at levels with no default). A chaser gives the chaser window.
 
 Cell text is data, never template: docxtpl renders with autoescaping, and values are only
 ever substituted, so `{{ }}`, `{% %}`, `=HYPERLINK(...)`, `&`, `<` and Gaelic names print as typed.
@@ -44,7 +45,7 @@ from dateutil.relativedelta import relativedelta
 
 from .compute import compute_cases
 from .deadlines import due_date
-from .policy import TRIGGERS, scale_for, statutory_power
+from .policy import scale_for, statutory_power
 from .prose import long_date, number, sentence
 from . import prose
 from .safewrite import WriteRefused, append_rows, atomic_write, find_table, refuse_if_open, update_tracker
@@ -361,7 +362,7 @@ class _Planner:
         so_far = list(earlier)
         shows_history = "history" in lvl.elements
         if shows_history and not earlier:
-            if TRIGGERS[trigger].serious:
+            if trigger == "Intentional non-compliance" or (trigger == "Risk of harm" and case["Significant"] is True):
                 so_far.append("This is the first action we have taken on this issue: because it is a serious failure, "
                               "paragraph 12 of our Support and Intervention Policy allows action at this level as a "
                               "first step.")

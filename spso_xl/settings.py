@@ -34,7 +34,8 @@ _SIGNATORY_KEYS = tuple(dict.fromkeys(signatory_key(level.contact_from, f) for f
                                       for level in scale_for(f).levels))
 # Trackers built before signatories were per function have `Signatory: <role>` for every role; those rows
 # still read, and sign SWF letters only when the function's own row is blank (they were the SWF team's).
-LEGACY_SIGNATORY_KEYS = tuple(f"Signatory: {role}" for role in ROLES if role not in OFFICE_ROLES)
+LEGACY_SIGNATORY_KEYS = tuple(dict.fromkeys(f"Signatory: {level.contact_from}" for level in SWF_LEVELS
+                                            if level.contact_from not in OFFICE_ROLES))
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,11 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path):
     for r in rows["Settings"]:
         if r["Setting"] == "Letters folder":
             r["Value"] = str(tmp_path / "letters")
-    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=TODAY)
     ref = "SI-2026-009"
-    row = FIRST + [c["Ref"] for c in rows["Cases"]].index(ref)
+    i = [c["Ref"] for c in rows["Cases"]].index(ref)
+    rows["Cases"][i]["Date notified"] = None  # not yet notified: this letter is the notification
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=TODAY)
+    row = FIRST + i
     actions = run(path, "Generate letters", selection=f"A{row}")
     [(message, mode)] = alerts(actions)
     assert mode == "info" and ref in message
