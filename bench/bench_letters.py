@@ -10,7 +10,7 @@ from docxtpl import DocxTemplate
 
 from spso_xl import letters as L
 from spso_xl.build import build_tracker
-from spso_xl.safewrite import update_tracker
+from spso_xl.safewrite import edit_tracker
 from spso_xl.settings import SPECS
 from spso_xl.tracker import read_tracker
 
@@ -47,7 +47,7 @@ def _naive(path: Path, plans, out: Path):
         tpl.render(plan.context, autoescape=True)
         docx = out / f"{plan.stem}.docx"
         tpl.save(docx)
-        update_tracker(path, lambda wb, p=plan, d=docx: L.append_logs(wb, L.log_rows(p, d, path.parent)))
+        edit_tracker(path, L.log_edit(L.log_rows(plan, docx, path.parent)))
 
 
 def run():

@@ -200,7 +200,13 @@ def generate_letters(book, today: dt.date) -> str:
     rows, refs = selected_cases(book)
     tracker = read_book(book)
     folder = Path(book.fullname).parent
-    return letters.from_book(tracker, refs, today, folder, lambda table, records: append_to_table(book, table, records))
+    cell = case_cells(book)
+
+    def set_cell(row, header, value):
+        cell(row, header).value = value
+
+    return letters.from_book(tracker, refs, today, folder, lambda table, records: append_to_table(book, table, records),
+                             set_cell)
 
 
 def build_summary(book, today: dt.date) -> str:

@@ -11,7 +11,8 @@ Three steps, so the command line and the xlwings button share everything but the
 Which level: a case's letter is for its `Level` (what is being done); a new issue with no
 Level gets the recommended entry level. `due=True` picks the cases whose recommended level
 is above their Level and is 2 or more, and writes the recommended level's letter, unless
-`Letters` already logs one for that Ref and level. Which template: one per level of the case's
+`Letters` already logs one for that Ref and level; and the cases whose escalation to their
+Level is logged in `Actions` with no letter since (recorded by the button or `spso-xl escalate`). Which template: one per level of the case's
 own scale (`template_name`: swf-level1..6, policy-level1..5), and at level 1 the chaser for
 overdue information (appendix row 1) or the feedback letter. What the letter says in sentences
 (history, evidence, the reasons for the level) is `prose`'s; the templates hold the wording.
@@ -38,7 +39,6 @@ from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import quote
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
@@ -48,7 +48,7 @@ from .deadlines import due_date
 from .policy import scale_for, statutory_power
 from .prose import long_date, number, sentence
 from . import prose
-from .safewrite import WriteRefused, append_rows, atomic_write, find_table, refuse_if_open, update_tracker
+from .safewrite import Link, TrackerEdit, WriteRefused, atomic_write, edit_tracker, refuse_if_open
 from .tracker import ROW, Tracker, read_tracker
 from .vocab import norm
 from .settings import OFFICE_ROLES, signatory_key
@@ -67,6 +67,7 @@ def templates_for(tracker_folder: Path) -> Path:
 
 MAX_STEM = 100
 RESPOND_BY = "Extended to"  # the Cases column with the manager's respond-by date
+LAST_CHASED = "Last chased"
 # The subject of a letter: "an issue concerning <organisation>'s <this>", by Area, else by Function.
 SUBJECTS = {"Complaint handling": "complaint handling",
             "SWF review handling": "handling of Scottish Welfare Fund applications and reviews",
@@ -124,6 +125,11 @@ class LetterPlan:
     respond_by: dt.date | None
     stem: str  # sanitised file name, without version or suffix
     context: dict
+    cells: dict = field(default_factory=dict)  # Cases header -> value the letter records on the case's row
+
+    @property
+    def chaser(self) -> bool:
+        return self.template.endswith("-chaser.docx")
 
 
 @dataclass(frozen=True)
@@ -295,6 +301,8 @@ class _Planner:
             return Refusal(ref, row, (f"the case is closed (Cases!Closed row {row}): no letter is written",)) \
                 if explicit else None
         if due:
+            if current and current >= 2 and rec <= current and self._escalated_unwritten(ref, current):
+                return int(current)
             if rec < 2 or rec <= (current or 0):
                 return Refusal(ref, row, (f"no letter due: {self.computed.at[i, 'Reason']}",), blocking=False) \
                     if explicit else None
@@ -308,6 +316,16 @@ class _Planner:
             return rec
         return Refusal(ref, row, (f"Cases!Level row {row} is blank and no S&I action is recommended "
                                   f"({self.computed.at[i, 'Reason']})",))
+
+    def _escalated_unwritten(self, ref, level) -> bool:
+        """An escalation to `level` is logged in Actions (the Record escalation button, `spso-xl escalate`)
+        and no letter at that level since: the letter that notifies it is due."""
+        acts = [a for a in self.actions.get(norm(ref), []) if (d := _day(a["Date"])) and d <= self.as_of
+                and _text(a["Level"]) == str(level)]
+        escalated = [_day(a["Date"]) for a in acts if _text(a["Action"]) == "Escalation"]
+        if not escalated or (norm(ref), level) in self.logged:
+            return False
+        return not any(_text(a["Action"]) == "Letter" and _day(a["Date"]) >= max(escalated) for a in acts)
 
     def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
         s, as_of, missing = self.settings, self.as_of, []
@@ -416,7 +434,24 @@ class _Planner:
             "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
         }
         return LetterPlan(ref, row, level, template_name(scale.name, level, chaser), as_of, respond_by,
-                          safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"), context)
+                          safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"), context,
+                          self._records(case, level, chaser, respond_by, chasers))
+
+    def _records(self, case, level, chaser, respond_by, chasers) -> dict:
+        """What the letter changes on its row, so that Level, Due, Status and the letter agree (DESIGN §10).
+
+        A letter to a case not yet notified is the notification: Date notified (and Level, for a new issue)
+        become the letter's; a chaser that notifies fixes its short window as the case's respond-by date.
+        A chaser to a notified case counts as a chaser (DESIGN §5). An escalation is recorded by `--due`.
+        """
+        if _day(case["Date notified"]) is None and (not _text(case["Level"]) or int(case["Level"]) == level):
+            out = {"Level": level, "Date notified": self.as_of}
+            if chaser:
+                out[RESPOND_BY] = respond_by
+            return out
+        if chaser:
+            return {"Chasers": chasers + 1, **({LAST_CHASED: self.as_of} if LAST_CHASED in self.t.cases else {})}
+        return {}
 
     def _respond_by(self, i, case, ref, row, level, function, chaser, missing):
         """(respond-by date, working days given or None, the case's Due) for the letter.
@@ -659,7 +694,7 @@ def link_text(path: Path, base: Path | None) -> str:
 def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str, list[dict]]:
     """The Letters and Actions rows recording a letter (by header). `base` is the tracker's
     folder, which relative links start from. Shells must write text as text: a value such as
-    '=HYPERLINK(...)' in a Ref is data (`append_logs` does this for openpyxl)."""
+    '=HYPERLINK(...)' in a Ref is data (`log_edit` and the writer keep it text)."""
     c = plan.context
     file = link_text(path, base)
     recipient = ", ".join(x for x in (c["recipient_name"], c["recipient_title"]) if x)
@@ -667,7 +702,8 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
         "Letters": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Organisation": c["organisation"],
                      "Recipient": recipient, "Signed by": c["signatory_name"], "Respond by": plan.respond_by,
                      "File": file}],
-        "Actions": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Action": "Letter",
+        "Actions": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level,
+                     "Action": "Chaser" if plan.chaser and "Chasers" in plan.cells else "Letter",
                      "By": c["signatory_name"],
                      "Notes": f"Level {plan.level} letter to {recipient}, {c['organisation']}; "
                               f"respond {c['respond_by_text']}",
@@ -675,29 +711,17 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
     }
 
 
-def append_logs(wb, rows: dict[str, list[dict]]) -> None:
-    """Append log rows through openpyxl: text stays text, and the file columns become hyperlinks."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import range_boundaries
+def log_edit(rows: dict[str, list[dict]]) -> TrackerEdit:
+    """The tracker edit that appends log rows: the file columns become hyperlinks (text stays text:
+    the writer never turns a value into a formula)."""
+    return TrackerEdit(append={table: [{k: Link(v) if k == LINK_COLUMNS.get(table) and v else v
+                                        for k, v in record.items()} for record in records]
+                               for table, records in rows.items() if records})
 
-    for table, records in rows.items():
-        if not records:
-            continue
-        written = append_rows(wb, table, records)
-        ws, t = find_table(wb, table)
-        c1, r1, c2, _ = range_boundaries(t.ref)
-        headers = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
-        for r, record in zip(written, records):
-            for header, value in record.items():
-                if header not in headers:
-                    continue
-                cell = ws.cell(r, headers[header])
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # data, not a formula
-                if header == LINK_COLUMNS.get(table) and value:
-                    absolute = Path(value).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", value)
-                    cell.hyperlink = Path(value).as_uri() if absolute else quote(value, safe="/")
-                    cell.font = Font(color="0563C1", underline="single")
+
+def case_cells(plans: Iterable[LetterPlan]) -> dict[tuple[str, int, str], object]:
+    """What the letters record on their cases' rows, as TrackerEdit.cells."""
+    return {("Cases", p.row, header): value for p in plans for header, value in p.cells.items()}
 
 
 def _templates_beside(folder: Path) -> Path:
@@ -742,8 +766,10 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
             for w in result.written:
                 for table, records in log_rows(w.plan, w.docx, path.parent).items():
                     rows[table] += records
+            edit = log_edit(rows)
+            edit.cells.update(case_cells(w.plan for w in result.written))
             try:
-                result.backup = update_tracker(path, lambda wb: append_logs(wb, rows))
+                result.backup = edit_tracker(path, edit)
             except WriteRefused as e:
                 names = ", ".join(w.docx.name for w in result.written)
                 raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
@@ -771,9 +797,11 @@ def excel_row(record: dict, table: str) -> dict:
 
 
 def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Path,
-              append: Callable[[str, list[dict]], None]) -> str:
+              append: Callable[[str, list[dict]], None],
+              set_cell: Callable[[int, str, object], None] | None = None) -> str:
     """Letters for the selected cases of an open workbook (`folder` is the workbook's folder),
-    logged through `append(table, rows)`; the message for the user."""
+    logged through `append(table, rows)`, and what each records on its case's row through
+    `set_cell(excel_row, header, value)`; the message for the user."""
     plans = plan_letters(tracker, refs, as_of=as_of)
     out_dir = letters_dir(tracker.settings, folder)
     refused = [p for p in plans if isinstance(p, Refusal)]
@@ -786,6 +814,9 @@ def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Pat
             refused.append(Refusal(plan.ref, plan.row, (str(e),)))
             continue
         written.append(path)
+        for header, value in plan.cells.items():
+            if set_cell is not None:
+                set_cell(plan.row, header, value)
         if note := resolve_template(plan, templates)[1]:
             notes.append(f"  {path.name}: {note}")
         for table, records in log_rows(plan, path, folder).items():

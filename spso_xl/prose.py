@@ -215,6 +215,7 @@ def citation(cites: str) -> str:
         elif m := re.match(r"appendix rows? (\d+(?:\s*(?:-|–|and)\s*\d+)?)", part):
             rows.append(m.group(1))
     paras, sections, rows = (list(dict.fromkeys(x)) for x in (paras, sections, rows))
+    paras.sort(key=lambda p: tuple(int(n) for n in re.findall(r"\d+", p)))
     said = []
     if paras:
         plural = "s" * (len(paras) > 1 or "-" in paras[0])

@@ -36,6 +36,7 @@ SIGNATORIES = {  # Settings key -> who signs (name, then title)
 HIGH_UPHOLD = "Inverclyde Council"
 RECURRING = {"Fife Council": "Failure to signpost to SPSO", "Highland Council": "Delay in decision",
              "Glasgow City Council": "Poor quality decision letter"}
+RECURRING_COMPLAINTS = {"Fife Council": "Failure to signpost to SPSO"}
 
 
 def _person(rng) -> str:
@@ -77,11 +78,19 @@ def findings(rng, as_of: dt.date) -> list[dict]:
                 day = as_of - dt.timedelta(days=30 + 70 * k)
                 rows.append({"Case ref": f"SWF-{day.year}-{n:05d}", "Organisation": org, "Function": "SWF",
                              "Decision date": day, "Outcome": "Upheld", "Theme": RECURRING[org], "Fed back": "Y"})
+        if org in RECURRING_COMPLAINTS:  # the same lesson unlearned in complaint handling
+            for k in range(4):
+                n += 1
+                day = as_of - dt.timedelta(days=45 + 80 * k)
+                rows.append({"Case ref": f"{day.year}{n:05d}", "Organisation": org, "Function": "Complaints",
+                             "Decision date": day, "Outcome": "Upheld", "Theme": RECURRING_COMPLAINTS[org],
+                             "Fed back": "Y"})
     return sorted(rows, key=lambda r: (r["Decision date"], r["Case ref"]))
 
 
 # (trigger, function, level, working days since notified, chasers, response, resolved, flags, closed)
 # response: None, "ontime", "late"; flags: a string of R(ecurred) S(ignificant) F(refused) M(itigating) U(rgent)
+# P(ending): escalated yesterday with the reason logged, a respond-by date set, its letter not yet written
 SCENARIOS = (
     ("Information overdue", "SWF", 1, 3, 0, None, None, "", False),          # on track
     ("Information overdue", "SWF", 1, 9, 0, None, None, "", False),          # due soon
@@ -103,7 +112,7 @@ SCENARIOS = (
     ("Intentional non-compliance", "SWF", 2, 5, 0, None, None, "", False),   # serious: to 5
     ("Information overdue", "Complaints", 1, 18, 2, None, None, "", False),  # policy scale: to 2
     ("Non-compliance", "Complaints", 2, 30, 0, None, None, "M", False),      # mitigating: stay
-    ("Recurrent issue", "Complaints", 3, 50, 0, "ontime", False, "R", False),  # policy 3 -> 4
+    ("Recurrent issue", "Complaints", 4, 1, 0, None, None, "P", False),     # escalated to policy 4: letter due
     ("Risk of harm", "Complaints", 4, 12, 0, None, None, "S", False),        # no default deadline
     ("Systemic failure", "INWO", 2, 8, 0, None, None, "S", False),           # below entry 3: to 3
     ("Advice requested", "INWO", None, 0, 0, None, None, "", False),         # not an S&I action
@@ -121,6 +130,10 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
         ref = f"SI-{as_of.year}-{i:03d}"
         notified = workday(as_of, -age, cal) if level else None
         history = _history(rng, ref, level or 0, notified, cal) if level else []
+        if "P" in flags:  # the escalation logged as the Record escalation button logs it; the letter still to write
+            history = [a for a in history if not (a["Level"] == level and a["Action"] == "Letter")]
+            history[-1]["Notes"] = (f"Escalated from level {level - 1}. Escalate to level {level}: the issue has "
+                                    f"recurred after level {level - 1} action (policy para 10)")
         identified = history[0]["Date"] if history else as_of - dt.timedelta(days=2)
         received = None
         if response:
@@ -140,6 +153,7 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             "Evidence": "See Findings" if trigger in ("Recurrent issue", "High uphold rate") else f"SWF review {ref[3:]}",
             "Date identified": identified, "Level": level, "Date notified": notified,
             "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None, "Response received": received,
+            "Extended to": workday(as_of, 20, cal) if "P" in flags else None,
             "Resolved": None if resolved is None else ("Y" if resolved else "N"),
             "Recurred": "Y" if "R" in flags else None, "Significant": "Y" if "S" in flags else None,
             "Refused": "Y" if "F" in flags else None, "Mitigating": "Y" if "M" in flags else None,

@@ -18,7 +18,8 @@ from spso_xl.office import convert
 from spso_xl.policy import CHASER, ELEMENTS, SWF_LEVELS, scale_for
 from spso_xl.safewrite import WriteRefused
 from spso_xl.settings import SPECS, signatory_key
-from spso_xl.tracker import read_tracker
+from spso_xl.compute import compute_cases
+from spso_xl.tracker import ROW, read_tracker
 from tests import xlsx_parts as xp
 
 DATA = Path(__file__).parent / "data"
@@ -450,6 +451,25 @@ def test_templates_from_an_earlier_version_are_superseded_or_used_with_a_note(tm
     assert (folder / "level3.docx").read_bytes() == edited
 
 
+def test_the_tracker_learns_what_the_letter_says(run):
+    """DESIGN §10: "The respond-by date in a letter is the row's Due"; a letter to a case not yet notified
+    sets Date notified to its date, so that Due, Status and the letter agree."""
+    path, result = run
+    tracker = read_tracker(path)
+    computed = compute_cases(tracker.cases, AS_OF, tracker.settings, tracker.calendar).set_index(tracker.cases[ROW])
+    cases = tracker.cases.set_index(ROW)
+    for w in result.written:
+        before = case_of(w.plan.ref)
+        if w.plan.ref == "SI-1" or w.plan.ref == "CP-1":  # a chaser to a notified case counts as a chaser
+            assert cases.at[w.plan.row, "Chasers"] == 1
+            continue
+        assert computed.at[w.plan.row, "Due"].date() == w.plan.respond_by, w.plan.ref
+        notified = before.get("Date notified") or AS_OF
+        assert cases.at[w.plan.row, "Date notified"].date() == notified and cases.at[w.plan.row, "Level"] == \
+            before["Level"]
+    assert tracker.problems == []
+
+
 # --- files and logs ----------------------------------------------------------------------------
 
 
@@ -523,13 +543,13 @@ def test_the_cases_button_renders_and_hands_excel_safe_rows_to_the_book(tracker)
 def test_due_writes_the_recommended_level_once(tracker):
     result = L.write_letters(tracker, due=True, as_of=AS_OF)
     got = {w.plan.ref: w.plan.level for w in result.written}
-    assert got == {"DUE-1": 3, "DUE-4": 4}  # each one above its Level
+    assert got == {"DUE-1": 3, "DUE-4": 4, "SI-4": 4}  # each above its Level, or escalated with no letter since
     assert {r.ref for r in result.refused} == {"MISS-DUE", "SI-3"}  # due, but data missing (SI-3: no history)
     assert "Dear Ken Gourlay" in text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
     again = L.write_letters(tracker, due=True, as_of=AS_OF)
     assert again.written == [] and again.backup is None
     skipped = {r.ref: r for r in again.refused if not r.blocking}
-    assert set(skipped) == set(got) and "a level 3 letter is already logged" in str(skipped["DUE-1"])
+    assert set(skipped) == set(got) - {"SI-4"} and "a level 3 letter is already logged" in str(skipped["DUE-1"])
 
 
 # --- command line --------------------------------------------------------------------------------
