@@ -388,9 +388,14 @@ class _Planner:
                 missing.append(f"Actions has no entry for '{ref}' and Cases!Date notified is blank (row {row}): log "
                                f"the earlier contacts in Actions (a level {level} letter says how we have tried to "
                                f"resolve the matter)")
-        not_succeeded = self._not_succeeded(i, case)
-        if earlier:
-            so_far.append(" ".join(["This has not resolved the matter.", *map(sentence, self._why(i, case))]))
+        recorded = next((a["notes"] for a in reversed(actions) if a["action"] == "Escalation"
+                         and a["level"] == str(level)), None)
+        current_reason = _text(self.computed.at[i, "Reason"])
+        decided = prose.decision(level, recorded, current_reason)
+        not_succeeded = decided[0] if decided else self._not_succeeded(i, case)
+        if earlier:  # an escalation cleared the row's response and flags: its recorded reason says why
+            so_far.append(sentence(f"This has not resolved the matter: {decided[0]}") if decided else
+                          " ".join(["This has not resolved the matter.", *map(sentence, self._why(i, case))]))
         findings = self._findings(case, org_name, function)
         evidence = prose.evidence(_text(case["Evidence"]), findings, function)
         if not shows_history and not chaser:
@@ -402,9 +407,8 @@ class _Planner:
             return Refusal(ref, row, tuple(missing))
 
         phone, website = s.contact(function)
-        recorded = next((a["notes"] for a in reversed(actions) if a["action"] == "Escalation"
-                         and a["level"] == str(level)), None)
-        reasons = prose.reasons(level, scale, recorded, _text(self.computed.at[i, "Reason"]), bool(earlier))
+        reasons = prose.reasons(level, scale, recorded, current_reason, bool(earlier),
+                                "I am" if role == "Ombudsman" else "We are")
         nxt = scale.level(level + 1) if level < scale.top else None
         area = _text(case["Area"])
         lines = [recipient, title, org_name, *address]
@@ -474,9 +478,12 @@ class _Planner:
             respond_by = due_date(as_of, level, case["Urgent"] is True, agreed if level == current else None,
                                   function, s, self.t.calendar)
         if respond_by is None:
+            then = ("enter the date the organisation is to respond by" if level == current else
+                    f"record the escalation to level {level} (the Record escalation button, or spso-xl escalate), "
+                    f"enter the date the organisation is to respond by in Cases!{RESPOND_BY}, then write the letter")
             missing.append(f"Cases!{RESPOND_BY} for '{ref}' is blank (row {row}): a level {level} letter must set a "
                            f"timeframe, and at this level there is no default (leaflet §3: it depends on the "
-                           f"circumstances); enter the date the organisation is to respond by")
+                           f"circumstances); {then}")
         elif respond_by <= as_of:
             missing.append(f"Cases!Due for '{ref}' is {long_date(respond_by)} (row {row}), not after the letter's date: "
                            f"record the escalation the case is due, or give a new date in Cases!{RESPOND_BY}")

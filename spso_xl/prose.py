@@ -230,16 +230,25 @@ def citation(cites: str) -> str:
     return join(said)
 
 
-def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: bool) -> str:
-    """Why we are taking action at `level`: the reason recorded with the escalation, else the row's
-    current reason when it is about this level, else what the policy says this level is for."""
+def decision(level: int, recorded: str | None, current: str | None) -> tuple[str, str] | None:
+    """(clause, citations) of the decision to act at `level`: the reason recorded with the escalation,
+    else the row's current reason when it is about this level; None if neither is."""
     for text in (recorded, current):
         parsed = parse_reason(text or "")
         if parsed and parsed[0] == level:
-            _, clause, cites = parsed
-            said = sentence(f"We are taking action at level {level} because {_clause(clause)}")
-            where = citation(cites)
-            return said + (f" This is in line with {where}." if where else "")
+            return _clause(parsed[1]), parsed[2]
+    return None
+
+
+def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: bool,
+            we: str = "We are") -> str:
+    """Why we are taking action at `level` (`we`: "I am" when the Ombudsman writes): the decision's
+    reason as prose, else what the policy says this level is for."""
+    if found := decision(level, recorded, current):
+        clause, cites = found
+        where = citation(cites)
+        return sentence(f"{we} taking action at level {level} because {clause}") + (
+            f" This is in line with {where}." if where else "")
     policy_level = SWF_TO_POLICY[level] if scale.name == "SWF" else level
     purpose = LEVEL_PURPOSE.get(policy_level, "")
     said = ("The issue has not been resolved through the action we have taken so far, and paragraph 10 of "

@@ -149,8 +149,8 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
                             "By": "", "Notes": "Resolved: action plan agreed"})
         cases.append({
             "Ref": ref, "Organisation": org, "Function": function, "Area": _AREA.get(function or "SWF"),
-            "Trigger": trigger, "Description": _description(trigger, org),
-            "Evidence": "See Findings" if trigger in ("Recurrent issue", "High uphold rate") else f"SWF review {ref[3:]}",
+            "Trigger": trigger, "Description": _description(trigger, org, function),
+            "Evidence": _evidence(trigger, function, ref, identified),
             "Date identified": identified, "Level": level, "Date notified": notified,
             "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None, "Response received": received,
             "Extended to": workday(as_of, 20, cal) if "P" in flags else None,
@@ -175,7 +175,31 @@ def _history(rng, ref: str, level: int, notified: dt.date, cal) -> list[dict]:
     return rows
 
 
-def _description(trigger: str, org: str) -> str:
+def _evidence(trigger: str, function: str | None, ref: str, identified: dt.date) -> str:
+    """What a manager types in Evidence: the casework reference, and for a request the date it was made."""
+    if trigger in ("Recurrent issue", "High uphold rate"):
+        return "See Findings"  # as managers do: the letters cite the findings themselves
+    case = f"{'complaint' if function in ('Complaints', 'INWO') else 'SWF review'} {ref[3:]}"
+    if trigger in ("Information overdue", "No response after two requests"):
+        return f"Our request of {identified.day} {identified:%B %Y} for the papers of {case}"
+    return case[0].upper() + case[1:]
+
+
+RECURRING_DESCRIPTIONS = {
+    ("SWF", "Failure to signpost to SPSO"): "Decision letters again fail to tell applicants that they can ask SPSO "
+                                            "to review the decision",
+    ("SWF", "Delay in decision"): "Crisis grant decisions are again made outside the statutory timescales",
+    ("SWF", "Poor quality decision letter"): "Decision letters again fail to explain the reasons for the decision",
+    ("Complaints", "Failure to signpost to SPSO"): "Final responses to complaints again fail to tell complainants "
+                                                   "that they can bring their complaint to SPSO",
+}
+
+
+def _description(trigger: str, org: str, function: str | None = None) -> str:
+    if trigger == "Recurrent issue":
+        theme = (RECURRING_COMPLAINTS if function == "Complaints" else RECURRING).get(org)
+        if (function or "SWF", theme) in RECURRING_DESCRIPTIONS:
+            return RECURRING_DESCRIPTIONS[function or "SWF", theme]
     return {
         "Information overdue": "Case file requested for an SWF review not received by the deadline",
         "No response after two requests": "Two requests for the review papers have gone unanswered",

@@ -279,7 +279,8 @@ def test_level_3_and_4_say_what_the_leaflet_requires(run):
             "wrote to your organisation at level 3 of our Support and Intervention Policy. We sent reminders on "
             "20 October 2026 and 27 October 2026. On 18 November 2026 we escalated the matter to level 4.") \
         in " ".join(l4.split("\n"))
-    assert "This has not resolved the matter. We have not received a response, despite two reminders." in l4
+    assert ("This has not resolved the matter: your organisation has not responded by 15 October 2026 despite two "
+            "reminders after level 3 action.") in l4  # the escalation's reason: the row's flags were cleared
     assert "explain the reasons for the delays" in l4 and "Please reply " + BY in l4 and "future" not in l4
     assert "programme of tailored support" in l4  # appendix row 6
 

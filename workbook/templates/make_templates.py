@@ -40,25 +40,25 @@ REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
 EVIDENCE = ["{{ description }}", "Our concerns are based on the following evidence:", (LOOP, "e", "evidence")]
 SO_FAR = ["We have tried to resolve the matter as follows.", (LOOP, "h", "so_far")]
 SUPPORT = {
-    "swf": ["We are happy to discuss the issue and to give advice: please call us on {{ phone }}.",
+    "swf": ["We are happy to discuss the issue and to give advice: please call us ({{ phone }}).",
             "Information and materials for decision makers (on good decision-making, making the fund accessible to "
             "all, and quality assurance), a searchable directory of our case studies, our leaflets and statistics on "
             "our findings by council are on our website, {{ website }}. Our monthly e-newsletter shares learning "
             "from our decisions; you can sign up at www.spso.org.uk."],
     "policy": ["We encourage organisations to contact us for advice and support, and informal support can often "
-               "be arranged: please call us on {{ phone }}.",
+               "be arranged: please call us ({{ phone }}).",
                "Our guidance, learning from our decisions and good practice resources are on our website, "
                "{{ website }}."],
 }
 GOOD_PRACTICE = ["Our feedback refers to the following guidance and resources, which we hope will help:",
                  (LOOP, "g", "good_practice"),
-                 "If it would help to talk this through, please call us on {{ phone }}: we are happy to discuss the "
+                 "If it would help to talk this through, please call us ({{ phone }}): we are happy to discuss the "
                  "issue and give advice."]
 STEPS = [
     "1. By {{ respond_by }}, please tell me what action {{ organisation }} will take to resolve the issue, and "
     "by when.",
     "2. I would welcome the opportunity to discuss the issue with you before then. My office will contact you to "
-    "arrange this, or you can call us on {{ phone }}.",
+    "arrange this, or you can call us ({{ phone }}).",
     "3. I will consider your response before deciding whether any further action is needed. If I decide to use my "
     "statutory powers, you will be informed before any action is taken, and you will usually be given a formal "
     "opportunity to respond before it is taken.",
@@ -83,7 +83,7 @@ def chaser(scale: str) -> dict:
                  "received within the timescale we gave.",
         "issue": ["{{ description }}", (LOOP, "c", "chase_facts"), (LOOP, "e", "evidence")],
         "chase": ["Please send us the information by {{ respond_by }}, quoting our reference {{ ref }}. If you cannot "
-                  "send it by then, please call us on {{ phone }} to tell us why, and when we will receive it.",
+                  "send it by then, please call us ({{ phone }}) to tell us why, and when we will receive it.",
                   delay, after],
     }
 
