@@ -1,6 +1,6 @@
 """Render the README's pictures with LibreOffice headless, so that they show what the code does.
 
-    .venv/bin/python docs/screenshots.py     # writes docs/tracker.png and docs/letter.png
+    .venv/bin/python docs/screenshots.py     # writes docs/tracker.png, letter.png, letter-complaints.png
 
 The tracker picture is the demo tracker's Cases sheet with the computed columns filled in
 by the core, as Excel shows them once the SI_ functions are imported (LibreOffice itself
@@ -61,10 +61,15 @@ def tracker_picture(path: Path, tmp: Path) -> None:
     _png(pdf, HERE / "tracker.png", dpi=220, trim=True)
 
 
-def letter_picture(letters: list[Path], tmp: Path) -> None:
-    letter = next(p for p in letters if p.suffix == ".docx" and " L3 " in p.name)
-    [pdf] = convert(letter, "pdf", tmp / "letter")
-    _png(pdf, HERE / "letter.png")
+LETTERS = {"letter.png": "SI-2026-006 L3 ", "letter-complaints.png": "SI-2026-021 L4 "}  # picture -> which demo letter
+
+
+def letter_pictures(letters: list[Path], tmp: Path) -> None:
+    """The first page of the demo's level-3 SWF letter and of its level-4 Complaints letter."""
+    for picture, marker in LETTERS.items():
+        letter = next(p for p in letters if p.suffix == ".docx" and marker in p.name)
+        [pdf] = convert(letter, "pdf", tmp / picture)
+        _png(pdf, HERE / picture)
 
 
 def main() -> int:
@@ -74,8 +79,8 @@ def main() -> int:
 
         written = run_demo(tmp / "demo", AS_OF, Console(quiet=True))
         tracker_picture(tmp / "demo" / "si_tracker.xlsm", tmp)
-        letter_picture(written, tmp)
-    print("wrote docs/tracker.png and docs/letter.png")
+        letter_pictures(written, tmp)
+    print("wrote docs/tracker.png, docs/letter.png and docs/letter-complaints.png")
     return 0
 
 
