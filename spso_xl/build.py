@@ -5,18 +5,27 @@ formats, Names and Form Control buttons. The VBA project is copied at build time
 the installed xlwings' `quickstart.xlsm`, exactly as `xlwings quickstart` does: its
 `SampleCall` macro runs `RunPython "import <workbook name>; <workbook name>.main()"`,
 so an entry module named like the workbook is written beside it.
+
+Every sheet gets a unique VBA codeName: `Cases` and `xlwings.conf` take the quickstart
+project's `Sheet1` and `Sheet2` document modules, the others the next free `SheetN`, as
+Excel itself numbers them (duplicate or missing codeNames make Excel repair the file).
+
+The computed Cases columns are native INDEX picks from one `SI_CASES` spill on the hidden
+Calc sheet (schema.CALC_FORMULA), so a recalculation calls Python once, not once per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from . import schema
 from .councils import COUNCILS
@@ -40,25 +49,42 @@ if __name__ == "__main__":  # run a button's action from Python against the open
     main()
 '''
 
-XLWINGS_CONF = (  # keys xlwings reads from the xlwings.conf sheet, contiguous from A1
-    ("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""), ("Conda Env", ""),
-    ("UDF Modules", "udfs"), ("Debug UDFs", False), ("Use UDF Server", False), ("Show Console", False),
-)
+# The xlwings.conf sheet: xlwings reads keys from A1 down to the first blank row, and a key
+# present there overrides the xlwings ribbon even when its value is blank, so only keys
+# that carry a value are written.
+XLWINGS_CONF = (("UDF Modules", "udfs"),)
+XLWINGS_CONF_NOTE = ("xlwings reads these settings from A1 down to the first blank row; each one overrides the "
+                     "xlwings ribbon, even when blank. To point at a Python, add a row such as "
+                     "Interpreter_Win | C:\\path\\to\\python.exe directly below (no blank row).")
+
+# codeNames of the document modules in xlwings' quickstart VBA project; other sheets get the next free SheetN
+CODE_NAMES = {"Cases": "Sheet1", "xlwings.conf": "Sheet2"}
 
 INSTRUCTIONS = (
     ("SPSO Support and Intervention tracker", "title"),
-    ("Set-up, once per computer (Windows or Mac with desktop Excel)", "h"),
+    ("Set-up, once per computer (desktop Excel; the SI_ functions need Windows and Excel 2021 or Microsoft 365)", "h"),
     ("1. Install Python 3.11 or later, then in a copy of the spso-xl repository: pip install .   "
      "(this installs xlwings too)", ""),
     ("2. Install the xlwings Excel add-in: xlwings addin install   (then restart Excel)", ""),
-    ("3. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
-    ("   The SI_ columns on Cases then calculate. Keep the .py file that came with this workbook beside it.", ""),
-    ("4. If Python is not found, put its full path in the xlwings.conf sheet (Interpreter_Win / Interpreter_Mac).", ""),
+    ("3. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
+     "'Trust access to the VBA project object model'. Import Functions writes a VBA module into this workbook "
+     "and needs it.", ""),
+    ("4. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
+    ("   The grey columns on Cases then calculate. Until then they show #NAME? or #REF!.", ""),
+    ("5. Keep the .py file that came with this workbook beside it and named like it: the buttons run it. "
+     "A copy or a rename such as 'si_tracker (1).xlsm' breaks the buttons: give the workbook a name of letters, "
+     "digits and underscores and put a copy of the .py file beside it under the same name.", ""),
+    ("6. If Python is not found, set the interpreter in the xlwings ribbon, or add a row Interpreter_Win "
+     "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
+    ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "
+     "columns show what spso-xl last stored (spso-xl refresh TRACKER.xlsm), or use the xlwings Lite edition.", ""),
     ("Daily use", "h"),
     ("Cases: one row per issue. Type in the blue-headed columns; the grey-headed columns are computed:", ""),
     ("   Due (working days, Scottish holidays and the Holidays sheet), Status, Working days overdue,", ""),
     ("   Recommended level, Contact from and Reason (the policy paragraph or leaflet appendix row it rests on).", ""),
     ("   The recommendation is advice: the Level column records what you actually did.", ""),
+    ("   One formula on the hidden Calc sheet, =SI_CASES(...), computes them for every row (one call to Python "
+     "per recalculation); sorting and filtering the table keep working.", ""),
     ("Buttons on Cases: select one or more rows, choose an action beside the button, click 'Run action':", ""),
     ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
     ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
@@ -72,8 +98,10 @@ INSTRUCTIONS = (
     ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER.xlsm  (--help for more)", ""),
     ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
     ("Custom functions", "h"),
-    ("SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, SI_LEVEL, SI_REASON, SI_CONTACT,", ""),
+    ("SI_CASES (the whole table), SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, "
+     "SI_LEVEL, SI_REASON, SI_CONTACT,", ""),
     ("SI_RECURRENCE, SI_UPHOLD and the array forms: see the function wizard (fx) for each one's arguments.", ""),
+    ("Each grey header's note shows the single-case formula, e.g. =SI_LEVEL(...), to use in any cell.", ""),
 )
 
 
@@ -159,9 +187,16 @@ class _Builder:
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         self.xlwings_conf()
         self.lists()
+        self.calc()
         self.names()
+        self.code_names()
         self.wb.get_worksheet_by_name("Instructions").activate()
         self.wb.close()
+
+    def code_names(self):
+        free = (f"Sheet{i}" for i in itertools.count(1) if f"Sheet{i}" not in CODE_NAMES.values())
+        for ws in self.wb.worksheets():
+            ws.set_vba_name(CODE_NAMES.get(ws.name) or next(free))
 
     # --- sheets ------------------------------------------------------------------
 
@@ -171,8 +206,8 @@ class _Builder:
         columns = []
         for i, col in enumerate(sheet.columns):
             spec = {"header": col.header, "header_format": self.fmt["computed" if col.kind == "computed" else "input"]}
-            if col.formula:
-                spec["formula"] = col.formula
+            if col.kind == "computed":
+                spec["formula"] = file_formula(schema.pick_formula(col.header))
                 spec["format"] = self.fmt["calc_date" if col.header == "Due" else "calc"]
             elif col.kind == "date":
                 spec["format"] = self.fmt["date"]
@@ -186,7 +221,9 @@ class _Builder:
         ws.freeze_panes(top + 1, 1 if sheet is schema.CASES else 0)
         for i, col in enumerate(sheet.columns):
             self.validate(ws, top + 1, i, col)
-            if col.note:
+            if col.kind == "computed":
+                ws.write_comment(top, i, computed_note(col), {"x_scale": 3, "y_scale": 1.6})
+            elif col.note:
                 ws.write_comment(top, i, col.note, {"x_scale": 2, "y_scale": 0.8})
         return last
 
@@ -218,7 +255,6 @@ class _Builder:
 
     def cases(self):
         ws = self.wb.add_worksheet("Cases")
-        ws.set_vba_name("Sheet1")
         ws.write_string(0, 0, "Support and Intervention cases", self.fmt["title"])
         ws.write_string(0, 3, "Action for the selected rows:", self.fmt["hint"])
         ws.write_string(0, 5, schema.CASE_ACTIONS[0], self.fmt["pick"])
@@ -256,13 +292,26 @@ class _Builder:
 
     def xlwings_conf(self):
         ws = self.wb.add_worksheet("xlwings.conf")
-        ws.set_vba_name("Sheet2")
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 40)
         for r, (key, value) in enumerate(XLWINGS_CONF):
             ws.write_string(r, 0, key)
-            if value != "":
-                ws.write(r, 1, value)
+            ws.write(r, 1, value)
+        ws.write_string(0, 3, XLWINGS_CONF_NOTE, self.fmt["hint"])
+
+    def calc(self):
+        """The hidden sheet whose one SI_CASES formula computes every Cases row (a dynamic array)."""
+        ws = self.wb.add_worksheet(schema.CALC_SHEET)
+        for c, header in enumerate(schema.COMPUTED):
+            ws.write_string(0, c, header, self.fmt["computed"])
+            ws.set_column(c, c, schema.CASES.column(header).width, self.fmt["date"] if header == "Due" else None)
+        row, col = xl_cell_to_rowcol(schema.CALC_ANCHOR)
+        ws.write_dynamic_array_formula(row, col, row, col, schema.CALC_FORMULA)
+        ws.write_string(0, len(schema.COMPUTED) + 1,
+                        "This one formula computes the grey columns of every Cases row (one Python call per "
+                        "recalculation); the Cases columns pick their row from it. Do not type here.",
+                        self.fmt["hint"])
+        ws.hide()
 
     def lists(self):
         ws = self.wb.add_worksheet("Lists")
@@ -282,6 +331,18 @@ class _Builder:
             self.wb.define_name(f"{key}List", ref)
         self.wb.define_name("OrganisationList", "=Organisations[Organisation]")
         self.wb.define_name(schema.CLOSURES_NAME, "=Holidays[[Date]:[Kind]]")
+
+
+def file_formula(formula: str) -> str:
+    """A formula as the file stores it: the spill reference `A1#` is `_xlfn.ANCHORARRAY(A1)`."""
+    return re.sub(r"((?:[A-Za-z_][\w.]*!)?\$?[A-Z]{1,3}\$?\d+)#", r"_xlfn.ANCHORARRAY(\1)", formula)
+
+
+def computed_note(column: schema.Column) -> str:
+    """A computed header's comment: where the value comes from, and the single-case formula."""
+    return (f"Computed for every row at once by =SI_CASES(...) on the hidden {schema.CALC_SHEET} sheet: one Python "
+            f"call per recalculation. Leave these cells alone. The same for one case, in any cell:\n"
+            f"{column.example}")
 
 
 def _cell(value):

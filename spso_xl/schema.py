@@ -18,7 +18,7 @@ class Column:
     kind: str = "text"  # text | date | yesno | level | count | choice | org | ref | computed | link
     width: int = 14
     choices: str | None = None  # a LISTS key, for kind "choice"
-    formula: str | None = None  # computed columns: the per-row formula, with structured references
+    example: str | None = None  # computed columns: the single-case formula (header note), structured references
     required: bool = False
     note: str = ""
 
@@ -57,6 +57,7 @@ LISTS = {
 
 _LEVEL_ARGS = ("[@[Level]],[@[Trigger]],[@[Status]],[@[Chasers]],[@[Resolved]],[@[Recurred]],[@[Significant]],"
                "[@[Refused]],[@[Mitigating]],[@[Function]]")
+SETTINGS_REF = "Settings[]"  # how formulas pass the Settings table: a bare table name is #NAME? in Excel
 
 CASES = Sheet("Cases", (
     Column("Ref", "ref", 12, required=True, note="Our reference, unique, e.g. SI-2026-014"),
@@ -80,14 +81,15 @@ CASES = Sheet("Cases", (
     Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),
     Column("Owner", "text", 14),
     Column("Closed", "date", 13),
-    Column("Due", "computed", 13, formula="=SI_DEADLINE([@[Date notified]],[@[Level]],[@[Urgent]],[@[Extended to]],"
-                                          "[@[Function]],Closures,Settings)"),
-    Column("Status", "computed", 15, formula="=SI_STATUS([@[Due]],[@[Response received]],TODAY(),[@[Closed]],Settings)"),
+    Column("Due", "computed", 13, example="=SI_DEADLINE([@[Date notified]],[@[Level]],[@[Urgent]],[@[Extended to]],"
+                                          f"[@[Function]],Closures,{SETTINGS_REF})"),
+    Column("Status", "computed", 15,
+           example=f"=SI_STATUS([@[Due]],[@[Response received]],TODAY(),[@[Closed]],{SETTINGS_REF})"),
     Column("Working days overdue", "computed", 10,
-           formula="=SI_DAYS_OVERDUE([@[Due]],[@[Response received]],TODAY(),Closures,[@[Closed]])"),
-    Column("Recommended level", "computed", 12, formula=f"=SI_LEVEL({_LEVEL_ARGS})"),
-    Column("Contact from", "computed", 22, formula="=SI_CONTACT([@[Recommended level]],[@[Function]])"),
-    Column("Reason", "computed", 70, formula=f"=SI_REASON({_LEVEL_ARGS},[@[Due]])"),
+           example="=SI_DAYS_OVERDUE([@[Due]],[@[Response received]],TODAY(),Closures,[@[Closed]])"),
+    Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS})"),
+    Column("Contact from", "computed", 22, example="=SI_CONTACT([@[Recommended level]],[@[Function]])"),
+    Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},[@[Due]])"),
 ), "One row per Support and Intervention issue, in its current state.")
 
 ORGANISATIONS = Sheet("Organisations", (
@@ -151,6 +153,21 @@ SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, FINDINGS, ACTIONS, HOLIDAYS,
 SUMMARY_SHEET = "Summary"
 COMPUTED = tuple(c.header for c in CASES.columns if c.kind == "computed")
 CLOSURES_NAME = "Closures"  # the Name formulas pass for the Holidays table's Date..Kind columns
+
+# One Python call per recalculation (DESIGN §8): the hidden Calc sheet holds one SI_CASES
+# formula whose spill has one row per Cases row, in table order, and the six COMPUTED
+# columns; each computed column of the Cases table picks its cell from that spill by
+# position, with native INDEX, so sorting and filtering the table keep working.
+CALC_SHEET = "Calc"
+CALC_ANCHOR = "$A$2"  # the SI_CASES formula; row 1 holds the COMPUTED headers
+CASES_INPUTS = "Cases[[#All],[Ref]:[Closed]]"  # the input columns with their header row (never the computed ones)
+CALC_FORMULA = f"=SI_CASES({CASES_INPUTS},TODAY(),{CLOSURES_NAME},{SETTINGS_REF})"
+
+
+def pick_formula(header: str) -> str:
+    """A computed column's formula: its row's cell of the Calc spill (`#` is Excel's spill reference)."""
+    return (f"=INDEX({CALC_SHEET}!{CALC_ANCHOR}#,ROW()-ROW(Cases[[#Headers],[Ref]]),"
+            f"{COMPUTED.index(header) + 1})")
 
 # Buttons (DESIGN §9): every button runs the workbook's RunPython macro; the handler
 # dispatches on the active sheet and, on Cases, the action chosen in the named cell.

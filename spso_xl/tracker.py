@@ -31,6 +31,11 @@ class Problem:
     column: str | None
     value: object
     message: str
+    code: str = ""  # the InputError's tag, for a cell's `#CODE? message`
+
+    @property
+    def cell_text(self) -> str:
+        return f"#{self.code}? {self.message}" if self.code else f"#{self.message}"
 
     @property
     def where(self) -> str:
@@ -78,6 +83,16 @@ def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None)
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
     return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]))
+
+
+def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
+    """The Cases input block as a formula passes it (header row first, then the table's rows
+    in order): canonical values by header, each record's position in `_row` (the header is
+    row 1), and the problems of its cells. Columns are found by header, so columns added or
+    moved later flow through."""
+    problems: list[Problem] = []
+    raw = _frame([list(r) for r in rows], schema.CASES, 0, problems)
+    return _parse(raw, schema.CASES, problems, set(), DEFAULTS), problems
 
 
 def _empty(sheet: schema.Sheet) -> pd.DataFrame:
@@ -169,11 +184,11 @@ def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], or
                 try:
                     cache[k] = (parse(key), None)
                 except InputError as e:
-                    cache[k] = (None, str(e))
+                    cache[k] = (None, e)
             result, error = cache[k]
             parsed.append(result)
             if error:
-                problems.append(Problem(sheet.name, int(row), col.header, value, error))
+                problems.append(Problem(sheet.name, int(row), col.header, value, str(error), error.code))
             elif col.required and result is None:
                 problems.append(Problem(sheet.name, int(row), col.header, None, f"{col.header} is required"))
         out[col.header] = pd.Series(parsed, index=frame.index, dtype=object)

@@ -31,13 +31,15 @@ def test_every_sheet_table_and_header_of_the_contract(wb):
     assert wb["Cases"].tables["Cases"].ref.startswith(f"A{schema.CASES_HEADER_ROW}:")
 
 
-def test_computed_columns_hold_the_udf_formulas(wb):
+def test_computed_columns_pick_their_cell_from_the_calc_spill(wb):
     table = wb["Cases"].tables["Cases"]
     formulas = {c.name: c.calculatedColumnFormula.attr_text for c in table.tableColumns if c.calculatedColumnFormula}
     assert set(formulas) == set(schema.COMPUTED)
-    assert formulas["Recommended level"].startswith("SI_LEVEL(")
-    assert "Closures" in formulas["Due"] and "Settings" in formulas["Due"]
-    assert re.search(r"\[\[#This Row\],\[Date notified\]\]", formulas["Due"])
+    assert formulas["Recommended level"] == \
+        "INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),4)"
+    calc = wb[schema.CALC_SHEET]
+    assert calc.sheet_state == "hidden" and [c.value for c in calc[1][:6]] == list(schema.COMPUTED)
+    assert calc["A2"].value.text == "=SI_CASES(Cases[[#All],[Ref]:[Closed]],TODAY(),Closures,Settings[])"
 
 
 def test_dropdowns_fed_from_the_core_vocabularies(wb, built_tracker):

@@ -10,6 +10,7 @@ import inspect
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import udfs
+from spso_xl.schema import CASES
 
 EXCEL_ERRORS = ["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"]
 scalars = st.one_of(
@@ -54,3 +55,15 @@ def _fuzz(name):
 
 for _name in udfs.__all__:
     globals()[f"test_fuzz_{_name.lower()}"] = _fuzz(_name)
+
+INPUT_HEADERS = [c.header for c in CASES.inputs]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.lists(scalars, min_size=len(INPUT_HEADERS), max_size=len(INPUT_HEADERS)), min_size=1, max_size=6),
+       scalars)
+def test_fuzz_si_cases_with_its_headers(rows, as_of):
+    """The Calc sheet's block: the real header row, then anything in any cell; one output row per table row."""
+    out = udfs.SI_CASES([INPUT_HEADERS] + rows, as_of)
+    _check(out)
+    assert isinstance(out, list) and len(out) == len(rows) and {len(r) for r in out} == {6}

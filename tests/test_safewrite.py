@@ -34,7 +34,7 @@ def test_preserves_everything_it_does_not_own(built_tracker, tracker):
     wb = openpyxl.load_workbook(tracker)
     assert [c.value for c in wb["Actions"][2]][:4] == [dt.datetime(2026, 11, 23), "SI-1", 2, "Chaser"]
     assert wb["Actions"]["B3"].value == "SI-2"
-    assert wb["Cases"]["V4"].value.startswith("=SI_DEADLINE(")
+    assert wb["Cases"]["V4"].value.text.startswith("=INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),")
 
 
 def test_backup_is_the_original(tracker):

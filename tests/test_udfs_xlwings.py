@@ -7,13 +7,18 @@ as error objects; omitted optional arguments as null. Dates come back as serials
 
 import asyncio
 import datetime as dt
+import re
 
+import pytest
 import xlwings as xw
 import xlwings.server
 
 import udfs
+from spso_xl import schema
 from spso_xl.build import default_rows
 from spso_xl.dates import from_serial, to_serial
+
+AS_OF = dt.date(2026, 11, 22)
 
 NA = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 BLANK = ""
@@ -134,3 +139,75 @@ def test_recurrence_and_uphold_over_the_findings_table():
     assert call("SI_UPHOLD", "Fife Council", FINDINGS) == "abnormally high"
     table = call("SI_UPHOLD_TABLE", FINDINGS)
     assert table[0][:3] == ["organisation", "n", "k"] and len(table) == 4
+
+
+# --- SI_CASES: the tracker's one call per recalculation ------------------------------------------
+
+
+def table_values(path, name: str, first: str | None = None, last: str | None = None, headers: bool = True):
+    """A table's columns first..last as Excel's client sends them (dates as serials, blanks as "")."""
+    import openpyxl
+    from openpyxl.utils import range_boundaries
+
+    for ws in openpyxl.load_workbook(path).worksheets:
+        if name in ws.tables:
+            c1, r1, c2, r2 = range_boundaries(ws.tables[name].ref)
+            rows = [list(r) for r in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True)]
+    a = rows[0].index(first) if first else 0
+    b = rows[0].index(last) + 1 if last else len(rows[0])
+    return [["" if v is None else excel(v.date() if isinstance(v, dt.datetime) else v) for v in r[a:b]]
+            for r in rows[0 if headers else 1:]]
+
+
+def per_row(example: str, row: dict, as_of, closures, settings):
+    """A computed column's single-case formula (its header note), evaluated for one row the way
+    Excel would: each argument resolved, then the function called through xlwings."""
+    name, args = re.fullmatch(r"=(SI_\w+)\((.*)\)", example).groups()
+    values = []
+    for arg in re.split(r",(?![^\[]*\])", args):
+        if ref := re.fullmatch(r"\[@\[(.+)\]\]", arg):
+            values.append(row[ref.group(1)])
+        else:
+            values.append({"TODAY()": excel(as_of), "Closures": closures, "Settings[]": settings}[arg])
+    return call(name, *values)
+
+
+@pytest.fixture(scope="module")
+def demo_tracker(tmp_path_factory):
+    from spso_xl.build import build_tracker
+    from spso_xl.sample import demo_rows
+
+    return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+
+
+def test_si_cases_equals_the_per_row_functions_row_by_row(demo_tracker):
+    """The Calc sheet's one formula, =SI_CASES(Cases[[#All],[Ref]:[Closed]],TODAY(),Closures,Settings[]),
+    gives every row what the single-case formulas in the header notes give it, cell by cell."""
+    block = table_values(demo_tracker, "Cases", "Ref", "Closed")
+    closures = table_values(demo_tracker, "Holidays", "Date", "Kind", headers=False)
+    settings = table_values(demo_tracker, "Settings", headers=False)
+    spill = call("SI_CASES", block, AS_OF, closures, settings)
+    assert len(spill) == len(block) - 1 and {len(r) for r in spill} == {len(schema.COMPUTED)}
+    statuses = set()
+    for cells, values in zip(spill, block[1:]):
+        row = dict(zip(block[0], values))
+        for header in schema.COMPUTED:  # in order: Status needs Due, Reason needs Status
+            row[header] = per_row(schema.CASES.column(header).example, row, AS_OF, closures, settings)
+        assert cells == [row[h] for h in schema.COMPUTED], row["Ref"]
+        statuses.add(row["Status"])
+    assert {"OVERDUE", "ON TRACK", "DUE SOON"} <= statuses  # the demo exercises the rules, not blanks
+
+
+def test_si_cases_blank_rows_bad_cells_and_a_block_without_headers():
+    headers = list(schema.CASES.headers[:schema.CASES.headers.index("Closed") + 1])
+    row = dict.fromkeys(headers, BLANK) | {"Ref": "SI-1", "Organisation": "Fife Council", "Function": "SWF",
+                                           "Trigger": "Information overdue", "Level": 1,
+                                           "Date notified": excel(dt.date(2026, 11, 2))}
+    bad = row | {"Ref": "SI-2", "Date notified": "31/02/2026"}
+    spill = call("SI_CASES", [headers, list(row.values()), [BLANK] * len(headers), list(bad.values())], AS_OF)
+    assert as_date(spill[0][0]) == dt.date(2026, 11, 16) and spill[0][1] == "OVERDUE"
+    assert spill[1] == [""] * 6  # a blank row stays blank
+    assert spill[2][0] == "" and spill[2][1] == "#DATE? '31/02/2026' is not a date"
+    assert spill[2][5].endswith("(Date notified)")
+    headless = call("SI_CASES", [list(row.values())], AS_OF)  # Cases[] instead of Cases[[#All],...]
+    assert headless[0][1].startswith("#CASES? the column") and "header row" in headless[0][1]

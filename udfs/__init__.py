@@ -1,5 +1,11 @@
 """xlwings custom functions: `=SI_...` in Excel (DESIGN §8).
 
+Parameter names are VBA-safe (`fn`, `end_date`, never `function` or `end`): Import
+Functions writes a VBA wrapper whose parameters carry these names (DESIGN §8).
+
+The tracker calls Python once per recalculation: one `SI_CASES` formula on its hidden
+Calc sheet computes every row; the per-row functions are for use anywhere else.
+
 Thin by design: each function coerces what Excel passes, calls the core, and returns a
 value Excel can use — a date, an integer, TRUE/FALSE, text, or "" when there is nothing
 to say. Bad input comes back as short text starting with `#` that names the value
@@ -22,7 +28,7 @@ import pandas as pd
 import xlwings as xw
 
 from spso_xl import deadlines, evidence, rules, schema
-from spso_xl.compute import due_column
+from spso_xl.compute import compute_block, due_column, message_block
 from spso_xl.dates import to_date
 from spso_xl.deadlines import status_array
 from spso_xl.errors import InputError
@@ -30,7 +36,7 @@ from spso_xl.settings import DEFAULTS, settings_from_rows
 from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_yes_no
 from spso_xl.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
 
-__all__ = ["SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
+__all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",
            "SI_WORKDAY_ARRAY", "SI_NETWORKDAYS_ARRAY", "SI_DEADLINE_ARRAY", "SI_STATUS_ARRAY", "SI_LEVEL_ARRAY",
            "SI_UPHOLD_TABLE"]
@@ -107,6 +113,25 @@ def _date_or_blank(d):
     return "" if d is None else d
 
 
+# --- the whole Cases table in one call ---------------------------------------------------------
+
+
+@xw.func
+@xw.arg("cases", doc="The Cases input columns with their header row: Cases[[#All],[Ref]:[Closed]]", **RANGE)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[]", **RANGE)
+@cell_safe
+def SI_CASES(cases, as_of=None, closures=None, settings=None):
+    """Due, Status, Working days overdue, Recommended level, Contact from and Reason for every row (a dynamic array)."""
+    rows = _rows(cases)
+    try:
+        day, rules, calendar = _today(as_of), settings_from(settings), calendar_from(closures)
+    except InputError as e:
+        return message_block(rows, e.cell_text())
+    return compute_block(rows, day, rules, calendar)
+
+
 # --- working days ----------------------------------------------------------------------------
 
 
@@ -122,12 +147,12 @@ def SI_WORKDAY(start, days, closures=None):
 
 @xw.func
 @xw.arg("start", doc="First date")
-@xw.arg("end", doc="Last date (counted too)")
+@xw.arg("end_date", doc="Last date (counted too)")
 @xw.arg("closures", doc="Optional: the Closures Name (Holidays table)", **RANGE)
 @cell_safe
-def SI_NETWORKDAYS(start, end, closures=None):
-    """Excel's NETWORKDAYS on Scotland's calendar: working days from start to end, both counted."""
-    return networkdays(start, end, calendar_from(closures))
+def SI_NETWORKDAYS(start, end_date, closures=None):
+    """Excel's NETWORKDAYS on Scotland's calendar: working days from start to end_date, both counted."""
+    return networkdays(start, end_date, calendar_from(closures))
 
 
 # --- deadlines and status --------------------------------------------------------------------
@@ -137,17 +162,17 @@ def SI_NETWORKDAYS(start, end, closures=None):
 @xw.arg("date_notified", doc="When the organisation was notified of this level of action")
 @xw.arg("level", doc="Level of action taken: 3, L3 or Level 3")
 @xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window)")
-@xw.arg("extended_to", doc="Optional: an agreed deadline that replaces the default")
-@xw.arg("function", doc="Optional: SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
+@xw.arg("respond_by", doc="Optional: an agreed deadline that replaces the default (the Extended to column)")
+@xw.arg("fn", doc="Optional: the Function, SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
-@xw.arg("settings", doc="Optional: the Settings table (response windows)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (response windows)", **RANGE)
 @cell_safe
-def SI_DEADLINE(date_notified, level, urgent=None, extended_to=None, function=None, closures=None, settings=None):
-    """The date the organisation must reply by: Extended to, else date notified + the level's working days."""
-    function = parse_function(function)
+def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, closures=None, settings=None):
+    """The date the organisation must reply by: respond_by, else date notified + the level's working days."""
+    fn = parse_function(fn)
     return _date_or_blank(deadlines.due_date(
-        to_date(date_notified), parse_level(level, function, allow_zero=True), parse_yes_no(urgent),
-        to_date(extended_to), function, settings_from(settings), calendar_from(closures)))
+        to_date(date_notified), parse_level(level, fn, allow_zero=True), parse_yes_no(urgent),
+        to_date(respond_by), fn, settings_from(settings), calendar_from(closures)))
 
 
 @xw.func
@@ -155,7 +180,7 @@ def SI_DEADLINE(date_notified, level, urgent=None, extended_to=None, function=No
 @xw.arg("response_received", doc="When the response arrived (blank: none yet)")
 @xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
 @xw.arg("closed", doc="Optional: when the case was closed")
-@xw.arg("settings", doc="Optional: the Settings table (due-soon threshold)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (due-soon threshold)", **RANGE)
 @cell_safe
 def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
     """CLOSED, RESPONDED, RESPONDED LATE, OVERDUE, DUE TODAY, DUE SOON, ON TRACK or NO DEADLINE."""
@@ -199,7 +224,7 @@ _LEVEL_DOCS = (
     ("significant", "Y if significant or of wider impact (policy para 11)"),
     ("refused", "Y if the organisation refuses to comply"),
     ("mitigating", "Y if mitigating factors are to be weighed (policy para 10)"),
-    ("function", "Optional: SWF (default), Complaints or INWO"),
+    ("fn", "Optional: the Function, SWF (default), Complaints or INWO"),
 )
 
 
@@ -212,32 +237,32 @@ def _level_args(f):
 @xw.func
 @_level_args
 @cell_safe
-def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, function=None):
+def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None):
     """The level of action the S&I policy points to now (0 = not an S&I action)."""
     return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, function).level
+                                 mitigating, fn).level
 
 
 @xw.func
 @_level_args
 @xw.arg("due", doc="Optional: the Due date, named in the reason")
 @cell_safe
-def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, function=None,
+def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
               due=None):
     """Why SI_LEVEL recommends what it does, citing the policy paragraph or leaflet appendix row."""
     return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, function, to_date(due)).reason
+                                 mitigating, fn, to_date(due)).reason
 
 
 @xw.func
 @xw.arg("level", doc="A level (e.g. the Recommended level column)")
-@xw.arg("function", doc="Optional: SWF (default), Complaints or INWO")
+@xw.arg("fn", doc="Optional: the Function, SWF (default), Complaints or INWO")
 @cell_safe
-def SI_CONTACT(level, function=None):
+def SI_CONTACT(level, fn=None):
     """Who at SPSO makes contact at this level (Case Reviewer ... Ombudsman)."""
-    function = parse_function(function)
-    n = parse_level(level, function, allow_zero=True)
-    return "" if n is None else rules.contact(n, function)
+    fn = parse_function(fn)
+    n = parse_level(level, fn, allow_zero=True)
+    return "" if n is None else rules.contact(n, fn)
 
 
 # --- evidence -------------------------------------------------------------------------------
@@ -248,7 +273,7 @@ def SI_CONTACT(level, function=None):
 @xw.arg("theme", doc="The finding theme")
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("as_of", doc="Optional: end of the rolling window; TODAY() by default")
-@xw.arg("settings", doc="Optional: the Settings table (window months)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (window months)", **RANGE)
 @cell_safe
 def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None):
     """Upheld findings of this theme for this organisation in the rolling window (compare with the threshold)."""
@@ -261,13 +286,14 @@ def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None):
 @xw.arg("organisation", doc="The organisation")
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("start", doc="Optional: first decision date counted")
-@xw.arg("end", doc="Optional: last decision date counted")
-@xw.arg("settings", doc="Optional: the Settings table (funnel limits)", **RANGE)
+@xw.arg("end_date", doc="Optional: last decision date counted")
+@xw.arg("settings", doc="Optional: Settings[] (funnel limits)", **RANGE)
 @cell_safe
-def SI_UPHOLD(organisation, findings, start=None, end=None, settings=None):
+def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None):
     """The organisation's uphold rate on the funnel plot: abnormally high, high, within or low."""
     s = settings_from(settings)
-    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end), s.funnel_inner, s.funnel_outer)
+    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner,
+                            s.funnel_outer)
     row = table[table["organisation"].map(norm) == norm(organisation)]
     return "" if row.empty else row["flag"].iloc[0]
 
@@ -345,12 +371,12 @@ def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
 @xw.arg("dates_notified", doc="Date notified column", **RANGE)
 @xw.arg("levels", doc="Level column", **RANGE)
 @xw.arg("urgent", doc="Optional: Urgent column", **RANGE)
-@xw.arg("extended_to", doc="Optional: Extended to column", **RANGE)
+@xw.arg("respond_by", doc="Optional: Extended to column", **RANGE)
 @xw.arg("functions", doc="Optional: Function column", **RANGE)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
-@xw.arg("settings", doc="Optional: the Settings table", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[]", **RANGE)
 @cell_safe
-def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, extended_to=None, functions=None, closures=None,
+def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, functions=None, closures=None,
                       settings=None):
     """SI_DEADLINE over whole columns (a dynamic array); a bad row shows its # message."""
     notified = _dates(dates_notified)
@@ -364,7 +390,7 @@ def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, extended_to=None, fun
         except InputError as e:
             parsed.append((None, None, None))
             errors[i] = e.cell_text()
-    due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], _dates(_fit(extended_to, n)),
+    due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], _dates(_fit(respond_by, n)),
                      [p[1] for p in parsed], settings_from(settings), calendar_from(closures))
     cells = _as_cells(due)
     for i, text in errors.items():
@@ -377,7 +403,7 @@ def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, extended_to=None, fun
 @xw.arg("responses", doc="Response received column", **RANGE)
 @xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
 @xw.arg("closed", doc="Optional: Closed column", **RANGE)
-@xw.arg("settings", doc="Optional: the Settings table", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[]", **RANGE)
 @cell_safe
 def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
     """SI_STATUS over whole columns (a dynamic array)."""
@@ -415,11 +441,12 @@ def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, sign
 @xw.func(call_in_wizard=False)
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("start", doc="Optional: first decision date counted")
-@xw.arg("end", doc="Optional: last decision date counted")
-@xw.arg("settings", doc="Optional: the Settings table (funnel limits)", **RANGE)
+@xw.arg("end_date", doc="Optional: last decision date counted")
+@xw.arg("settings", doc="Optional: Settings[] (funnel limits)", **RANGE)
 @cell_safe
-def SI_UPHOLD_TABLE(findings, start=None, end=None, settings=None):
+def SI_UPHOLD_TABLE(findings, start=None, end_date=None, settings=None):
     """The uphold-rate funnel for every organisation, with its header row (a dynamic array)."""
     s = settings_from(settings)
-    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end), s.funnel_inner, s.funnel_outer)
+    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner,
+                            s.funnel_outer)
     return [list(table.columns)] + table.astype(object).where(table.notna(), "").values.tolist()

@@ -1,0 +1,251 @@
+"""Desktop Excel's first contact with the tracker, checked from the file and with xlwings' own code.
+
+Nothing here runs Excel: each check reads the built file's XML (or runs the part of
+xlwings that Excel would run) against a rule Excel or xlwings applies on opening the
+file, importing the functions, or recalculating.
+"""
+
+import datetime as dt
+import importlib
+import importlib.util
+import io
+import re
+import sys
+import types
+import zipfile
+
+import pytest
+from oletools.olevba import VBA_Parser
+
+import udfs
+from spso_xl import schema
+from spso_xl.build import XLWINGS_CONF, build_tracker
+from spso_xl.office import CSV_ALL_SHEETS, convert
+from spso_xl.sample import bulk_rows, demo_rows
+from tests import xlsx_parts as xp
+from tests.workbook_formulas import Workbook
+
+AS_OF = dt.date(2026, 11, 22)
+
+# VBA reserved identifiers, from the VBA language specification [MS-VBAL] §3.3.5.2 "Reserved
+# Identifiers and IDENTIFIER" (statement keywords, marker keywords, operator identifiers, reserved
+# names, special forms, reserved type identifiers, literal identifiers, Rem, implementation-reserved
+# and future-reserved), plus Step and Property (keywords of For and Property statements, DESIGN §8),
+# plus the identifiers xlwings' generated wrapper itself uses, which a parameter must not shadow.
+VBA_RESERVED = frozenset(w.lower() for w in """
+    Call Case Close Const Declare DefBool DefByte DefCur DefDate DefDbl DefInt DefLng DefLngLng DefLngPtr DefObj
+    DefSng DefStr DefVar Dim Do Else ElseIf End EndIf Enum Erase Event Exit For Friend Function Get Global GoSub
+    GoTo If Implements Input Let Lock Loop LSet Next On Open Option Print Private Public Put RaiseEvent ReDim
+    Resume Return RSet Seek Select Set Static Stop Sub Type Unlock Wend While With Write
+    Any As ByRef ByVal Each In New Shared Until WithEvents Optional ParamArray Preserve Spc Tab Then To
+    AddressOf And Eqv Imp Is Like Mod Not Or TypeOf Xor
+    Abs CBool CByte CCur CDate CDbl CDec CInt CLng CLngLng CLngPtr CSng CStr CVar CVErr Date Debug DoEvents Fix Int
+    Len LenB Me PSet Scale Sgn String Array Circle InputB LBound UBound
+    Boolean Byte Currency Double Integer Long LongLong LongPtr Single Variant
+    True False Nothing Empty Null Rem Attribute LineInput CDecl Decimal DefDec
+    Step Property
+    Application ThisWorkbook ActiveWorkbook XLPy Err failed argsArray k
+""".split())
+VBA_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def demo_formulas(demo):
+    return Workbook(demo)
+
+
+# --- Excel opens the file without repairing it ---------------------------------------------------
+
+
+def test_every_sheet_has_a_unique_valid_codename_matching_the_vba_project(demo):
+    parts = xp.parts(demo)
+    assert re.search(r'<workbookPr [^>]*codeName="ThisWorkbook"', parts["xl/workbook.xml"].decode())
+    names = {}
+    for sheet, part in xp.sheet_parts(demo).items():
+        found = re.search(r'<sheetPr [^>]*codeName="([^"]+)"', parts[part].decode())
+        assert found, f"{sheet} has no codeName"
+        names[sheet] = found.group(1)
+    assert len(set(n.lower() for n in names.values())) == len(names), names  # VBA names are case-insensitive
+    for name in names.values():
+        assert VBA_IDENTIFIER.match(name) and len(name) <= 31 and name.lower() not in VBA_RESERVED
+    # the document modules of the VBA project copied from xlwings' quickstart.xlsm each belong to a sheet
+    documents = {m.removesuffix(".cls") for _, _, m, _ in VBA_Parser(str(demo)).extract_macros() if m.endswith(".cls")}
+    assert "ThisWorkbook" in documents and documents - {"ThisWorkbook"} <= set(names.values())
+    assert names["Cases"] == "Sheet1" and names["xlwings.conf"] == "Sheet2"  # as in quickstart.xlsm
+
+
+def test_no_formula_names_a_table_without_brackets_and_every_name_exists(demo_formulas):
+    wb = demo_formulas
+    seen = 0
+    for where, formula, host in wb.all_formulas():
+        for ref in wb.references(formula, host):
+            seen += 1
+            assert ref.kind != "bare-table", f"{where}: {formula} passes the table {ref.text} without brackets"
+            assert ref.kind != "unknown", f"{where}: {formula} uses {ref.text}, which is no Name, table or range"
+            assert ref.rects, f"{where}: {ref.text} refers to nothing"
+    assert seen > 100
+    uses = " ".join(f for _, f, _ in wb.all_formulas())
+    assert "Settings[]" in uses and schema.CLOSURES_NAME in wb.names
+
+
+def test_the_reference_checker_catches_a_bare_table_name(demo_formulas):
+    """Excel stores `Settings` (not `Settings[]`) as an unknown Name: #NAME?, which the UDFs took as blank."""
+    refs = demo_formulas.references("SI_STATUS(Cases[[#This Row],[Due]],TODAY(),Settings)", ("Cases", 4, 23))
+    assert [r.kind for r in refs] == ["table", "bare-table"]
+    assert demo_formulas.references("SI_X(NoSuchName)")[0].kind == "unknown"
+
+
+def test_xlwings_conf_holds_only_keys_with_a_value(demo):
+    """A key on the sheet overrides the xlwings ribbon even when blank (quickstart.xlsm: 'If you
+    delete a row from here, it will fall back to ...'), so blank keys must not be written."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(demo)["xlwings.conf"]
+    rows = [(r[0], r[1]) for r in ws.iter_rows(min_col=1, max_col=2, values_only=True)]
+    assert rows == [(k, v) for k, v in XLWINGS_CONF] and all(v not in (None, "") for _, v in rows)
+    assert dict(rows)["UDF Modules"] == "udfs"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_loads_the_tracker_whole(demo, tmp_path, libreoffice):
+    """LibreOffice as a second reader: every sheet comes out, with the table contents in place."""
+    out = {p.stem.split("-", 1)[-1]: p for p in convert(demo, CSV_ALL_SHEETS, tmp_path / "csv")}
+    assert set(out) == set(xp.sheet_parts(demo))
+    cases = out["Cases"].read_text(encoding="utf-8").splitlines()
+    assert cases[schema.CASES_HEADER_ROW - 1].split(",")[:3] == ["Ref", "Organisation", "Function"]
+    assert sum(line.startswith("SI-2026-") for line in cases) == len(demo_rows(AS_OF)["Cases"])
+    [xlsx] = convert(demo, "xlsx", tmp_path / "xlsx")
+    assert set(xp.tables(xlsx)) == set(xp.tables(demo))
+
+
+# --- Import Functions: the VBA xlwings generates compiles -------------------------------------------
+
+
+@pytest.fixture
+def vba_wrapper(monkeypatch):
+    """The VBA module xlwings' Import Functions writes for `udfs`, from xlwings' own generator.
+
+    As on Windows: `udfs` is loaded afresh under xlwings' desktop decorators (xlfunc, xlarg,
+    xlret), and xlwings.udfs' Windows COM imports are stubbed (the generator uses none of them)."""
+    import xlwings
+
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    sys.modules["win32com.client"].Dispatch = None
+    sys.modules["pythoncom"].CoInitialize = None  # named at import (a thread pool initializer), never called
+    monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
+    desktop = importlib.import_module("xlwings.udfs")
+    monkeypatch.delitem(sys.modules, "xlwings.udfs")
+    for name, decorator in (("func", desktop.xlfunc), ("arg", desktop.xlarg), ("ret", desktop.xlret)):
+        monkeypatch.setattr(xlwings, name, decorator)
+    spec = importlib.util.spec_from_file_location("udfs_desktop", udfs.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = io.StringIO()
+    desktop.generate_vba_wrapper("udfs", module, out, types.SimpleNamespace(Name="si_tracker.xlsm"))
+    return out.getvalue()
+
+
+def test_the_generated_vba_uses_no_reserved_word_as_an_identifier(vba_wrapper):
+    signatures = re.findall(r"^(Function|Sub) (\w+)\(([^)]*)\)", vba_wrapper, re.M)
+    assert {name for _, name, _ in signatures} == set(udfs.__all__)
+    for _, name, params in signatures:
+        assert VBA_IDENTIFIER.match(name) and name.lower() not in VBA_RESERVED
+        for param in filter(None, (p.strip() for p in params.split(","))):
+            ident = param.removeprefix("Optional ").removeprefix("ParamArray ").removesuffix("()")
+            assert VBA_IDENTIFIER.match(ident), f"{name}: {ident!r} is not a VBA identifier"
+            assert ident.lower() not in VBA_RESERVED, f"{name}({params}): {ident} is a VBA reserved word"
+            assert ident.lower() != name.lower()
+
+
+def test_the_reserved_word_check_would_catch_the_old_names(vba_wrapper):
+    assert "function" in VBA_RESERVED and "end" in VBA_RESERVED
+    assert re.search(r"^Function SI_CONTACT\(level, Optional fn\)$", vba_wrapper, re.M)
+    assert re.search(r"^Function SI_NETWORKDAYS\(start, end_date, Optional closures\)$", vba_wrapper, re.M)
+
+
+# --- one Python call per recalculation ------------------------------------------------------------
+
+
+def test_a_recalculation_calls_python_a_handful_of_times_whatever_the_size(demo_formulas, tmp_path):
+    """Cells calling an SI_ function that depend on a volatile function (TODAY()), directly or
+    through other cells, are what Excel sends to Python on every edit (DESIGN §8)."""
+    big = Workbook(build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": bulk_rows(2000, AS_OF, 1, 0, 0)["Cases"]},
+                                 as_of=AS_OF))
+    small = demo_formulas
+    assert len(big.cells) > 2000 * len(schema.COMPUTED)  # the picks are there, one per computed cell
+    assert small.python_calls_per_recalculation() == big.python_calls_per_recalculation() == 1
+    volatile = {big.cells[c] for c in big.volatile_cells()}  # the picks recalculate, natively
+    assert any(f.startswith("INDEX(") for f in volatile)
+
+
+def test_the_counter_counts_per_row_udfs_that_depend_on_today(demo_formulas):
+    """The measure itself: per-row formulas as the tracker had them count once per row and column."""
+    wb = demo_formulas
+    status = schema.CASES.headers.index("Status") + 1
+    rows = [r for (s, r, c) in wb.cells if s == "Cases" and c == status]
+    for r in rows:
+        wb.cells[("Cases", r, status)] = "SI_STATUS(Cases[[#This Row],[Due]],TODAY())"
+        wb.cells[("Cases", r, status + 2)] = "SI_LEVEL(Cases[[#This Row],[Status]])"
+    wb.__dict__.pop("_by_sheet", None)
+    try:
+        assert wb.python_calls_per_recalculation() == 1 + 2 * len(rows)
+    finally:  # the fixture is shared
+        for r in rows:
+            for k, c in ((2, status), (4, status + 2)):
+                wb.cells[("Cases", r, c)] = f"INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),{k})"
+
+
+def test_the_calc_sheet_holds_one_dynamic_array_formula_and_cases_pick_from_it(demo, demo_formulas):
+    wb = demo_formulas
+    calc = {cell: f for cell, f in wb.cells.items() if cell[0] == schema.CALC_SHEET}
+    assert calc == {(schema.CALC_SHEET, 2, 1): schema.CALC_FORMULA[1:]}
+    sheet = xp.parts(demo)[xp.sheet_parts(demo)[schema.CALC_SHEET]].decode()
+    assert re.search(r'<c r="A2"[^>]* cm="1"><f t="array" ref="A2">SI_CASES\(', sheet)  # a spill, not a CSE array
+    assert "xl/metadata.xml" in xp.parts(demo) and 'state="hidden"' in re.search(
+        rf'<sheet name="{schema.CALC_SHEET}"[^>]*>', xp.parts(demo)["xl/workbook.xml"].decode()).group(0)
+    # the input block stops before the computed columns: no circular reference
+    [block] = [r for r in wb.references(calc[(schema.CALC_SHEET, 2, 1)]) if r.text.startswith("Cases[")]
+    computed = {schema.CASES.headers.index(h) + 1 for h in schema.COMPUTED}
+    assert block.rects[0].c2 < min(computed) and block.rects[0].r1 == schema.CASES_HEADER_ROW
+    n = len(demo_rows(AS_OF)["Cases"])
+    for k, header in enumerate(schema.COMPUTED, start=1):
+        col = schema.CASES.headers.index(header) + 1
+        for r in range(schema.CASES_HEADER_ROW + 1, schema.CASES_HEADER_ROW + 1 + n):
+            assert wb.cells[("Cases", r, col)] == \
+                f"INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),{k})"
+
+
+def test_each_computed_header_note_gives_the_single_case_formula(demo):
+    import openpyxl
+
+    ws = openpyxl.load_workbook(demo)["Cases"]
+    notes = {c.value: c.comment.text for c in ws[schema.CASES_HEADER_ROW] if c.comment}
+    for header in schema.COMPUTED:
+        assert "SI_CASES" in notes[header] and schema.CASES.column(header).example in notes[header]
+    assert "=SI_LEVEL([@[Level]]" in notes["Recommended level"]
+
+
+def test_what_the_current_openpyxl_write_path_does_to_the_spill(demo, tmp_path):
+    """DOCUMENTS the write path that issue 13 replaces (DESIGN §13), it does not endorse it:
+    openpyxl's re-save keeps Calc!A2's formula but drops its dynamic-array flag (cm="1") and
+    xl/metadata.xml, so Excel reads a one-cell legacy array formula: no spill, and every Cases
+    row below the first shows #REF!. When the part-level writer lands, invert these asserts."""
+    import shutil
+
+    from spso_xl.safewrite import update_tracker
+
+    path = tmp_path / demo.name
+    shutil.copy2(demo, path)
+    update_tracker(path, lambda wb: None)  # a write that changes nothing
+    sheet = xp.parts(path)[xp.sheet_parts(path)[schema.CALC_SHEET]].decode()
+    cell = re.search(r'<c r="A2"[^>]*>', sheet).group(0)
+    assert 'cm="1"' not in cell and "xl/metadata.xml" not in xp.parts(path)
+    assert re.search(r'<f t="array" ref="A2">SI_CASES\(', sheet)  # the formula survives as a fixed 1-cell array
+    with zipfile.ZipFile(demo) as z:
+        assert "xl/metadata.xml" in z.namelist()
