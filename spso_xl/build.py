@@ -73,7 +73,9 @@ INSTRUCTIONS = (
     ("   The grey columns on Cases then calculate. Until then they show #NAME? or #REF!.", ""),
     ("5. Keep the .py file that came with this workbook beside it and named like it: the buttons run it. "
      "A copy or a rename such as 'si_tracker (1).xlsm' breaks the buttons: give the workbook a name of letters, "
-     "digits and underscores and put a copy of the .py file beside it under the same name.", ""),
+     "digits and underscores, then run: spso-xl doctor --fix NEWNAME.xlsm (it writes the matching .py).", ""),
+    ("   spso-xl doctor TRACKER.xlsm checks this computer and this workbook (Python, xlwings, the add-in, the .py "
+     "file, the xlwings.conf sheet, the Trust Center setting) and says how to fix each problem.", ""),
     ("6. If Python is not found, set the interpreter in the xlwings ribbon, or add a row Interpreter_Win "
      "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
     ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "

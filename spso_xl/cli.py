@@ -193,6 +193,17 @@ def cmd_summary(args) -> int:
     print(f"wrote {result.workbook}" + (f" and {result.pdf.name}" if result.pdf else ""))
     return 0
 
+def cmd_doctor(args) -> int:
+    """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    from .doctor import PROBLEM, diagnose
+
+    findings = diagnose(args.path, fix=args.fix)
+    for f in findings:
+        print(f.line())
+    problems = sum(f.status == PROBLEM for f in findings)
+    print(f"{problems} problem{'s' * (problems != 1)}" if problems else "ready")
+    return 1 if problems else 0
+
 SAMPLE_DATES = ["20/11/2026", "18/12/2026", "24/12/2026", "26/03/2027", "30/07/2027", "26/11/2027"]
 
 
@@ -244,6 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", type=_date, default=dt.date.today(),
                          help="count as if on this date (default today)")
     summary.set_defaults(func=cmd_summary)
+
+    doctor = sub.add_parser("doctor", help="is this computer and this tracker ready for desktop Excel? "
+                                           "(Python, xlwings, add-in, entry module, xlwings.conf, Trust Center)")
+    doctor.add_argument("path", type=Path, nargs="?", help="the tracker (.xlsm); without it, this computer only")
+    doctor.add_argument("--fix", action="store_true",
+                        help="write the missing entry module beside the workbook (after a rename or copy)")
+    doctor.set_defaults(func=cmd_doctor)
 
     demo = sub.add_parser("demo", help="build a sample tracker, then report, letters and summary from it")
     demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write into (default ./demo)")

@@ -55,8 +55,8 @@ LISTS = {
     "Quarters": QUARTER_CONVENTIONS,
 }
 
-_LEVEL_ARGS = ("[@[Level]],[@[Trigger]],[@[Status]],[@[Chasers]],[@[Resolved]],[@[Recurred]],[@[Significant]],"
-               "[@[Refused]],[@[Mitigating]],[@[Function]]")
+_LEVEL_ARGS = ("Cases[@[Level]],Cases[@[Trigger]],Cases[@[Status]],Cases[@[Chasers]],Cases[@[Resolved]],"
+               "Cases[@[Recurred]],Cases[@[Significant]],Cases[@[Refused]],Cases[@[Mitigating]],Cases[@[Function]]")
 SETTINGS_REF = "Settings[]"  # how formulas pass the Settings table: a bare table name is #NAME? in Excel
 
 CASES = Sheet("Cases", (
@@ -81,15 +81,15 @@ CASES = Sheet("Cases", (
     Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),
     Column("Owner", "text", 14),
     Column("Closed", "date", 13),
-    Column("Due", "computed", 13, example="=SI_DEADLINE([@[Date notified]],[@[Level]],[@[Urgent]],[@[Extended to]],"
-                                          f"[@[Function]],Closures,{SETTINGS_REF})"),
-    Column("Status", "computed", 15,
-           example=f"=SI_STATUS([@[Due]],[@[Response received]],TODAY(),[@[Closed]],{SETTINGS_REF})"),
+    Column("Due", "computed", 13, example="=SI_DEADLINE(Cases[@[Date notified]],Cases[@[Level]],Cases[@[Urgent]],"
+                                          f"Cases[@[Extended to]],Cases[@[Function]],Closures,{SETTINGS_REF})"),
+    Column("Status", "computed", 15, example="=SI_STATUS(Cases[@[Due]],Cases[@[Response received]],TODAY(),"
+                                             f"Cases[@[Closed]],{SETTINGS_REF})"),
     Column("Working days overdue", "computed", 10,
-           example="=SI_DAYS_OVERDUE([@[Due]],[@[Response received]],TODAY(),Closures,[@[Closed]])"),
+           example="=SI_DAYS_OVERDUE(Cases[@[Due]],Cases[@[Response received]],TODAY(),Closures,Cases[@[Closed]])"),
     Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS})"),
-    Column("Contact from", "computed", 22, example="=SI_CONTACT([@[Recommended level]],[@[Function]])"),
-    Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},[@[Due]])"),
+    Column("Contact from", "computed", 22, example="=SI_CONTACT(Cases[@[Recommended level]],Cases[@[Function]])"),
+    Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]])"),
 ), "One row per Support and Intervention issue, in its current state.")
 
 ORGANISATIONS = Sheet("Organisations", (
@@ -161,7 +161,9 @@ CLOSURES_NAME = "Closures"  # the Name formulas pass for the Holidays table's Da
 CALC_SHEET = "Calc"
 CALC_ANCHOR = "$A$2"  # the SI_CASES formula; row 1 holds the COMPUTED headers
 CASES_INPUTS = "Cases[[#All],[Ref]:[Closed]]"  # the input columns with their header row (never the computed ones)
-CALC_FORMULA = f"=SI_CASES({CASES_INPUTS},TODAY(),{CLOSURES_NAME},{SETTINGS_REF})"
+# as_of is left out: SI_CASES judges on today and is a volatile function, so Excel still calls it on every
+# recalculation, while readers that recalculate whatever depends on TODAY() (LibreOffice) keep the cached values
+CALC_FORMULA = f"=SI_CASES({CASES_INPUTS},,{CLOSURES_NAME},{SETTINGS_REF})"
 
 
 def pick_formula(header: str) -> str:

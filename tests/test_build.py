@@ -39,7 +39,7 @@ def test_computed_columns_pick_their_cell_from_the_calc_spill(wb):
         "INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),4)"
     calc = wb[schema.CALC_SHEET]
     assert calc.sheet_state == "hidden" and [c.value for c in calc[1][:6]] == list(schema.COMPUTED)
-    assert calc["A2"].value.text == "=SI_CASES(Cases[[#All],[Ref]:[Closed]],TODAY(),Closures,Settings[])"
+    assert calc["A2"].value.text == "=SI_CASES(Cases[[#All],[Ref]:[Closed]],,Closures,Settings[])"
 
 
 def test_dropdowns_fed_from_the_core_vocabularies(wb, built_tracker):

@@ -16,6 +16,7 @@ import zipfile
 
 import pytest
 from oletools.olevba import VBA_Parser
+from xlwings.server import custom_functions_meta
 
 import udfs
 from spso_xl import schema
@@ -23,7 +24,7 @@ from spso_xl.build import XLWINGS_CONF, build_tracker
 from spso_xl.office import CSV_ALL_SHEETS, convert
 from spso_xl.sample import bulk_rows, demo_rows
 from tests import xlsx_parts as xp
-from tests.workbook_formulas import Workbook
+from tests.workbook_formulas import VOLATILE, Workbook
 
 AS_OF = dt.date(2026, 11, 22)
 
@@ -167,21 +168,32 @@ def test_the_reserved_word_check_would_catch_the_old_names(vba_wrapper):
     assert "function" in VBA_RESERVED and "end" in VBA_RESERVED
     assert re.search(r"^Function SI_CONTACT\(level, Optional fn\)$", vba_wrapper, re.M)
     assert re.search(r"^Function SI_NETWORKDAYS\(start, end_date, Optional closures\)$", vba_wrapper, re.M)
+    si_cases = vba_wrapper[vba_wrapper.index("Function SI_CASES("):]
+    assert "Application.Volatile" in si_cases[:si_cases.index("End Function")]  # recalculated like TODAY()
 
 
 # --- one Python call per recalculation ------------------------------------------------------------
 
 
+def volatile_udfs() -> set[str]:
+    """The SI_ functions declared volatile (Excel recalculates them like TODAY())."""
+    return {f["name"] for f in custom_functions_meta(udfs)["functions"] if f.get("options", {}).get("volatile")}
+
+
 def test_a_recalculation_calls_python_a_handful_of_times_whatever_the_size(demo_formulas, tmp_path):
-    """Cells calling an SI_ function that depend on a volatile function (TODAY()), directly or
-    through other cells, are what Excel sends to Python on every edit (DESIGN §8)."""
+    """Cells calling an SI_ function that depend on a volatile function (TODAY(), or a UDF
+    declared volatile), directly or through other cells, are what Excel sends to Python on
+    every edit (DESIGN §8)."""
     big = Workbook(build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": bulk_rows(2000, AS_OF, 1, 0, 0)["Cases"]},
                                  as_of=AS_OF))
     small = demo_formulas
     assert len(big.cells) > 2000 * len(schema.COMPUTED)  # the picks are there, one per computed cell
-    assert small.python_calls_per_recalculation() == big.python_calls_per_recalculation() == 1
-    volatile = {big.cells[c] for c in big.volatile_cells()}  # the picks recalculate, natively
-    assert any(f.startswith("INDEX(") for f in volatile)
+    assert volatile_udfs() == {"SI_CASES"}
+    assert small.python_calls_per_recalculation(volatile_udfs()) == big.python_calls_per_recalculation(
+        volatile_udfs()) == 1
+    volatile = {big.cells[c] for c in big.volatile_cells(VOLATILE | volatile_udfs())}
+    assert any(f.startswith("INDEX(") for f in volatile)  # the picks recalculate too, natively
+    assert not any("TODAY()" in f for f in big.cells.values())  # LibreOffice recalculates those: see CALC_FORMULA
 
 
 def test_the_counter_counts_per_row_udfs_that_depend_on_today(demo_formulas):
@@ -194,7 +206,7 @@ def test_the_counter_counts_per_row_udfs_that_depend_on_today(demo_formulas):
         wb.cells[("Cases", r, status + 2)] = "SI_LEVEL(Cases[[#This Row],[Status]])"
     wb.__dict__.pop("_by_sheet", None)
     try:
-        assert wb.python_calls_per_recalculation() == 1 + 2 * len(rows)
+        assert wb.python_calls_per_recalculation(volatile_udfs()) == 1 + 2 * len(rows)
     finally:  # the fixture is shared
         for r in rows:
             for k, c in ((2, status), (4, status + 2)):
@@ -228,7 +240,7 @@ def test_each_computed_header_note_gives_the_single_case_formula(demo):
     notes = {c.value: c.comment.text for c in ws[schema.CASES_HEADER_ROW] if c.comment}
     for header in schema.COMPUTED:
         assert "SI_CASES" in notes[header] and schema.CASES.column(header).example in notes[header]
-    assert "=SI_LEVEL([@[Level]]" in notes["Recommended level"]
+    assert "=SI_LEVEL(Cases[@[Level]]" in notes["Recommended level"]
 
 
 def test_what_the_current_openpyxl_write_path_does_to_the_spill(demo, tmp_path):

@@ -165,7 +165,7 @@ def per_row(example: str, row: dict, as_of, closures, settings):
     name, args = re.fullmatch(r"=(SI_\w+)\((.*)\)", example).groups()
     values = []
     for arg in re.split(r",(?![^\[]*\])", args):
-        if ref := re.fullmatch(r"\[@\[(.+)\]\]", arg):
+        if ref := re.fullmatch(r"Cases\[@\[(.+)\]\]", arg):
             values.append(row[ref.group(1)])
         else:
             values.append({"TODAY()": excel(as_of), "Closures": closures, "Settings[]": settings}[arg])
@@ -181,7 +181,7 @@ def demo_tracker(tmp_path_factory):
 
 
 def test_si_cases_equals_the_per_row_functions_row_by_row(demo_tracker):
-    """The Calc sheet's one formula, =SI_CASES(Cases[[#All],[Ref]:[Closed]],TODAY(),Closures,Settings[]),
+    """The Calc sheet's one formula, =SI_CASES(Cases[[#All],[Ref]:[Closed]],,Closures,Settings[]),
     gives every row what the single-case formulas in the header notes give it, cell by cell."""
     block = table_values(demo_tracker, "Cases", "Ref", "Closed")
     closures = table_values(demo_tracker, "Holidays", "Date", "Kind", headers=False)
@@ -209,5 +209,7 @@ def test_si_cases_blank_rows_bad_cells_and_a_block_without_headers():
     assert spill[1] == [""] * 6  # a blank row stays blank
     assert spill[2][0] == "" and spill[2][1] == "#DATE? '31/02/2026' is not a date"
     assert spill[2][5].endswith("(Date notified)")
+    assert call("SI_CASES", [headers, list(row.values())], None) == \
+        call("SI_CASES", [headers, list(row.values())], dt.date.today())  # as the Calc formula calls it
     headless = call("SI_CASES", [list(row.values())], AS_OF)  # Cases[] instead of Cases[[#All],...]
     assert headless[0][1].startswith("#CASES? the column") and "header row" in headless[0][1]

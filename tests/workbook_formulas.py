@@ -175,9 +175,10 @@ class Workbook:
                     if (rect.sheet, r, c) in self.cells]
         return [cell for cell in self._by_sheet.get(rect.sheet, ()) if cell in rect]
 
-    def volatile_cells(self) -> set[tuple[str, int, int]]:
+    def volatile_cells(self, volatile_functions=VOLATILE) -> set[tuple[str, int, int]]:
         """Formula cells Excel recalculates on every recalculation: those calling a volatile
-        function, and every cell depending on one, directly or through other cells."""
+        function (Excel's, or a UDF declared volatile), and every cell depending on one,
+        directly or through other cells."""
         memo: dict = {}
 
         def volatile(cell) -> bool:
@@ -185,7 +186,7 @@ class Workbook:
                 return memo[cell]
             memo[cell] = False  # a circular reference does not make itself volatile
             formula = self.cells[cell]
-            result = any(f in VOLATILE for f in self.functions(formula)) or any(
+            result = any(f in volatile_functions for f in self.functions(formula)) or any(
                 volatile(dep) for ref in self.references(formula, cell) for rect in ref.rects
                 for dep in self.formula_cells_in(rect))
             memo[cell] = result
@@ -193,9 +194,10 @@ class Workbook:
 
         return {cell for cell in self.cells if volatile(cell)}
 
-    def python_calls_per_recalculation(self) -> int:
+    def python_calls_per_recalculation(self, volatile_udfs=frozenset()) -> int:
         """Cells that call an SI_ function (a call into Python) and are recalculated on every recalculation."""
-        return sum(1 for cell in self.volatile_cells() if any(f.startswith("SI_") for f in self.functions(self.cells[cell])))
+        return sum(1 for cell in self.volatile_cells(VOLATILE | set(volatile_udfs))
+                   if any(f.startswith("SI_") for f in self.functions(self.cells[cell])))
 
     def all_formulas(self):
         """(where, formula, host cell or None) for every formula in the file."""

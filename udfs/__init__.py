@@ -116,9 +116,9 @@ def _date_or_blank(d):
 # --- the whole Cases table in one call ---------------------------------------------------------
 
 
-@xw.func
+@xw.func(volatile=True)  # judges on today: Excel calls it on every recalculation, once
 @xw.arg("cases", doc="The Cases input columns with their header row: Cases[[#All],[Ref]:[Closed]]", **RANGE)
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("as_of", doc="Optional: the date to judge on; today by default")
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[]", **RANGE)
 @cell_safe
