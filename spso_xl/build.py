@@ -164,6 +164,9 @@ class _Builder:
         self.wb.set_properties({"title": "SPSO Support and Intervention tracker", "created": created,
                                 "author": "spso-xl", "comments": "Built by spso-xl; see the Instructions sheet"})
         self.wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+        # Cached values are stored for every formula (DESIGN §8), so readers that do not recalculate
+        # show them; Excel recalculates on opening anyway, the file's calcId being older than its own.
+        self.wb.calc_on_load = False
         self.wb.set_vba_name("ThisWorkbook")
         f = self.wb.add_format
         self.fmt = {
@@ -179,6 +182,7 @@ class _Builder:
             "red": f({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
             "amber": f({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
             "hint": f({"italic": True, "font_color": "#595959"}),
+            "plain": f({}),
         }
 
     def build(self):
@@ -266,6 +270,13 @@ class _Builder:
                               "Select rows, pick an action, click Run action.", self.fmt["hint"])
         top = schema.CASES_HEADER_ROW - 1
         last = self.table(ws, schema.CASES, top)
+        self.computed = computed_values(self.data, self.as_of)
+        for i, values in enumerate(self.computed):
+            for header, value in zip(schema.COMPUTED, values):
+                col = schema.CASES.headers.index(header)
+                ws.write_dynamic_array_formula(top + 1 + i, col, top + 1 + i, col,
+                                               file_formula(schema.pick_formula(header)),
+                                               self.fmt["calc_date" if header == "Due" else "calc"], _cached(value))
         status = xl_col_to_name(schema.CASES.headers.index("Status"))
         span = (top + 1, 0, max(last, top + 2000), len(schema.CASES.columns) - 1)
         first = top + 2
@@ -308,7 +319,17 @@ class _Builder:
             ws.write_string(0, c, header, self.fmt["computed"])
             ws.set_column(c, c, schema.CASES.column(header).width, self.fmt["date"] if header == "Due" else None)
         row, col = xl_cell_to_rowcol(schema.CALC_ANCHOR)
-        ws.write_dynamic_array_formula(row, col, row, col, schema.CALC_FORMULA)
+        spill = self.computed
+        ws.write_dynamic_array_formula(row, col, row + len(spill) - 1, col + len(schema.COMPUTED) - 1,
+                                       schema.CALC_FORMULA, None, _cached(spill[0][0]))
+        for i, values in enumerate(spill):
+            for j, value in enumerate(values):
+                if not (i or j):
+                    continue  # the rest of the spill holds plain values, as Excel stores one
+                if value == "":
+                    ws.write_blank(row + i, col + j, None, self.fmt["date" if j == 0 else "plain"])
+                else:
+                    ws.write(row + i, col + j, value)
         ws.write_string(0, len(schema.COMPUTED) + 1,
                         "This one formula computes the grey columns of every Cases row (one Python call per "
                         "recalculation); the Cases columns pick their row from it. Do not type here.",
@@ -345,6 +366,28 @@ def computed_note(column: schema.Column) -> str:
     return (f"Computed for every row at once by =SI_CASES(...) on the hidden {schema.CALC_SHEET} sheet: one Python "
             f"call per recalculation. Leave these cells alone. The same for one case, in any cell:\n"
             f"{column.example}")
+
+
+def computed_values(data: dict, as_of: dt.date) -> list[list]:
+    """The six computed columns of every Cases row as of the build date (what SI_CASES gives),
+    read from the rows as the tracker reader would read them from the file."""
+    from .compute import compute_block
+    from .tracker import tracker_from_sheets
+
+    grids = {name: [list(sheet.headers)] + [[r.get(h) for h in sheet.headers] for r in data.get(name) or [{}]]
+             for name, sheet in schema.SHEETS.items()}
+    grids["Cases"] = [[] for _ in range(schema.CASES_HEADER_ROW - 1)] + grids["Cases"]
+    tracker = tracker_from_sheets(grids)
+    inputs = [c.header for c in schema.CASES.inputs]
+    block = [inputs] + [[_cell(r.get(h)) for h in inputs] for r in data.get("Cases") or [{}]]
+    return compute_block(block, as_of, tracker.settings, tracker.calendar)
+
+
+def _cached(value):
+    """A computed value as a formula cell's cached value: dates as Excel serial numbers."""
+    from .dates import to_serial
+
+    return to_serial(value) if isinstance(value, dt.date) else value
 
 
 def _cell(value):

@@ -12,7 +12,6 @@ import io
 import re
 import sys
 import types
-import zipfile
 
 import pytest
 from oletools.olevba import VBA_Parser
@@ -218,14 +217,14 @@ def test_the_calc_sheet_holds_one_dynamic_array_formula_and_cases_pick_from_it(d
     calc = {cell: f for cell, f in wb.cells.items() if cell[0] == schema.CALC_SHEET}
     assert calc == {(schema.CALC_SHEET, 2, 1): schema.CALC_FORMULA[1:]}
     sheet = xp.parts(demo)[xp.sheet_parts(demo)[schema.CALC_SHEET]].decode()
-    assert re.search(r'<c r="A2"[^>]* cm="1"><f t="array" ref="A2">SI_CASES\(', sheet)  # a spill, not a CSE array
+    n = len(demo_rows(AS_OF)["Cases"])
+    assert re.search(rf'<c r="A2"[^>]* cm="1"><f t="array" ref="A2:F{n + 1}">SI_CASES\(', sheet)  # a spill
     assert "xl/metadata.xml" in xp.parts(demo) and 'state="hidden"' in re.search(
         rf'<sheet name="{schema.CALC_SHEET}"[^>]*>', xp.parts(demo)["xl/workbook.xml"].decode()).group(0)
     # the input block stops before the computed columns: no circular reference
     [block] = [r for r in wb.references(calc[(schema.CALC_SHEET, 2, 1)]) if r.text.startswith("Cases[")]
     computed = {schema.CASES.headers.index(h) + 1 for h in schema.COMPUTED}
     assert block.rects[0].c2 < min(computed) and block.rects[0].r1 == schema.CASES_HEADER_ROW
-    n = len(demo_rows(AS_OF)["Cases"])
     for k, header in enumerate(schema.COMPUTED, start=1):
         col = schema.CASES.headers.index(header) + 1
         for r in range(schema.CASES_HEADER_ROW + 1, schema.CASES_HEADER_ROW + 1 + n):
@@ -246,18 +245,39 @@ def test_each_computed_header_note_gives_the_single_case_formula(demo):
 def test_what_the_current_openpyxl_write_path_does_to_the_spill(demo, tmp_path):
     """DOCUMENTS the write path that issue 13 replaces (DESIGN §13), it does not endorse it:
     openpyxl's re-save keeps Calc!A2's formula but drops its dynamic-array flag (cm="1") and
-    xl/metadata.xml, so Excel reads a one-cell legacy array formula: no spill, and every Cases
-    row below the first shows #REF!. When the part-level writer lands, invert these asserts."""
+    xl/metadata.xml, so Excel reads a legacy array formula fixed to today's A2:F25: a case
+    added below is cut off from the spill. It also drops every cached value and forces a full
+    recalculation on load. When the part-level writer lands, invert these asserts."""
     import shutil
 
     from spso_xl.safewrite import update_tracker
 
+    n = len(demo_rows(AS_OF)["Cases"])
     path = tmp_path / demo.name
     shutil.copy2(demo, path)
     update_tracker(path, lambda wb: None)  # a write that changes nothing
     sheet = xp.parts(path)[xp.sheet_parts(path)[schema.CALC_SHEET]].decode()
-    cell = re.search(r'<c r="A2"[^>]*>', sheet).group(0)
-    assert 'cm="1"' not in cell and "xl/metadata.xml" not in xp.parts(path)
-    assert re.search(r'<f t="array" ref="A2">SI_CASES\(', sheet)  # the formula survives as a fixed 1-cell array
-    with zipfile.ZipFile(demo) as z:
-        assert "xl/metadata.xml" in z.namelist()
+    anchor = re.search(r'<c r="A2"[^>]*>.*?</c>', sheet).group(0)
+    assert 'cm="1"' not in anchor and "xl/metadata.xml" not in xp.parts(path)
+    assert f'<f t="array" ref="A2:F{n + 1}">SI_CASES(' in anchor and "<v></v>" in anchor  # fixed, value gone
+    assert "fullCalcOnLoad" in xp.parts(path)["xl/workbook.xml"].decode()
+    assert 'cm="1"' in xp.parts(demo)[xp.sheet_parts(demo)[schema.CALC_SHEET]].decode()  # the build had both
+    assert "xl/metadata.xml" in xp.parts(demo)
+
+
+def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_recalculate(demo):
+    """DESIGN §8 "Readable without Python": the picks and the Calc spill carry what SI_CASES gives
+    on the build date as cached values (read here with calamine, as pandas and the CLI read)."""
+    from python_calamine import CalamineWorkbook
+
+    from spso_xl.build import computed_values
+
+    expected = computed_values(demo_rows(AS_OF), AS_OF)
+    book = CalamineWorkbook.from_path(str(demo))
+    cases = book.get_sheet_by_name("Cases").to_python(skip_empty_area=False)[schema.CASES_HEADER_ROW - 1:]
+    first = cases[0].index(schema.COMPUTED[0])
+    calc = book.get_sheet_by_name(schema.CALC_SHEET).to_python(skip_empty_area=False)
+    assert [r[first:first + len(schema.COMPUTED)] for r in cases[1:]] == expected
+    assert [r[:len(schema.COMPUTED)] for r in calc[1:]] == expected
+    assert {r[1] for r in expected} >= {"OVERDUE", "ON TRACK"} and isinstance(expected[0][0], dt.date)
+    assert '<calcPr calcId="124519"/>' in xp.parts(demo)["xl/workbook.xml"].decode()  # no forced recalculation
