@@ -281,3 +281,63 @@ def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_re
     assert [r[:len(schema.COMPUTED)] for r in calc[1:]] == expected
     assert {r[1] for r in expected} >= {"OVERDUE", "ON TRACK"} and isinstance(expected[0][0], dt.date)
     assert '<calcPr calcId="124519"/>' in xp.parts(demo)["xl/workbook.xml"].decode()  # no forced recalculation
+
+
+XBA = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">{}</script:module>
+"""
+
+
+def _excel_branch(vba: str) -> str:
+    """The module as VBA compiles it under its own `#Const App = "Microsoft Excel"`: the Excel branch of
+    each #If kept (LibreOffice Basic has no conditional compilation), Attribute lines dropped."""
+    out, keep, stack = [], True, []
+    for line in vba.splitlines():
+        s = line.strip()
+        if s.startswith("#If "):
+            stack.append(keep)
+            keep = keep and 'App = "Microsoft Excel"' in s
+        elif s == "#Else":
+            keep = stack[-1] and not keep
+        elif s == "#End If":
+            keep = stack.pop()
+        elif keep and not s.startswith(("#Const", "Attribute ")):
+            out.append(line)
+    return "\n".join(out)
+
+
+def _soffice(args: list[str], profile, timeout: float = 120) -> None:
+    """LibreOffice headless in its own session, killed whole if it hangs (a Basic syntax error
+    opens a dialog that headless LibreOffice waits on for ever)."""
+    import os
+    import signal
+    import subprocess
+
+    from spso_xl.office import soffice
+
+    proc = subprocess.Popen([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "HOME": str(profile)})
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.mark.libreoffice
+def test_the_generated_vba_compiles_in_libreoffice_basic_vba_mode(vba_wrapper, tmp_path, libreoffice):
+    """A second compiler for the wrapper: LibreOffice Basic with `Option VBASupport 1`. Running
+    a Sub of a module compiles the whole module; the Sub writes a file only if it compiled. (Checked
+    by hand: the same module with the old `Optional function` parameter does not compile.)"""
+    from xml.sax.saxutils import escape
+
+    profile, marker = tmp_path / "profile", tmp_path / "compiled.txt"
+    _soffice(["--terminate_after_init"], profile)
+    main = f'\nSub Main\n    Open "{marker}" For Output As #1\n    Print #1, "compiled"\n    Close #1\nEnd Sub\n'
+    module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    assert module.exists()
+    module.write_text(XBA.format(escape("Option VBASupport 1\n" + _excel_branch(vba_wrapper) + main)), encoding="utf-8")
+    _soffice(["macro:///Standard.Module1.Main"], profile)
+    assert marker.exists(), "LibreOffice Basic (VBA mode) could not compile the module xlwings generates for udfs"
