@@ -84,7 +84,8 @@ def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Cale
     cases, problems = cases_from_block(rows)
     bad = {}
     for p in problems:
-        if p.row is not None and p.column in NEEDS:
+        if p.row is not None and p.column in NEEDS and p.code:  # a value that does not parse (a blank one
+            # that is required gets its message from the rule that needs it, as the per-row functions do)
             bad.setdefault(p.row, p)
     good = cases[~cases[ROW].isin(list(bad))]
     if len(good):

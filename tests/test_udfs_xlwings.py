@@ -213,3 +213,16 @@ def test_si_cases_blank_rows_bad_cells_and_a_block_without_headers():
         call("SI_CASES", [headers, list(row.values())], dt.date.today())  # as the Calc formula calls it
     headless = call("SI_CASES", [list(row.values())], AS_OF)  # Cases[] instead of Cases[[#All],...]
     assert headless[0][1].startswith("#CASES? the column") and "header row" in headless[0][1]
+
+
+def test_si_cases_is_cached_by_content_and_hands_out_fresh_rows():
+    """Excel calls the volatile SI_CASES on every recalculation; an unchanged block is not recomputed."""
+    headers = list(schema.CASES.headers[:schema.CASES.headers.index("Closed") + 1])
+    block = [headers, ["SI-9", "Fife Council", "SWF", "", "Information overdue"] + [""] * (len(headers) - 5)]
+    udfs._cases.cache_clear()
+    first = udfs.SI_CASES(block, AS_OF)
+    first[0][1] = "changed by a caller"
+    assert udfs.SI_CASES(block, AS_OF)[0][1] == "NO DEADLINE"
+    assert udfs._cases.cache_info().hits == 1
+    block[1][8] = 2  # a Level typed: a new block, computed afresh
+    assert udfs.SI_CASES(block, AS_OF)[0][4] != "" and udfs._cases.cache_info().misses == 2

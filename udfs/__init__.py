@@ -126,10 +126,21 @@ def SI_CASES(cases, as_of=None, closures=None, settings=None):
     """Due, Status, Working days overdue, Recommended level, Contact from and Reason for every row (a dynamic array)."""
     rows = _rows(cases)
     try:
-        day, rules, calendar = _today(as_of), settings_from(settings), calendar_from(closures)
+        key = (rows, _today(as_of), _rows(closures), _rows(settings))
+        try:
+            hash(key)
+        except TypeError:  # a cell value Python cannot hash: compute without the cache
+            return [list(r) for r in _cases.__wrapped__(*key)]
+        return [list(r) for r in _cases(*key)]
     except InputError as e:
         return message_block(rows, e.cell_text())
-    return compute_block(rows, day, rules, calendar)
+
+
+@functools.lru_cache(maxsize=4)
+def _cases(rows: tuple, day: dt.date, closures: tuple, settings: tuple) -> tuple:
+    """SI_CASES by content: Excel calls it on every recalculation (it is volatile), and most edits
+    leave the Cases inputs, Closures and Settings as they were."""
+    return tuple(tuple(r) for r in compute_block(list(rows), day, settings_from(settings), calendar_from(closures)))
 
 
 # --- working days ----------------------------------------------------------------------------
