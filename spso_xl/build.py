@@ -80,6 +80,8 @@ INSTRUCTIONS = (
      "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
     ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "
      "columns show what spso-xl last stored (spso-xl refresh TRACKER.xlsm), or use the xlwings Lite edition.", ""),
+    ("LibreOffice opens the tracker but recalculates the grey columns on opening and shows #NAME? there (the SI_ "
+     "functions need xlwings): use spso-xl report TRACKER.xlsm, or the xlwings Lite edition.", ""),
     ("Daily use", "h"),
     ("Cases: one row per issue. Type in the blue-headed columns; the grey-headed columns are computed:", ""),
     ("   Due (working days, Scottish holidays and the Holidays sheet), Status, Working days overdue,", ""),
