@@ -79,7 +79,8 @@ INSTRUCTIONS = (
     ("6. If Python is not found, set the interpreter in the xlwings ribbon, or add a row Interpreter_Win "
      "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
     ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "
-     "columns show what spso-xl last stored (spso-xl refresh TRACKER.xlsm), or use the xlwings Lite edition.", ""),
+     "columns keep the values last stored in the file; spso-xl report TRACKER.xlsm computes them, or use the "
+     "xlwings Lite edition.", ""),
     ("LibreOffice opens the tracker but recalculates the grey columns on opening and shows #NAME? there (the SI_ "
      "functions need xlwings): use spso-xl report TRACKER.xlsm, or the xlwings Lite edition.", ""),
     ("Daily use", "h"),

@@ -82,7 +82,7 @@ def addin(platform: str) -> Finding:
 def trust_center(platform: str) -> Finding:
     if platform == "darwin":
         return Finding(NOTE, "on a Mac the SI_ functions do not run (xlwings UDFs are Windows-only); the buttons do",
-                       "store the computed values with spso-xl refresh, or use the xlwings Lite edition")
+                       "spso-xl report computes the columns there, or use the xlwings Lite edition")
     if not platform.startswith("win"):
         return Finding(NOTE, f"Import Functions needs Excel's {TRUST} (it writes a VBA module into the workbook); "
                              f"not checkable on this system", TRUST_FIX.replace("in Excel", "in Windows Excel"))
@@ -111,8 +111,9 @@ def tracker_findings(path: Path, fix: bool) -> list[Finding]:
     if not path.is_file():
         return [Finding(PROBLEM, f"{path}: no such file", "give the path of the tracker workbook (.xlsm)")]
     if path.suffix.lower() != ".xlsm":
-        return [Finding(PROBLEM, f"{path.name} is not a macro-enabled workbook",
-                        "the tracker is an .xlsm file (spso-xl new si_tracker.xlsm makes one)")]
+        return [Finding(PROBLEM, f"{path.name} is not a macro-enabled workbook, and desktop Excel's buttons and "
+                                 f"Import Functions need one", "use the .xlsm tracker (spso-xl new si_tracker.xlsm "
+                                 "makes one); an xlwings Lite tracker needs neither")]
     return [entry_module(path, fix), *conf_sheet(path)]
 
 

@@ -38,7 +38,7 @@ def test_the_addin_and_the_trust_center_on_windows(tmp_path, monkeypatch):
 
 def test_on_a_mac_the_functions_are_noted_as_windows_only():
     mac = doctor.trust_center("darwin")
-    assert mac.status == NOTE and "Windows-only" in mac.message and "refresh" in mac.fix
+    assert mac.status == NOTE and "Windows-only" in mac.message and "spso-xl report" in mac.fix
 
 
 def test_a_renamed_copy_needs_an_importable_name(tracker, capsys):
