@@ -593,8 +593,8 @@ def resolve_template(plan: LetterPlan, templates: Path = TEMPLATES) -> tuple[Pat
     folder = Path(templates)
     own, shipped = folder / plan.template, TEMPLATES / plan.template
     legacy = folder / f"level{scale_for(plan.context['function']).level(plan.level).template}.docx"
-    unedited = not own.exists() or (shipped.exists() and own.read_bytes() == shipped.read_bytes())
-    if folder != TEMPLATES and unedited and legacy.exists() and _sha(legacy) not in LEGACY_SHIPPED:
+    if folder != TEMPLATES and legacy.exists() and _sha(legacy) not in LEGACY_SHIPPED and (
+            not own.exists() or (shipped.exists() and own.read_bytes() == shipped.read_bytes())):
         if plan.template.startswith("swf-") and not plan.template.endswith("-chaser.docx"):
             return legacy, (f"written from your edited {legacy.name}, made for an earlier version of spso-xl; the "
                             f"current wording is in {own.name} beside it: copy your changes into that file, then "
