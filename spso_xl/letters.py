@@ -397,7 +397,7 @@ class _Planner:
             so_far.append(sentence(f"This has not resolved the matter: {decided[0]}") if decided else
                           " ".join(["This has not resolved the matter.", *map(sentence, self._why(i, case))]))
         findings = self._findings(case, org_name, function)
-        evidence = prose.evidence(_text(case["Evidence"]), findings, function)
+        evidence = prose.evidence(_text(case["Evidence"]), [] if chaser else findings, function)
         if not shows_history and not chaser:
             evidence += earlier
         if not evidence and not chaser:
@@ -407,7 +407,7 @@ class _Planner:
             return Refusal(ref, row, tuple(missing))
 
         phone, website = s.contact(function)
-        reasons = prose.reasons(level, scale, recorded, current_reason, bool(earlier),
+        reasons = prose.reasons(level, scale, recorded, current_reason, self._why(i, case) if earlier else None,
                                 "I am" if role == "Ombudsman" else "We are")
         nxt = scale.level(level + 1) if level < scale.top else None
         area = _text(case["Area"])
@@ -423,7 +423,7 @@ class _Planner:
             "findings": findings, "history": earlier, "so_far": so_far, "actions": actions,
             "not_succeeded": not_succeeded, "reasons": reasons,
             "power": statutory_power(trigger, area or None, function).does,
-            "good_practice": [g.format(website=website) for g in GOOD_PRACTICE[fn]],
+            "good_practice": [sentence(g.format(website=website)).rstrip(".") for g in GOOD_PRACTICE[fn]],
             "chase_facts": [x for x in chase_facts if x] or ["We have not received it within the timescale we gave."],
             "organisation": org_name, "recipient_name": recipient, "recipient_title": title,
             "recipient_lines": [x for x in lines if x], "address_lines": address,

@@ -240,10 +240,11 @@ def decision(level: int, recorded: str | None, current: str | None) -> tuple[str
     return None
 
 
-def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: bool,
+def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: list[str] | None,
             we: str = "We are") -> str:
     """Why we are taking action at `level` (`we`: "I am" when the Ombudsman writes): the decision's
-    reason as prose, else what the policy says this level is for."""
+    reason as prose, else why earlier action (if any: `earlier`, clauses) has not worked and what the
+    policy says this level is for."""
     if found := decision(level, recorded, current):
         clause, cites = found
         where = citation(cites)
@@ -251,9 +252,10 @@ def reasons(level: int, scale: Scale, recorded: str | None, current: str | None,
             f" This is in line with {where}." if where else "")
     policy_level = SWF_TO_POLICY[level] if scale.name == "SWF" else level
     purpose = LEVEL_PURPOSE.get(policy_level, "")
-    said = ("The issue has not been resolved through the action we have taken so far, and paragraph 10 of "
+    why = f": {'; '.join(earlier)}" if earlier else ""
+    said = (f"The issue has not been resolved through the action we have taken so far{why}. Paragraph 10 of "
             f"{POLICY_NAME} provides for escalation where an issue remains unresolved or an organisation does not "
-            "engage with our attempts to resolve it." if earlier else "")
+            "engage with our attempts to resolve it." if earlier is not None else "")
     if purpose:
         said += (" " if said else "") + (f"Paragraph 9 of {POLICY_NAME} describes action at this level as "
                                          f"{purpose}, and we consider that this issue calls for it.")

@@ -63,6 +63,8 @@ STEPS = [
     "statutory powers, you will be informed before any action is taken, and you will usually be given a formal "
     "opportunity to respond before it is taken.",
 ]
+STEP_REPORT = ("3. I will take your response into account in deciding whether to lay a report, and what it should "
+               "say. If I decide to lay a report, you will be informed before it is laid.")
 RESPOND = ["You have the opportunity to discuss and respond to the issues raised in this letter directly with me. "
            "Please send your response by {{ respond_by }}, quoting our reference {{ ref }}."]
 NO_DECISION = ("I have not decided to take this action. You will be informed before any action is taken, and you "
@@ -81,7 +83,7 @@ def chaser(scale: str) -> dict:
         "title": "Information overdue: our reference {{ ref }}",
         "intro": "We are contacting you to chase up information that we asked {{ organisation }} for and have not "
                  "received within the timescale we gave.",
-        "issue": ["{{ description }}", (LOOP, "c", "chase_facts"), (LOOP, "e", "evidence")],
+        "issue": ["{{ description }}", (LOOP, "e", "evidence"), (LOOP, "c", "chase_facts")],
         "chase": ["Please send us the information by {{ respond_by }}, quoting our reference {{ ref }}. If you cannot "
                   "send it by then, please call us ({{ phone }}) to tell us why, and when we will receive it.",
                   delay, after],
@@ -182,8 +184,8 @@ def highest(scale: str, n: int) -> dict:
                        "If the issue is not resolved, I will consider whether to {{ power }}. That would be action at "
                        "level 5 of the policy, the use of my statutory powers.", NO_DECISION]
     else:
-        intro = ("I am writing to you about an issue concerning {{ about }} that has not been resolved through my "
-                 "engagement with you under our Support and Intervention Policy. I am considering the use of my "
+        intro = ("I am writing to you about an issue concerning {{ about }} that has not been resolved through the "
+                 "action taken so far under our Support and Intervention Policy. I am considering the use of my "
                  "statutory powers, which is level 5 of the policy.")
         considering = ["I am considering whether to {{ power }}.", "{{ reasons }}", NO_DECISION]
     return {
@@ -192,7 +194,8 @@ def highest(scale: str, n: int) -> dict:
         "issue": EVIDENCE,
         "reasons": considering,
         "history": [*SO_FAR],
-        "steps": ["The steps to be taken, and their timeframes, are:", *STEPS],
+        "steps": ["The steps to be taken, and their timeframes, are:", *STEPS[:2],
+                  STEP_REPORT if scale == "swf" and top else STEPS[2]],
         "respond": RESPOND,
     }
 
