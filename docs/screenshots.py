@@ -61,7 +61,7 @@ def tracker_picture(path: Path, tmp: Path) -> None:
     _png(pdf, HERE / "tracker.png", dpi=220, trim=True)
 
 
-LETTERS = {"letter.png": "SI-2026-006 L3 ", "letter-complaints.png": "SI-2026-021 L4 "}  # picture -> which demo letter
+LETTERS = {"letter.png": "SI-2026-008 L3 ", "letter-complaints.png": "SI-2026-021 L4 "}  # picture -> which demo letter
 
 
 def letter_pictures(letters: list[Path], tmp: Path) -> None:

@@ -165,10 +165,9 @@ def evidence(cell: str, findings: list[dict], function: str | None) -> list[str]
         verb = "upheld" if outcome == "Upheld" else "did not uphold"
         cases = join([f"{f['case_ref']} on {f['decision_date']}" if f["decision_date"] else f["case_ref"]
                       for f in group])
-        about = f" about {theme[:1].lower() + theme[1:]}" if theme else ""
+        about = f" on the theme ‘{theme}’" if theme else ""  # a Findings label, quoted as it is
         if len(group) == 1:
-            lines.append(f"We {verb} {kind} {cases}{', which was' if about else ''}{about}.".replace(
-                ", which was about", ", which concerned"))
+            lines.append(f"We {verb} {kind} {cases}{',' if about else ''}{about}.")
         else:
             lines.append(f"We {verb} {number(len(group), kind)}{about}: {cases}.")
     return lines
@@ -197,6 +196,7 @@ def _clause(clause: str) -> str:
     clause = _UK_DATE.sub(lambda m: long_date(dt.date(int(m[3]), int(m[2]), int(m[1]))), clause)
     clause = re.sub(r"\bthe organisation\b", "your organisation", clause)
     clause = re.sub(r"\bthe organisation's\b", "your organisation's", clause)
+    clause = re.sub(r"\bthe response\b", "your organisation's response", clause)
     clause = re.sub(r"\b(\d+) chasers?\b", lambda m: number(int(m[1]), "reminder"), clause)
     clause = re.sub(r"\b(\d+) requests?\b", lambda m: number(int(m[1]), "request"), clause)
     return clause

@@ -270,7 +270,7 @@ def test_level_3_and_4_say_what_the_leaflet_requires(run):
     l3 = text(written(run, "SI-3").docx)
     for i, d in enumerate(("5 March 2026", "10 June 2026", "22 September 2026"), start=1):  # recurrence evidence
         assert f"SWF/2026/02{i:02} on {d}" in l3
-    assert "We upheld three reviews about evidence of need" in l3 and "SWF/2025/0009" not in l3
+    assert "We upheld three reviews on the theme ‘Evidence of need’" in l3 and "SWF/2025/0009" not in l3
     assert "I will arrange a meeting with you to discuss the issue and agree action" in l3  # appendix row 5
     assert "we will consider higher level action" in l3 and "I invite your organisation to comment" in l3
     assert "agreed action plan" in text(written(run, "CP-3").docx)  # policy para 9 level 3
