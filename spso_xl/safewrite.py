@@ -1,113 +1,39 @@
-"""Changing files without ever losing one (DESIGN §2, "Nothing is lost").
+"""Changing files without ever losing one (DESIGN §2 "Nothing is lost", §13).
 
-- A tracker open in Excel (its `~$` owner file beside it) or LibreOffice is refused.
-- A timestamped backup is taken before a tracker is changed.
-- New content goes to a temporary file in the same folder, is checked, then replaces
-  the original in one `os.replace`: a crash leaves the old file or the new, never half.
-- Files that must never be overwritten (letters) are published with `os.link`, which
-  fails rather than replace an existing name.
-- openpyxl with `keep_vba=True` keeps the VBA project, Form Control buttons, tables,
-  validations, conditional formats, comments and Names of the sheets it does not touch.
+Every command that changes a tracker goes through `edit_tracker(path, TrackerEdit)`:
+- a tracker open in Excel or LibreOffice (its `~$` owner file or `.~lock.…#` beside it, in any
+  letter case, beside the link and beside a symlink's target) is refused, and so is a read-only one;
+- one writer at a time (a lock file beside the tracker; a lock left by a dead process is taken over),
+  and temporary files or half-made backups left by an interrupted run are cleaned up;
+- a backup is copied into `backups/` and verified (a whole zip, the same parts) before anything
+  else; only then does it get its final name; old backups are pruned by the Settings rule;
+- the new file is written beside the real file (a symlink is written through to its target) by the
+  part-level writer (`patch`), which rewrites only the parts the edit changes, takes the original's
+  mode and, where permitted, owner and group, is checked, then replaces the original in one
+  `os.replace`: a crash leaves the old file or the new, never half;
+- the computed columns of the Cases rows an edit touches get their cached values (`refresh`), so
+  the file reads correctly without Python.
+Files that must never be overwritten (letters) are published with `os.link`, which fails rather
+than replace an existing name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+import socket
 import tempfile
 import zipfile
-from copy import copy
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import openpyxl
-from openpyxl.utils import get_column_letter, range_boundaries
-
 
 class WriteRefused(RuntimeError):
     """The file cannot be written safely now; the message says why and what to do."""
-
-
-def lock_files(path: Path) -> list[Path]:
-    """Owner/lock files that mean someone has the workbook open."""
-    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
-    return sorted(p for p in (path.parent / n for n in names) if p.exists())
-
-
-def refuse_if_open(path: Path) -> None:
-    if locks := lock_files(path):
-        raise WriteRefused(f"{path.name} is open in Excel or LibreOffice ({locks[0].name} exists): "
-                           f"close it there first, then try again. Nothing was changed.")
-
-
-def backup(path: Path, when: dt.datetime | None = None) -> Path:
-    """Copy `path` into `backups/` beside it, stamped to the second (never replacing a backup)."""
-    folder = path.parent / "backups"
-    folder.mkdir(exist_ok=True)
-    stamp = (when or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{path.stem}-{stamp}{path.suffix}"
-    n = 1
-    while target.exists():
-        n += 1
-        target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
-    shutil.copy2(path, target)
-    return target
-
-
-def _temp_beside(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(name)
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool = True) -> Path:
-    """Let `write` fill a temporary file beside `path`, then publish it atomically.
-
-    With `overwrite=False` an existing `path` is never replaced (FileExistsError).
-    """
-    path = Path(path)
-    tmp = _temp_beside(path)
-    try:
-        write(tmp)
-        _fsync(tmp)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # atomic, and fails if the name is taken
-            tmp.unlink()
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def update_tracker(path, change: Callable[[openpyxl.Workbook], None]) -> Path:
-    """Apply `change` to the tracker at `path` safely; returns the backup's path."""
-    path = Path(path)
-    refuse_if_open(path)
-    before = path.stat().st_mtime_ns
-    wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
-    change(wb)
-
-    def save(tmp: Path):
-        wb.save(tmp)
-        with zipfile.ZipFile(tmp) as z:  # what we publish must at least be a whole workbook
-            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
-                raise WriteRefused(f"the new {path.name} did not check out; the original is unchanged")
-        refuse_if_open(path)
-        if path.stat().st_mtime_ns != before:
-            raise WriteRefused(f"{path.name} changed on disk while spso-xl was working: run the command again")
-
-    saved = backup(path)
-    atomic_write(path, save)
-    return saved
 
 
 # --- the write API every tracker-changing command uses -------------------------------------
@@ -129,129 +55,344 @@ class TrackerEdit:
             existing row of that sheet's table (the reader's `_row`).
     append: table name -> records by header, added at the table's end (a value may be a `Link`).
     rename: (table name, old header) -> new header.
+    add_columns: table name -> new headers, added at the table's right end.
     """
     cells: dict[tuple[str, int, str], object] = field(default_factory=dict)
     append: dict[str, list[dict]] = field(default_factory=dict)
     rename: dict[tuple[str, str], str] = field(default_factory=dict)
+    add_columns: dict[str, list[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or any(self.append.values()) or self.rename)
+        return bool(self.cells or any(self.append.values()) or self.rename or any(self.add_columns.values()))
 
 
 def edit_tracker(path, edit: TrackerEdit) -> Path:
-    """Apply `edit` to the tracker at `path` safely (refused while open, backed up, atomic); the backup's path."""
-    return update_tracker(path, lambda wb: _apply(wb, edit))
+    """Apply `edit` to the tracker at `path` safely; the backup's path."""
+    from .refresh import apply_edit
 
-
-def _apply(wb: openpyxl.Workbook, edit: TrackerEdit) -> None:
-    from openpyxl.styles import Font
-
-    for (sheet, row, header), value in edit.cells.items():
-        ws = wb[sheet]
-        table = next(iter(ws.tables.values()), None)
-        if table is None:
-            raise KeyError(f"the sheet {sheet} has no table")
-        c1, r1, c2, _ = range_boundaries(table.ref)
-        cols = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
-        if header not in cols:
-            raise KeyError(f"the {sheet} table has no column {header}")
-        cell = ws.cell(row, cols[header])
-        cell.value = value
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # data, not a formula
-    for table_name, records in edit.append.items():
-        if not records:
-            continue
-        plain = [{k: (v.text or v.target) if isinstance(v, Link) else v for k, v in r.items()} for r in records]
-        written = append_rows(wb, table_name, plain)
-        ws, t = find_table(wb, table_name)
-        c1, r1, c2, _ = range_boundaries(t.ref)
-        cols = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
-        for r, record in zip(written, records):
-            for header, value in record.items():
-                if header not in cols:
-                    continue
-                cell = ws.cell(r, cols[header])
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"
-                if isinstance(value, Link):
-                    cell.hyperlink = link_target(value.target)
-                    cell.font = Font(color="0563C1", underline="single")
-    for (table_name, old), new in edit.rename.items():
-        ws, t = find_table(wb, table_name)
-        c1, r1, c2, _ = range_boundaries(t.ref)
-        for c in range(c1, c2 + 1):
-            if ws.cell(r1, c).value == old:
-                ws.cell(r1, c).value = new
-                t.tableColumns[c - c1].name = new
-                break
-        else:
-            raise KeyError(f"the {table_name} table has no column {old}")
+    return change_tracker(path, lambda package: apply_edit(package, edit))
 
 
 def link_target(target: str) -> str:
-    """A hyperlink's target as a relationship holds it: a file URI for an absolute path, else URL-quoted."""
-    import re
+    """A hyperlink's target as a relationship holds it: a URL as it is, a file URI for an absolute path,
+    else the relative path URL-quoted."""
     from urllib.parse import quote
 
-    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I) or target.startswith("mailto:"):
         return target
     if Path(target).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", target):
-        return Path(target).as_uri()
-    return quote(target, safe="/")
+        return Path(target).as_uri() if Path(target).is_absolute() else "file:///" + target.replace("\\", "/")
+    return quote(target.replace("\\", "/"), safe="/")
 
 
-# --- tables -----------------------------------------------------------------------------
+def change_tracker(path, change: Callable) -> Path:
+    """Run `change(package)` on the tracker's `patch.Package` and publish the result under the whole
+    write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
+    from .patch import Package
+
+    link = Path(path)
+    if not link.exists():
+        raise FileNotFoundError(f"{link}: no such tracker")
+    real = Path(os.path.realpath(link))
+    refuse_if_open(link)
+    refuse_if_read_only(real)
+    with writer_lock(real):
+        clean_strays(real)
+        before = _stamp(real)
+        with Package(real) as package:
+            change(package)
+            saved = backup(real)
+
+            def write(tmp: Path):
+                package.save(tmp)
+                _check(tmp, package)
+                refuse_if_open(link)
+                if _stamp(real) != before:
+                    raise WriteRefused(f"{link.name} changed on disk while spso-xl was working: run the command "
+                                       f"again")
+
+            atomic_write(real, write)
+        prune_backups(real, package_settings(real))
+    return saved
 
 
-def find_table(wb: openpyxl.Workbook, name: str):
-    for ws in wb.worksheets:
-        if name in ws.tables:
-            return ws, ws.tables[name]
-    raise KeyError(f"the tracker has no table named {name}")
+def _stamp(path: Path) -> tuple:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
 
 
-def append_rows(wb: openpyxl.Workbook, table_name: str, rows: list[dict]) -> list[int]:
-    """Append records (by header) to an Excel Table, growing it; returns the rows written.
+def _check(tmp: Path, package) -> None:
+    """The new file is a whole package: it opens, holds every part of the original, and the parts
+    this write changed read back intact."""
+    try:
+        with zipfile.ZipFile(tmp) as z:
+            names = set(z.namelist())
+            missing = set(package.infos) - names
+            if missing or "xl/workbook.xml" not in names:
+                raise WriteRefused(f"the new file lost {sorted(missing)[:3]}; the original is unchanged")
+            for name in package.changed:
+                if z.read(name) != package.changed[name]:
+                    raise WriteRefused(f"the new file's {name} did not read back; the original is unchanged")
+    except zipfile.BadZipFile as e:
+        raise WriteRefused(f"the new file did not check out ({e}); the original is unchanged") from None
 
-    A blank last row (a new tracker's placeholder) is filled first; rows a user typed
-    just below the table are kept and taken into it.
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Owner/lock files that mean someone has the workbook open: Excel's `~$name` (and `~$` + the name
+    less its first two letters, as Excel writes for long names), LibreOffice's `.~lock.name#`; in any
+    letter case (Windows and macOS folders are case-insensitive), beside the path and, for a symlink,
+    beside its target."""
+    path = Path(path)
+    found = []
+    for p in dict.fromkeys([path, Path(os.path.realpath(path))]):
+        wanted = {n.casefold() for n in (f"~${p.name}", f"~${p.name[2:]}", f".~lock.{p.name}#")}
+        try:
+            found += [e for e in p.parent.iterdir() if e.name.casefold() in wanted]
+        except OSError:
+            pass
+    return sorted(set(found))
+
+
+def refuse_if_open(path: Path) -> None:
+    if locks := lock_files(path):
+        raise WriteRefused(f"{Path(path).name} is open in Excel or LibreOffice ({locks[0].name} exists): "
+                           f"close it there first, then try again. Nothing was changed.")
+
+
+def refuse_if_read_only(path: Path) -> None:
+    """A tracker someone made read-only (chmod 444, the read-only box in Windows) stays as it is."""
+    mode = path.stat().st_mode
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise WriteRefused(f"{path.name} is read-only: make it writable first if it should change. "
+                           f"Nothing was changed.")
+    if not os.access(path.parent, os.W_OK):
+        raise WriteRefused(f"cannot write in {path.parent} (no permission), so {path.name} cannot be changed "
+                           f"safely. Nothing was changed.")
+
+
+# --- locks -----------------------------------------------------------------------------------------
+
+
+def _lock_path(path: Path, kind: str) -> Path:
+    return path.parent / f".{path.name}.{kind}.lock"
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process recorded in a lock file still runs (a lock from another host counts as alive)."""
+    try:
+        pid, host = owner.split()[:2]
+        if host != socket.gethostname():
+            return True
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError):
+        return True
+    return True
+
+
+@contextmanager
+def file_lock(path: Path, kind: str, busy: str):
+    """Hold `.name.kind.lock` beside `path` for the block; refuse with `busy` while a live process holds it.
+    A lock whose process has died is taken over."""
+    lock = _lock_path(Path(path), kind)
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner = lock.read_text()
+            except FileNotFoundError:
+                continue
+            if owner and not _alive(owner):
+                lock.unlink(missing_ok=True)
+                continue
+            if not owner and dt.datetime.now().timestamp() - lock.stat().st_mtime > 60:
+                lock.unlink(missing_ok=True)  # created but never written: its process died at once
+                continue
+            raise WriteRefused(busy) from None
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()} {socket.gethostname()} {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        break
+    else:
+        raise WriteRefused(busy)
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def writer_lock(real: Path):
+    return file_lock(real, "write", f"another spso-xl command is writing {real.name} now: try again when it has "
+                                    f"finished. Nothing was changed.")
+
+
+def clean_strays(real: Path) -> None:
+    """Remove what an interrupted write left (temporary files beside the tracker, unverified backups);
+    called while holding the writer lock, so no live writer owns them."""
+    for p in real.parent.glob(f".{real.stem}-*{real.suffix}.tmp"):
+        p.unlink(missing_ok=True)
+    folder = real.parent / "backups"
+    if folder.is_dir():
+        for p in folder.glob(f".{real.stem}-*.partial"):
+            p.unlink(missing_ok=True)
+
+
+# --- backups ------------------------------------------------------------------------------------------
+
+
+def backup(path: Path, when: dt.datetime | None = None) -> Path:
+    """Copy `path` into `backups/` beside it, stamped to the second (never replacing a backup), and verify
+    the copy (a whole zip with the original's parts) before it gets its name: a backup with a normal
+    name is always whole."""
+    path = Path(path)
+    folder = path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = (when or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    partial = folder / f".{path.stem}-{stamp}-{os.getpid()}{path.suffix}.partial"
+    try:
+        shutil.copy2(path, partial)
+        _fsync(partial)
+        _verify_copy(path, partial)
+        n = 1
+        while True:
+            target = folder / f"{path.stem}-{stamp}{f'-{n}' if n > 1 else ''}{path.suffix}"
+            try:
+                os.link(partial, target)  # never replaces an existing backup
+                break
+            except FileExistsError:
+                n += 1
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _verify_copy(original: Path, copy: Path) -> None:
+    if copy.stat().st_size != original.stat().st_size:
+        raise WriteRefused(f"the backup of {original.name} came out short (is the disk full?): nothing was changed")
+    try:
+        with zipfile.ZipFile(original) as a, zipfile.ZipFile(copy) as b:
+            if [(i.filename, i.CRC) for i in a.infolist()] != [(i.filename, i.CRC) for i in b.infolist()]:
+                raise WriteRefused(f"the backup of {original.name} does not match it: nothing was changed")
+    except zipfile.BadZipFile as e:
+        raise WriteRefused(f"the backup of {original.name} is not a whole workbook ({e}): nothing was changed") \
+            from None
+
+
+BACKUP = re.compile(r"(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?(?P<suffix>\.\w+)$")
+
+
+def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> list[Path]:
+    """Delete old backups of `path` by the Settings rule: keep the newest `Backups kept` and every one
+    from the last `Backup days kept` days. The removed paths."""
+    from .settings import DEFAULTS
+
+    settings = settings or DEFAULTS
+    folder = Path(path).parent / "backups"
+    if not folder.is_dir():
+        return []
+    now = now or dt.datetime.now()
+    mine = []
+    for p in folder.iterdir():
+        m = BACKUP.match(p.name)
+        if m and m["stem"] == Path(path).stem and m["suffix"].lower() == Path(path).suffix.lower():
+            mine.append((dt.datetime.strptime(m["stamp"], "%Y%m%d-%H%M%S"), p.name, p))
+    mine.sort(reverse=True)
+    cutoff = now - dt.timedelta(days=settings.backup_days)
+    removed = []
+    for i, (when, _, p) in enumerate(mine):
+        if i >= settings.backups_kept and when < cutoff:
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
+def package_settings(path: Path):
+    """The tracker's Settings (defaults where unreadable): the few values the write path itself needs."""
+    from .settings import DEFAULTS, settings_from_rows
+
+    try:
+        from python_calamine import CalamineWorkbook
+
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Settings").to_python()
+        return settings_from_rows([r[:2] for r in rows[1:] if r and isinstance(r[0], str) and r[0].strip()])
+    except Exception:  # a bad Settings row must not stop a write; `check` reports it
+        return DEFAULTS
+
+
+# --- atomic publication ---------------------------------------------------------------------------
+
+
+def _temp_beside(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _same_owner_and_mode(tmp: Path, original: Path) -> None:
+    """The new file takes the original's permissions and, where permitted, its owner and group
+    (a shared tracker stays shared: mkstemp's 600 would lock colleagues out)."""
+    st = original.stat()
+    os.chmod(tmp, st.st_mode & 0o7777)
+    if hasattr(os, "chown"):
+        for uid, gid in ((st.st_uid, st.st_gid), (-1, st.st_gid)):
+            try:
+                os.chown(tmp, uid, gid)
+                break
+            except OSError:
+                continue
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool = True) -> Path:
+    """Let `write` fill a temporary file beside `path`, then publish it atomically. Replacing an existing
+    file keeps its mode and owner; a symlink is written through to its target.
+
+    With `overwrite=False` an existing `path` is never replaced (FileExistsError).
     """
-    ws, table = find_table(wb, table_name)
-    c1, r1, c2, r2 = range_boundaries(table.ref)
-    headers = {ws.cell(r1, c).value: c for c in range(c1, c2 + 1)}
-    template = r1 + 1
-
-    def blank(r):
-        return all(ws.cell(r, c).value in (None, "") or _is_formula(ws.cell(r, c).value) for c in range(c1, c2 + 1))
-
-    last = r2
-    while last > r1 and blank(last):
-        last -= 1
-    below = r2
-    while not blank(below + 1):
-        below += 1
-    if below > r2:
-        last = below
-    written = []
-    for record in rows:
-        last += 1
-        for header, col in headers.items():
-            cell = ws.cell(last, col)
-            src = ws.cell(template, col)
-            if src.has_style and last != template:
-                cell._style = copy(src._style)
-            if header in record:
-                cell.value = record[header]
-            elif _is_formula(src.value) and last != template:
-                cell.value = src.value
-        written.append(last)
-    new_ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{max(last, r2)}"
-    table.ref = new_ref
-    if table.autoFilter is not None:
-        table.autoFilter.ref = new_ref
-    return written
-
-
-def _is_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")
+    path = Path(path)
+    real = Path(os.path.realpath(path)) if overwrite and path.is_symlink() else path
+    tmp = _temp_beside(real)
+    try:
+        write(tmp)
+        if overwrite and real.exists():
+            _same_owner_and_mode(tmp, real)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())  # a new file as any other the user makes, not mkstemp's 600
+        _fsync(tmp)
+        if overwrite:
+            os.replace(tmp, real)
+        else:
+            os.link(tmp, real)  # atomic, and fails if the name is taken
+            tmp.unlink()
+        _fsync_dir(real.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

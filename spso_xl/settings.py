@@ -79,6 +79,8 @@ SPECS = (
       for key in _SIGNATORY_KEYS),
     *(Spec(f"{what}: {f}", _attr(f"{what}: {f}"), value, f"{what} printed on {f} letters (from the SPSO texts).")
       for f, contact in CONTACTS.items() for what, value in zip(("Phone", "Website"), contact)),
+    Spec("Backups kept", "backups_kept", 20, "Backups of this tracker (in 'backups' beside it) always kept, newest first; older ones go once past the days below.", parse_count),
+    Spec("Backup days kept", "backup_days", 30, "Every backup from this many days back is kept, however many there are.", parse_count),
 )
 LEGACY_SPECS = tuple(Spec(key, _attr(key), "", "Replaced by the per-function signatory rows; read for SWF letters.")
                      for key in LEGACY_SIGNATORY_KEYS)

@@ -198,6 +198,14 @@ def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], or
     return out
 
 
+def parse_rows(tracker: Tracker, name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rows of sheet `name` (raw values by header, with `_row`) parsed as `read_tracker` parses them,
+    against the tracker's Organisations and Settings: for rows about to be written."""
+    problems: list[Problem] = []
+    orgs = {norm(o) for o in tracker.raw["Organisations"]["Organisation"] if not is_blank(o)}
+    return _parse(raw, schema.SHEETS[name], problems, orgs, tracker.settings), problems
+
+
 def _settings(frame: pd.DataFrame, problems: list[Problem]):
     good = []
     for key, value, row in zip(frame["Setting"], frame["Value"], frame[ROW]):

@@ -1,0 +1,246 @@
+"""Cached values, so a tracker reads correctly without Python (DESIGN §8 "Readable without Python"),
+and the tracker edits that keep them true.
+
+A formula cell in the file carries the value it showed when last calculated. Excel stores it;
+a file written by Python must store it too, or LibreOffice, a SharePoint or email preview,
+pandas and any script reading the file show errors. `refresh` stores, for every formula cell in
+a computed column of the Cases table (which cells: those holding a formula under a computed
+header, as found in the sheet), the value the core computes for its row; `apply_edit` does the
+same for the rows an edit touches. A formula cell outside those columns keeps what Excel stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from . import schema
+from .compute import compute_cases
+from .patch import HYPERLINK, Formula, Hyperlink, Package, _attr
+from .tracker import ROW, Tracker, parse_rows, read_tracker
+
+CASES = schema.CASES.name
+
+
+def refresh(path, as_of: dt.date | None = None):
+    """Store the computed values of every Cases row as the formula cells' cached values; the backup."""
+    from .safewrite import change_tracker
+
+    return change_tracker(path, lambda package: refresh_package(package, as_of or dt.date.today()))
+
+
+def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = None) -> int:
+    """Queue the cached values of every Cases formula cell in `package`; the number of rows."""
+    tracker = tracker or read_tracker(package.path)
+    table = package.table(CASES)
+    c1, r1, c2, r2 = table.bounds
+    raw = tracker.raw[CASES]
+    bad = {p.row: p for p in tracker.problems if p.sheet == CASES and p.row}
+    values = _computed(tracker, tracker.cases, bad, as_of)
+    blank = set(range(r1 + 1, r2 + 1)) - set(raw[ROW])
+    if blank:  # table rows with nothing typed: their formulas show what a blank row computes
+        empty = pd.DataFrame({ROW: sorted(blank)} | {h: [None] * len(blank) for h in raw.columns if h != ROW})
+        parsed, _ = parse_rows(tracker, CASES, empty)
+        values |= _computed(tracker, parsed, {}, as_of)
+    _store(package, table, values)
+    return len(values)
+
+
+def _computed(tracker: Tracker, parsed: pd.DataFrame, bad: dict, as_of: dt.date) -> dict[int, dict[str, object]]:
+    """Excel row -> computed header -> value; a row with a bad cell shows what to fix instead."""
+    if parsed.empty:
+        return {}
+    frame = compute_cases(parsed, as_of, tracker.settings, tracker.calendar)
+    out = {}
+    rows = parsed[ROW].tolist()
+    columns = {h: frame[h].tolist() for h in schema.COMPUTED if h in frame}
+    for i, r in enumerate(rows):
+        r = int(r)
+        if r in bad:
+            p = bad[r]
+            text = f"#CHECK? {p.column}: {p.message}" if p.column else f"#CHECK? {p.message}"
+            out[r] = {h: text for h in columns}
+        else:
+            out[r] = {h: _cell(values[i]) for h, values in columns.items()}
+    return out
+
+
+def _cell(value):
+    """A computed value as a cell caches it: dates as dates, blanks as empty text."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _store(package: Package, table, values: dict[int, dict[str, object]]) -> None:
+    sheet = package.sheet(table.sheet)
+    cols = {h: table.col(h) for h in schema.COMPUTED if h in table.columns}
+    for r, row in values.items():
+        for h, v in row.items():
+            if h in cols:
+                sheet.set_cached(r, cols[h], v)
+
+
+# --- applying a TrackerEdit ------------------------------------------------------------------------
+
+
+def apply_edit(package: Package, edit, as_of: dt.date | None = None) -> None:
+    """Queue `edit` (a safewrite.TrackerEdit) on `package`, with the cached values of the Cases rows it touches."""
+    touched: dict[int, dict[str, object]] = {}  # Cases row -> header -> new value
+    for (sheet_name, row, header), value in edit.cells.items():
+        table = package.table_on(sheet_name)
+        col = table.col(header)
+        if row <= table.bounds[1]:
+            raise KeyError(f"row {row} of {sheet_name} is not a row of its table (the header is row "
+                           f"{table.bounds[1]})")
+        package.sheet(table.sheet).set(row, col, _value(package, table, row, col, value))
+        if table.name == CASES:
+            touched.setdefault(row, {})[header] = value
+    for name, records in edit.append.items():
+        if records:
+            rows = append_rows(package, name, records)
+            if name == CASES:
+                for r, record in zip(rows, records):
+                    touched[r] = dict(record)
+    for name, headers in edit.add_columns.items():
+        add_columns(package, package.table(name), headers)
+    for (name, old), new in edit.rename.items():
+        package.rename_column(package.table(name), old, new)
+    if touched:
+        _refresh_rows(package, touched, as_of or dt.date.today())
+
+
+def _refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) -> None:
+    tracker = read_tracker(package.path)
+    raw = tracker.raw[CASES].set_index(ROW, drop=False)
+    records = []
+    for r, changes in touched.items():
+        base = raw.loc[r].to_dict() if r in raw.index else {h: None for h in raw.columns}
+        base.update({h: (v.text or v.target) if hasattr(v, "target") else v for h, v in changes.items()})
+        base[ROW] = r
+        records.append(base)
+    frame = pd.DataFrame(records, columns=list(raw.columns), dtype=object)
+    parsed, problems = parse_rows(tracker, CASES, frame)
+    bad = {}
+    for p in problems:
+        bad.setdefault(p.row, p)
+    _store(package, package.table(CASES), _computed(tracker, parsed, bad, as_of))
+
+
+def _value(package: Package, table, row: int, col: int, value):
+    """A TrackerEdit value as the writer takes it: a Link becomes a hyperlink with its relationship."""
+    from openpyxl.utils import get_column_letter
+
+    from .safewrite import Link, link_target
+
+    if isinstance(value, Link):
+        rid = package.add_relationship(table.sheet_part, HYPERLINK, link_target(value.target), external=True)
+        package.sheet(table.sheet).links.append((f"{get_column_letter(col)}{row}", rid))
+        return Hyperlink(link_target(value.target), value.text or value.target)
+    if isinstance(value, str) and value.startswith("="):
+        return value  # text, never a formula: the writer stores strings as strings
+    return value
+
+
+def _has_value(cell: bytes | None) -> bool:
+    if cell is None or re.search(rb"<(?:\w+:)?f[\s>/]", cell):
+        return False
+    return bool(re.search(rb"<(?:\w+:)?v>[^<]+</|<(?:\w+:)?is>", cell))
+
+
+def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
+    """Append records (by header) to a table, growing its ref; the rows written.
+
+    A blank last row (a new tracker's placeholder) is filled first; rows a user typed just below
+    the table are kept and taken into it. New cells take the style of the row above in their
+    column (else the column's style), and calculated columns get their formula.
+    """
+    table = package.table(name)
+    sheet = package.sheet(table.sheet)
+    c1, r1, c2, r2 = table.bounds
+    for record in records:
+        for header in record:
+            table.col(header)  # an unknown header is refused before anything is queued
+
+    def blank(r):
+        cells = sheet.row_cells(r)
+        return not any(_has_value(cells.get(c)) for c in range(c1, c2 + 1))
+
+    last = r2
+    while last > r1 and blank(last):
+        last -= 1
+    below = r2
+    while not blank(below + 1):
+        below += 1
+    if below > r2:
+        last = below
+    template = sheet.row_cells(last) if last > r1 else {}
+    col_styles = sheet.col_styles()
+    styles = {}
+    for c in range(c1, c2 + 1):
+        cell = template.get(c)
+        s = _attr(cell[:cell.index(b">") + 1], "s") if cell else None
+        styles[c] = s or col_styles.get(c)
+    written = []
+    for record in records:
+        last += 1
+        for i, header in enumerate(table.columns):
+            c = c1 + i
+            if styles[c]:
+                sheet.styles[(last, c)] = styles[c]
+            if header in record:
+                sheet.set(last, c, _value(package, table, last, c, record[header]))
+            elif header in table.formulas:
+                sheet.set(last, c, Formula(table.formulas[header]))
+            elif last > r2 and styles[c]:
+                sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
+        written.append(last)
+    if last > r2:
+        package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2)}{last}")
+    return written
+
+
+def add_columns(package: Package, table, headers: list[str]) -> None:
+    """Add columns at the table's right end: header cells, tableColumns, and the wider ref."""
+    from xml.sax.saxutils import quoteattr
+
+    c1, r1, c2, r2 = table.bounds
+    sheet = package.sheet(table.sheet)
+    headers = [h for h in headers if h not in table.columns]
+    if not headers:
+        return
+    for r in range(r1, r2 + 1) if r2 - r1 < 5000 else (r1,):
+        cells = sheet.row_cells(r)
+        for k in range(len(headers)):
+            if _has_value(cells.get(c2 + 1 + k)):
+                raise KeyError(f"cannot add the column {headers[k]} to {table.name}: the cells to its right "
+                               f"hold data (row {r}); make room first")
+    xml = package.read(table.part)
+    ids = [int(i) for i in re.findall(rb"<(?:\w+:)?tableColumn\b[^>]*?\sid=\"(\d+)\"", xml)]
+    prefix = (re.search(rb"<(\w+:)?tableColumns\b", xml).group(1) or b"").decode()
+    new = "".join(f'<{prefix}tableColumn id="{max(ids) + 1 + k}" name={quoteattr(h)}/>' for k, h in enumerate(headers))
+    xml = re.sub(rb"</(\w+:)?tableColumns>", lambda m: new.encode() + m.group(0), xml, count=1)
+    xml = re.sub(rb"(<(?:\w+:)?tableColumns\b[^>]*?\scount=\")(\d+)",
+                 lambda m: m.group(1) + str(int(m.group(2)) + len(headers)).encode(), xml, count=1)
+    package.write(table.part, xml)
+    header_cells = sheet.row_cells(r1)
+    last_header = header_cells.get(c2)
+    s = _attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
+    for k, h in enumerate(headers):
+        if s:
+            sheet.styles[(r1, c2 + 1 + k)] = s
+        sheet.set(r1, c2 + 1 + k, h)
+    table.columns += headers
+    package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2 + len(headers))}{r2}")
+
+
+def _col(c: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(c)
