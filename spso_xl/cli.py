@@ -123,6 +123,16 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_refresh(args) -> int:
+    """Store the computed columns' values in the tracker, so it reads correctly without Python."""
+    from .refresh import refresh
+
+    saved, rows = refresh(args.path, args.as_of)
+    print(f"stored the computed values of {rows} Cases row{'s' * (rows != 1)} as of {uk(args.as_of)} in "
+          f"{args.path.name} (backup: {saved})")
+    return 0
+
+
 def cmd_demo(args) -> int:
     """The whole journey on realistic sample data."""
     from .demo import run_demo
@@ -233,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, help="file to write (csv: default standard output; "
                                                      "xlsx: default '<tracker> report <date>.xlsx' beside the tracker)")
     report.set_defaults(func=cmd_report)
+
+    refresh = sub.add_parser("refresh", help="store the computed values in the tracker so that it reads correctly "
+                                             "without Python (LibreOffice, previews, pandas)")
+    refresh.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    refresh.add_argument("--as-of", type=_date, default=dt.date.today(), help="status as of this date (default today)")
+    refresh.set_defaults(func=cmd_refresh)
 
     letters = sub.add_parser("letters", help="write the letter each case's level requires (Word; PDF with --pdf)")
     letters.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")

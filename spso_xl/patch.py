@@ -478,6 +478,7 @@ class SheetEdit:
     cells: dict[int, dict[int, object]] = field(default_factory=dict)  # row -> col -> value
     styles: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> s for new cells
     cached: dict[int, dict[int, object]] = field(default_factory=dict)  # row -> col -> cached value
+    array_refs: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> an array formula's ref
     links: list[tuple[str, str]] = field(default_factory=list)  # (cell ref, rId)
     rename_refs: dict[str, str] = field(default_factory=dict)
     _xml: bytes | None = None
@@ -515,7 +516,7 @@ class SheetEdit:
         return out
 
     def finish(self) -> None:
-        if not (self.cells or self.cached or self.links or self.rename_refs):
+        if not (self.cells or self.cached or self.links or self.rename_refs or self.array_refs):
             return
         for r, row in self.cached.items():  # a formula being written takes its cached value with it
             for c, value in list(row.items()):
@@ -533,7 +534,7 @@ class SheetEdit:
         end = xml.index(f"</{prefix}sheetData>".encode(), start)
         out, pos = [xml[:start]], start
         sst = self.package.shared_strings
-        for r in sorted(set(self.cells) | set(self.cached)):
+        for r in sorted(set(self.cells) | set(self.cached) | {r for r, _ in self.array_refs}):
             span = _find_row(xml, r, pos, end)
             if span is None:  # a new row: before the first row after it
                 at = _next_row_at(xml, r, pos, end)
@@ -556,7 +557,7 @@ class SheetEdit:
             xml = self._add_links(xml, prefix)
         self.package.write(self.part, xml)
         self._xml = xml
-        self.cells, self.cached, self.links, self.rename_refs = {}, {}, [], {}
+        self.cells, self.cached, self.links, self.rename_refs, self.array_refs = {}, {}, [], {}, {}
 
     def _new_row(self, r: int, prefix: str, sst) -> bytes:
         cols = sorted(self.cells[r])
@@ -573,7 +574,10 @@ class SheetEdit:
             cells[c] = self._cell(r, c, cells.get(c), value, prefix, sst)
         for c, value in self.cached.get(r, {}).items():
             if c in cells and c not in self.cells.get(r, {}):
-                cells[c] = _with_cached(cells[c], value, self.package.date1904)
+                cells[c] = _with_cached(cells[c], value, self.package.date1904, self.array_refs.get((r, c)))
+        for (ar, c), ref in self.array_refs.items():
+            if ar == r and c in cells and c not in self.cached.get(r, {}):
+                cells[c] = _with_array_ref(cells[c], ref)
         spans = _attr(start, "spans")
         if spans and ":" in spans and cells:
             lo, hi = (int(x) for x in spans.split(":"))
@@ -709,8 +713,10 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
     return f"<{p}v>{xml_text(str(value))}</{p}v>", ' t="str"'
 
 
-def _with_cached(cell: bytes, value, date1904: bool) -> bytes:
-    """A formula cell with its cached value replaced; a cell without a formula is left as it is."""
+def _with_cached(cell: bytes, value, date1904: bool, array_ref: str | None = None) -> bytes:
+    """A formula cell with its cached value replaced (and an array formula's ref, when given); a cell
+    without a formula is left as it is. The formula element and every attribute but `t` (the cached
+    value's type) are kept: `cm` ties a dynamic array to xl/metadata.xml."""
     tag_end = cell.index(b">") + 1
     if cell[tag_end - 2:tag_end] == b"/>" or not re.search(rb"<(?:\w+:)?f[\s>/]", cell):
         return cell
@@ -718,6 +724,14 @@ def _with_cached(cell: bytes, value, date1904: bool) -> bytes:
     v, t = _cached_xml(value, date1904, prefix)
     start = _set_attr(cell[:tag_end], "t", t[4:-1] if t else None)
     body = cell[tag_end:]
+    if array_ref:
+        body = _with_array_ref(body, array_ref)
     body = re.sub(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>.*?</(?:\w+:)?v>)", b"", body, flags=re.S)
     close = body.rindex(b"</")
     return start + body[:close] + v.encode() + body[close:]
+
+
+def _with_array_ref(xml: bytes, ref: str) -> bytes:
+    """An array formula's spill range (the `ref` of its <f>) set to `ref`."""
+    f = re.search(rb"<(?:\w+:)?f\b[^>]*>", xml)
+    return xml if f is None else xml[:f.start()] + _set_attr(f.group(0), "ref", ref) + xml[f.end():]

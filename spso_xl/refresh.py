@@ -25,10 +25,25 @@ CASES = schema.CASES.name
 
 
 def refresh(path, as_of: dt.date | None = None):
-    """Store the computed values of every Cases row as the formula cells' cached values; the backup."""
+    """Store the computed values of every Cases row as the formula cells' cached values, safely (with a
+    backup); (the backup, the number of rows)."""
     from .safewrite import change_tracker
 
-    return change_tracker(path, lambda package: refresh_package(package, as_of or dt.date.today()))
+    rows = []
+    saved = change_tracker(path, lambda package: rows.append(refresh_package(package, as_of or dt.date.today())))
+    return saved, rows[0]
+
+
+def store_values(path, as_of: dt.date) -> None:
+    """Refresh a file nobody else has yet (a tracker being built, still a temporary file), in place."""
+    from pathlib import Path
+
+    path = Path(path)
+    out = path.with_name(path.name + ".cached")
+    with Package(path) as package:
+        refresh_package(package, as_of)
+        package.save(out)
+    out.replace(path)
 
 
 def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = None) -> int:
@@ -45,7 +60,91 @@ def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = 
         parsed, _ = parse_rows(tracker, CASES, empty)
         values |= _computed(tracker, parsed, {}, as_of)
     _store(package, table, values)
+    _store_spills(package, table, values)
+    _no_full_calc_on_load(package)
     return len(values)
+
+
+_SPILL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?\bt="array"[^>]*>'
+                    rb'[^<]*?\bSI_CASES\(')
+
+
+def _store_spills(package: Package, table, values: dict[int, dict[str, object]], partial: bool = False) -> None:
+    """The cached values of every `SI_CASES` spill (DESIGN §8: one call on a hidden sheet, one row per
+    Cases row in table order): the anchor's value and array ref, and the spilled cells. Which columns:
+    the headers in the row above the anchor when they name computed columns, else the computed order.
+    `partial`: `values` holds only the rows an edit touched; the others keep what they hold."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    c1, r1, c2, r2 = table.bounds
+    numbers = list(range(r1 + 1, r2 + 1))
+    rows = [values.get(r, {}) for r in numbers]
+    for name, part in package.sheets.items():
+        if part is None or not package.exists(part) or any(t.sheet_part == part for t in package.tables.values()):
+            continue
+        xml = package.read(part)
+        if b"SI_CASES(" not in xml:
+            continue
+        for m in _SPILL.finditer(xml):
+            col, row = column_index_from_string(m.group(1).decode()), int(m.group(2))
+            headers = _headers_above(package, name, row, col) or list(schema.COMPUTED)
+            sheet = package.sheet(name)
+            styles = sheet.col_styles()
+            end_row, end_col = row + max(len(rows), 1) - 1, col + len(headers) - 1
+            sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{get_column_letter(end_col)}{end_row}"
+            old = re.search(rb'\sref="([^"]*)"', xml[m.start():m.end()])
+            old_end = range_end(old.group(1).decode()) if old else (row, col)
+            for i, record in enumerate(rows or [{}]):
+                if partial and (not rows or numbers[i] not in values):
+                    continue
+                for j, h in enumerate(headers):
+                    r, c = row + i, col + j
+                    v = record.get(h, "") if rows else ""
+                    if (r, c) == (row, col):
+                        sheet.set_cached(r, c, v)
+                    else:
+                        if c in styles:
+                            sheet.styles[(r, c)] = styles[c]
+                        sheet.set(r, c, None if v == "" else v)
+            for r in range(end_row + 1, old_end[0] + 1):  # a shorter spill than last time
+                for c in range(col, max(end_col, old_end[1]) + 1):
+                    sheet.set(r, c, None)
+
+
+def range_end(ref: str) -> tuple[int, int]:
+    """(last row, last column) of an A1 range."""
+    from openpyxl.utils import range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return r2 or r1, c2 or c1
+
+
+def _headers_above(package: Package, sheet: str, row: int, col: int) -> list[str]:
+    if row < 2:
+        return []
+    try:
+        from python_calamine import CalamineWorkbook
+
+        cells = CalamineWorkbook.from_path(str(package.path)).get_sheet_by_name(sheet).to_python(nrows=row - 1)
+    except Exception:
+        return []
+    above = cells[row - 2][col - 1:] if len(cells) >= row - 1 else []
+    headers = []
+    for v in above:
+        if v not in schema.COMPUTED:
+            break
+        headers.append(v)
+    return headers
+
+
+def _no_full_calc_on_load(package: Package) -> None:
+    """Without `fullCalcOnLoad` a reader shows the stored values; Excel still recalculates on opening
+    (the file's calcId is older than any Excel that runs the add-in) and on every change."""
+    xml = package.read("xl/workbook.xml")
+    m = re.search(rb"<(?:\w+:)?calcPr\b[^>]*\sfullCalcOnLoad=\"(?:1|true)\"[^>]*>", xml)
+    if m:
+        tag = re.sub(rb'\sfullCalcOnLoad="(?:1|true)"', b"", m.group(0))
+        package.write("xl/workbook.xml", xml[:m.start()] + tag + xml[m.end():])
 
 
 def _computed(tracker: Tracker, parsed: pd.DataFrame, bad: dict, as_of: dt.date) -> dict[int, dict[str, object]]:
@@ -130,7 +229,10 @@ def _refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) ->
     bad = {}
     for p in problems:
         bad.setdefault(p.row, p)
-    _store(package, package.table(CASES), _computed(tracker, parsed, bad, as_of))
+    values = _computed(tracker, parsed, bad, as_of)
+    table = package.table(CASES)
+    _store(package, table, values)
+    _store_spills(package, table, values, partial=True)
 
 
 def _value(package: Package, table, row: int, col: int, value):
