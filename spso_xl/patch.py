@@ -160,6 +160,7 @@ class Package:
         self.changed: dict[str, bytes] = {}
         self.sheet_edits: dict[str, SheetEdit] = {}
         self._sst: SharedStrings | None = None
+        self._styles: Styles | None = None
 
     def close(self):
         self.zip.close()
@@ -280,6 +281,12 @@ class Package:
             self._sst = SharedStrings(self, part)
         return self._sst
 
+    @property
+    def styles(self) -> Styles:
+        if self._styles is None:
+            self._styles = Styles(self)
+        return self._styles
+
     # changing package structure
 
     def set_table_ref(self, table: Table, ref: str) -> None:
@@ -326,8 +333,9 @@ class Package:
         self.write(name, xml)
         return rid
 
-    def add_sheet(self, name: str, xml: bytes) -> str:
-        """Add a worksheet at the end of the tabs (or replace the part of a sheet of that name)."""
+    def add_sheet(self, name: str, xml: bytes, after: str | None = None) -> str:
+        """Add a worksheet part, its relationship and content type, and its tab after the sheet `after`
+        (default last); a sheet of that name has its part replaced in place."""
         if name in self.sheets:
             part = self.sheets[name]
             self.write(part, xml)
@@ -343,13 +351,21 @@ class Package:
                                   f'<Override PartName="/{part}" ContentType="{CT_SHEET}"/>'.encode())
         self.write("[Content_Types].xml", ct)
         wb = self.read("xl/workbook.xml")
-        ids = [int(i) for i in re.findall(rb"<(?:\w+:)?sheet\b[^>]*?\ssheetId=\"(\d+)\"", wb)]
+        if b'xmlns:r="' + REL.encode() + b'"' not in wb:
+            raise PackageError("the workbook part does not declare the relationships namespace as r:")
+        tags = list(re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", wb))
+        ids = [int(_attr(m.group(0), "sheetId") or 0) for m in tags]
         prefix = re.search(rb"<(\w+:)?sheets\b", wb).group(1) or b""
         tag = (b"<" + prefix + b"sheet name=" + quoteattr(name).encode() +
                f' sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'.encode())
-        if b'xmlns:r="' + REL.encode() + b'"' not in wb:
-            raise PackageError("the workbook part does not declare the relationships namespace as r:")
-        wb = _insert_before_close(wb, prefix + b"sheets", tag)
+        names = [_attr(m.group(0), "name") for m in tags]
+        if after in names:
+            k = names.index(after) + 1
+            at = tags[k - 1].end()
+            wb = wb[:at] + tag + wb[at:]
+            wb = _shift_sheet_indexes(wb, k)
+        else:
+            wb = _insert_before_close(wb, prefix + b"sheets", tag)
         self.write("xl/workbook.xml", wb)
         self.__dict__.pop("workbook", None)
         self.__dict__.pop("sheets", None)
@@ -363,6 +379,8 @@ class Package:
             edit.finish()
         if self._sst is not None:
             self._sst.finish()
+        if self._styles is not None:
+            self._styles.finish()
         with open(target, "wb") as f, zipfile.ZipFile(f, "w") as out:
             for name, info in self.infos.items():
                 if name in self.changed:
@@ -413,6 +431,16 @@ def _insert_before_close(xml: bytes, tag: bytes, content: bytes) -> bytes:
         raise PackageError(f"no <{tag.decode()}> element to add to")
     opened = m.group(0)[:-2] + b">"
     return xml[:m.start()] + opened + content + close + xml[m.end():]
+
+
+def _shift_sheet_indexes(wb: bytes, k: int) -> bytes:
+    """Sheet positions at or after `k` move one along (a tab was inserted at k): sheet-scoped Names,
+    the active and first visible tab."""
+    def shift(m):
+        n = int(m.group(2))
+        return m.group(1) + str(n + 1 if n >= k else n).encode() + b'"'
+    wb = re.sub(rb'(<(?:\w+:)?definedName\b[^>]*?\slocalSheetId=")(\d+)"', shift, wb)
+    return re.sub(rb'(<(?:\w+:)?workbookView\b[^>]*?\s(?:activeTab|firstSheet)=")(\d+)"', shift, wb)
 
 
 def _rename_refs(xml: bytes, old: str, new: str) -> bytes:
@@ -735,3 +763,124 @@ def _with_array_ref(xml: bytes, ref: str) -> bytes:
     """An array formula's spill range (the `ref` of its <f>) set to `ref`."""
     f = re.search(rb"<(?:\w+:)?f\b[^>]*>", xml)
     return xml if f is None else xml[:f.start()] + _set_attr(f.group(0), "ref", ref) + xml[f.end():]
+
+
+# --- cell formats ------------------------------------------------------------------------------
+
+
+class Styles:
+    """Cell formats for a sheet this writer adds: each format is found in xl/styles.xml or appended
+    to it once (the same XML is found again next time, so repeated writes add nothing)."""
+
+    PART = "xl/styles.xml"
+
+    def __init__(self, package: Package):
+        self.package = package
+        self.xml = package.read(self.PART)
+        self.changed = False
+
+    def _section(self, tag: bytes) -> tuple[int, int]:
+        m = re.search(rb"<" + tag + rb"\b[^>]*?(/?)>", self.xml)
+        if m is None:
+            return -1, -1
+        if m.group(1):
+            self.xml = self.xml[:m.start()] + m.group(0)[:-2] + b"></" + tag + b">" + self.xml[m.end():]
+            return self._section(tag)
+        return m.end(), self.xml.index(b"</" + tag + b">", m.end())
+
+    def _index(self, tag: bytes, element: bytes, within: bytes | None = None) -> int:
+        """The index of `element` in its list (`within`, default `<tag>s`), appended (and the count
+        updated) if absent."""
+        within = within or tag + b"s"
+        start, end = self._section(within)
+        body = self.xml[start:end]
+        items = list(re.finditer(rb"<" + tag + rb"\b[^>]*?(?:/>|>.*?</" + tag + rb">)", body, re.S))
+        for i, m in enumerate(items):
+            if m.group(0) == element:
+                return i
+        self.xml = self.xml[:end] + element + self.xml[end:]
+        self.xml = re.sub(rb"(<" + within + rb"\b[^>]*?\scount=\")\d+", lambda m: m.group(1) + str(len(items) + 1)
+                          .encode(), self.xml, count=1)
+        self.changed = True
+        return len(items)
+
+    def num_fmt(self, code: str | None) -> int:
+        builtin = {None: 0, "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "0%": 9, "0.00%": 10}
+        if code in builtin:
+            return builtin[code]
+        for m in re.finditer(rb"<numFmt\b[^>]*>", self.xml):
+            if _attr(m.group(0), "formatCode") == code:
+                return int(_attr(m.group(0), "numFmtId"))
+        ids = [int(i) for i in re.findall(rb'<numFmt\b[^>]*?numFmtId="(\d+)"', self.xml)]
+        new = max([163] + ids) + 1
+        if self._section(b"numFmts")[0] < 0:
+            i = re.search(rb"<fonts\b", self.xml).start()
+            self.xml = self.xml[:i] + b'<numFmts count="0"></numFmts>' + self.xml[i:]
+        start, end = self._section(b"numFmts")
+        self.xml = self.xml[:end] + f'<numFmt numFmtId="{new}" formatCode={quoteattr(code)}/>'.encode() + self.xml[end:]
+        self.xml = re.sub(rb'(<numFmts\b[^>]*?\scount=")\d+', lambda m: m.group(1) + str(len(ids) + 1).encode(),
+                          self.xml, count=1)
+        self.changed = True
+        return new
+
+    def xf(self, bold=False, italic=False, size=11, color=None, fill=None, num_fmt=None, wrap=False,
+           vertical=None, horizontal=None) -> int:
+        """The cellXfs index of a format (fonts in Calibri; colours as RRGGBB)."""
+        font = (b"<font>" + (b"<b/>" if bold else b"") + (b"<i/>" if italic else b"") + f'<sz val="{size:g}"/>'.encode()
+                + (f'<color rgb="FF{color}"/>'.encode() if color else b'<color theme="1"/>')
+                + b'<name val="Calibri"/><family val="2"/><scheme val="minor"/></font>')
+        font_id = self._index(b"font", font)
+        fill_id = self._index(b"fill", f'<fill><patternFill patternType="solid"><fgColor rgb="FF{fill}"/>'
+                                       f'<bgColor indexed="64"/></patternFill></fill>'.encode()) if fill else 0
+        fmt_id = self.num_fmt(num_fmt)
+        align = "".join(f' {k}="{v}"' for k, v in (("horizontal", horizontal), ("vertical", vertical),
+                                                     ("wrapText", "1" if wrap else None)) if v)
+        xf = (f'<xf numFmtId="{fmt_id}" fontId="{font_id}" fillId="{fill_id}" borderId="0" xfId="0"'
+              + (' applyNumberFormat="1"' if fmt_id else "") + ' applyFont="1"' + (' applyFill="1"' if fill_id else "")
+              + (f' applyAlignment="1"><alignment{align}/></xf>' if align else "/>")).encode()
+        return self._index(b"xf", xf, b"cellXfs") if self._section(b"cellXfs")[0] >= 0 else 0
+
+    def finish(self) -> None:
+        if self.changed:
+            self.package.write(self.PART, self.xml)
+
+
+def sheet_xml(rows: list[list], styles: dict[tuple[int, int], int], widths: list[float],
+              heights: dict[int, float] | None = None, date1904: bool = False, landscape: bool = True) -> bytes:
+    """A values-only worksheet: strings inline (the shared strings stay as they are), numbers, dates as
+    serials; `styles` maps (row, col), 0-based, to a cellXfs index. Printed landscape on A4, a page wide."""
+    heights = heights or {}
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+           '<sheetViews><sheetView showGridLines="0" workbookViewId="0"/></sheetViews>'
+           '<sheetFormatPr defaultRowHeight="15"/>']
+    if widths:
+        out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
+                                      for c, w in enumerate(widths, start=1)) + "</cols>")
+    out.append("<sheetData>")
+    for r, row in enumerate(rows):
+        cells = []
+        for c, v in enumerate(row):
+            s = styles.get((r, c), 0)
+            ref = f"{get_column_letter(c + 1)}{r + 1}"
+            attrs = f' r="{ref}"' + (f' s="{s}"' if s else "")
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                if s:
+                    cells.append(f"<c{attrs}/>")
+            elif isinstance(v, bool):
+                cells.append(f'<c{attrs} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                cells.append(f"<c{attrs}><v>{_number(v)}</v></c>")
+            elif isinstance(v, (dt.date, dt.datetime)):
+                cells.append(f"<c{attrs}><v>{_number(excel_serial(v, date1904))}</v></c>")
+            else:
+                cells.append(f'<c{attrs} t="inlineStr"><is>{_t(str(v))}</is></c>')
+        height = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
+        if cells or height:
+            out.append(f'<row r="{r + 1}"{height}>' + "".join(cells) + "</row>")
+    out.append("</sheetData>")
+    out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
+    out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}" '
+               f'fitToWidth="1" fitToHeight="0"/>')
+    out.append("</worksheet>")
+    return "".join(out).encode()

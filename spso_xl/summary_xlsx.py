@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.units import cm_to_EMU
 
-from .safewrite import atomic_write, refuse_if_open, update_tracker
+from .safewrite import atomic_write, change_tracker, refuse_if_open
 from .summary import Layout, PlacedChart, Summary, build_summary, summary_layout
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
@@ -207,20 +207,55 @@ def _outer(curve) -> str:
 _CHARTS = {"levels_by_month": _levels_by_month, "level12_by_trigger": _level12_by_trigger, "funnel": _funnel}
 
 
-def put_sheet(wb: openpyxl.Workbook, lay: Layout, after: str = "Summary"):
-    """Add the summary sheet to an open openpyxl workbook, replacing one of the same name in place."""
-    active = wb.active
-    if lay.sheet_name in wb.sheetnames:
-        index = wb.sheetnames.index(lay.sheet_name)
-        if wb[lay.sheet_name] is active:
-            active = None
-        wb.remove(wb[lay.sheet_name])
-    else:
-        index = wb.sheetnames.index(after) + 1 if after in wb.sheetnames else len(wb.sheetnames)
-    ws = wb.create_sheet(lay.sheet_name, index)
-    write_layout(ws, lay)
-    wb.active = active if active is not None else ws  # the same tab stays selected
-    return ws
+# The tracker's copy: values, headings and formats only, written as one new part (DESIGN §13: a
+# chart in the tracker would need a drawing, a chart part and their relationships per quarter; the
+# charts live in the standalone workbook and the PNGs).
+_XF = {  # row style -> cell format, as Styles.xf arguments
+    "title": dict(bold=True, size=16, color=NAVY), "subtitle": dict(italic=True, color=GREY),
+    "section": dict(bold=True, size=12, color=NAVY), "note": dict(italic=True, color="9C0006"),
+    "text": dict(color="262626"),
+}
+
+
+def put_sheet(package, lay: Layout, after: str = "Summary") -> str:
+    """Add the summary sheet to a tracker package (`patch.Package`), replacing one of the same name."""
+    from .patch import sheet_xml
+
+    styles = package.styles
+    cache: dict[tuple, int] = {}
+
+    def xf(**kw) -> int:
+        key = tuple(sorted(kw.items()))
+        if key not in cache:
+            cache[key] = styles.xf(**kw)
+        return cache[key]
+
+    cells = {}
+    for r, row in enumerate(lay.rows):
+        style = lay.styles.get(r)
+        below = lay.rows[r + 1] if r + 1 < len(lay.rows) else []
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            fmt = lay.formats.get((r, c)) or ("dd/mm/yyyy" if isinstance(v, dt.date) else None)
+            if style == "header":
+                numeric = c < len(below) and isinstance(below[c], (int, float, dt.date))
+                kw = dict(bold=True, color="FFFFFF", fill=NAVY, wrap=True, vertical="top",
+                          horizontal="center" if numeric else None)
+            elif style == "figure" and c == 1:
+                kw = dict(bold=True, horizontal="left")
+            elif style in _XF:
+                kw = dict(_XF[style])
+            elif (r, c) in lay.wrap:
+                kw = dict(wrap=True, vertical="top")
+            elif style is None:
+                kw = dict(horizontal="center" if isinstance(v, (int, float, dt.date)) else None, vertical="top")
+            else:
+                kw = {}
+            cells[(r, c)] = xf(num_fmt=fmt, **kw)
+    rows = [[_text(v) if isinstance(v, str) else v for v in row] for row in lay.rows]
+    return package.add_sheet(lay.sheet_name, sheet_xml(rows, cells, lay.widths, lay.heights, package.date1904),
+                             after=after)
 
 
 def write_standalone(lay: Layout, path: Path) -> None:
@@ -345,7 +380,7 @@ def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=
     lay = summary_layout(summary)
     output = Path(output) if output else path.with_name(summary.file_name)
     refuse_if_open(output)
-    backup = update_tracker(path, lambda wb: put_sheet(wb, lay)) if sheet else None
+    backup = change_tracker(path, lambda package: put_sheet(package, lay)) if sheet else None
     atomic_write(output, lambda tmp: write_standalone(lay, tmp))
     pdf_path = None
     if pdf:

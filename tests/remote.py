@@ -12,7 +12,8 @@ import openpyxl
 import xlwings as xw
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from spso_xl.safewrite import update_tracker
+from spso_xl.patch import Formula
+from spso_xl.safewrite import change_tracker
 
 
 def _cell(v):
@@ -59,23 +60,29 @@ def book(path, **kwargs) -> xw.Book:
 
 
 def _value(v):
+    """A value as Excel takes what xlwings sends: ISO dates as dates, '=...' as a formula, a leading
+    apostrophe as Excel's text prefix."""
     if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
         return dt.date.fromisoformat(v)
+    if isinstance(v, str) and v.startswith("="):
+        return Formula(v[1:])
+    if isinstance(v, str) and v.startswith("'"):
+        return v[1:]
     return None if v == "" else v
 
 
 def apply(path, actions: list[dict]) -> None:
-    """Write the handlers' setValues and resizeTable actions into the file."""
-    def change(wb):
+    """Write the handlers' setValues and resizeTable actions into the file (through the safe write path)."""
+    def change(package):
+        names = list(package.sheets)
         for a in actions:
-            ws = wb.worksheets[a["sheet_position"]] if a["sheet_position"] is not None else None
+            name = names[a["sheet_position"]] if a["sheet_position"] is not None else None
             if a["func"] == "setValues":
+                sheet = package.sheet(name)
                 for i, row in enumerate(a["values"]):
                     for j, v in enumerate(row):
-                        ws.cell(a["start_row"] + 1 + i, a["start_column"] + 1 + j, _value(v))
+                        sheet.set(a["start_row"] + 1 + i, a["start_column"] + 1 + j, _value(v))
             elif a["func"] == "resizeTable":
-                table = list(ws.tables.values())[a["args"][0]]
-                table.ref = a["args"][1].replace("$", "")
-                if table.autoFilter is not None:
-                    table.autoFilter.ref = table.ref
-    update_tracker(path, change)
+                table = [t for t in package.tables.values() if t.sheet == name][a["args"][0]]
+                package.set_table_ref(table, a["args"][1].replace("$", ""))
+    change_tracker(path, change)
