@@ -159,7 +159,10 @@ def cmd_letters(args) -> int:
                            progress=lambda plans: track(plans, description="Writing letters", console=console,
                                                         transient=True))
     for w in result.written:
-        print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
+        if w.recovered:
+            print(f"logged {w.docx} (written by an earlier run that stopped before logging it)")
+        else:
+            print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
         if w.note:
             print(f"  note: {w.note}")
     for r in result.refused:

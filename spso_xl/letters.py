@@ -48,7 +48,7 @@ from .deadlines import due_date
 from .policy import scale_for, statutory_power
 from .prose import long_date, number, sentence
 from . import prose
-from .safewrite import Link, TrackerEdit, WriteRefused, atomic_write, edit_tracker, refuse_if_open
+from .safewrite import Link, TrackerEdit, WriteRefused, atomic_write, edit_tracker, file_lock, refuse_if_open
 from .tracker import ROW, Tracker, read_tracker
 from .vocab import norm
 from .settings import OFFICE_ROLES, signatory_key
@@ -152,6 +152,7 @@ class Written:
     docx: Path
     pdf: Path | None = None
     note: str | None = None  # e.g. that an edited template from an earlier version was used
+    recovered: bool = False  # written by an earlier run that stopped before logging it: logged now
 
 
 @dataclass
@@ -754,14 +755,25 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
     """
     path = Path(path)
     refuse_if_open(path)
+    with file_lock(Path(os.path.realpath(path)), "letters",
+                   f"another 'spso-xl letters' is running on {path.name}: wait for it to finish (each letter is "
+                   f"written once). Nothing was written."):
+        return _write_letters(path, refs, due, as_of, pdf, progress, out_dir, templates)
+
+
+def _write_letters(path: Path, refs, due, as_of, pdf, progress, out_dir, templates) -> LettersResult:
     templates = templates or _templates_beside(path.parent)
     tracker = read_tracker(path)
     plans = plan_letters(tracker, refs, due, as_of)
     out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, path.parent)
     result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)])
     todo = [p for p in plans if isinstance(p, LetterPlan)]
+    logged = _logged_files(tracker, path.parent)
     try:
         for plan in (progress(todo) if progress and todo else todo):
+            if found := unlogged_letter(plan, out_dir, logged):
+                result.written.append(Written(plan, found, recovered=True))
+                continue
             try:
                 result.written.append(Written(plan, render(plan, out_dir, templates),
                                               note=resolve_template(plan, templates)[1]))
@@ -787,6 +799,27 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
             result.pdf_error = str(e)
     return result
+
+
+def _logged_files(tracker: Tracker, base: Path) -> set[Path]:
+    """The letter files the Letters log names, resolved."""
+    out = set()
+    for f in tracker.raw["Letters"]["File"]:
+        if isinstance(f, str) and f.strip():
+            p = Path(f.strip())
+            out.add((p if p.is_absolute() else Path(base) / p).resolve())
+    return out
+
+
+def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path]) -> Path | None:
+    """This plan's letter already on disk but not in the log (a run stopped between writing and logging
+    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log)."""
+    for n in count(1):
+        p = Path(out_dir) / f"{safe_stem(plan.stem)}{f'-v{n}' if n > 1 else ''}.docx"
+        if not p.exists():
+            return None
+        if p.resolve() not in logged:
+            return p
 
 
 # --- the Cases button's one call ----------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""Letters exactly once (issue 13): one `letters` run per tracker at a time, a letter found on disk
+but not in the log is logged rather than written again, and a run killed at any point leaves the
+tracker whole (the old file or the new) with every letter on disk logged by the next run."""
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from spso_xl import letters as L
+from spso_xl import safewrite
+from spso_xl.build import build_tracker
+from spso_xl.safewrite import WriteRefused
+from spso_xl.sample import demo_rows
+from spso_xl.tracker import read_tracker
+
+AS_OF = dt.date(2026, 11, 22)
+KILLS = int(os.environ.get("SPSO_KILLS", "6"))  # bench/ runs many more
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_tracker(tmp_path_factory.mktemp("once") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+
+
+@pytest.fixture
+def tracker(demo, tmp_path):
+    target = tmp_path / demo.name
+    shutil.copy2(demo, target)
+    shutil.copytree(demo.parent / "templates", tmp_path / "templates")
+    return target
+
+
+def _logged(path) -> list[str]:
+    return sorted(str(f) for f in read_tracker(path).raw["Letters"]["File"] if isinstance(f, str))
+
+
+def _on_disk(path) -> list[str]:
+    return sorted(f"letters/{p.name}" for p in (path.parent / "letters").glob("*.docx"))
+
+
+def test_letters_written_but_not_logged_are_logged_not_written_again(tracker, monkeypatch):
+    def killed(*a, **kw):
+        raise KeyboardInterrupt  # the run stops after rendering, before the tracker is changed
+
+    monkeypatch.setattr(L, "edit_tracker", killed)
+    with pytest.raises(KeyboardInterrupt):
+        L.write_letters(tracker, due=True, as_of=AS_OF)
+    written = _on_disk(tracker)
+    assert written and _logged(tracker) == []
+    stamps = {p: p.stat().st_mtime_ns for p in (tracker.parent / "letters").iterdir()}
+    monkeypatch.undo()
+
+    again = L.write_letters(tracker, due=True, as_of=AS_OF)
+    assert all(w.recovered for w in again.written) and len(again.written) == len(written)
+    assert _on_disk(tracker) == written == _logged(tracker)  # no -v2 copies
+    assert {p: p.stat().st_mtime_ns for p in (tracker.parent / "letters").iterdir()} == stamps
+    assert L.write_letters(tracker, due=True, as_of=AS_OF).written == []  # logged now: nothing due
+
+
+def test_a_second_letters_run_is_refused_while_one_runs(tracker):
+    with safewrite.file_lock(tracker, "letters", "busy"):
+        with pytest.raises(WriteRefused, match="another 'spso-xl letters' is running"):
+            L.write_letters(tracker, due=True, as_of=AS_OF)
+    assert not (tracker.parent / "letters").exists()
+    assert L.write_letters(tracker, due=True, as_of=AS_OF).written  # the lock is gone with its holder
+    assert not list(tracker.parent.glob(".*.lock"))
+
+
+def _run_letters(path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "spso_xl.cli", "letters", str(path), "--due", "--as-of",
+                             AS_OF.strftime("%d/%m/%Y")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=path.parent)
+
+
+def _whole(path) -> bool:
+    with zipfile.ZipFile(path) as z:
+        return z.testzip() is None
+
+
+def test_killed_at_random_points_the_tracker_is_whole_and_every_letter_is_logged_next_run(demo, tmp_path):
+    """SIGKILL a `letters --due` run at random moments, many times: the tracker is always the old file or
+    the new one, and a letter left on disk is always logged (not rewritten) by the next run."""
+    def fresh(name):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy2(demo, folder / demo.name)
+        shutil.copytree(demo.parent / "templates", folder / "templates")
+        return folder / demo.name
+
+    probe = fresh("probe")
+    start = time.perf_counter()
+    full = _run_letters(probe)
+    full.wait(timeout=120)
+    took = time.perf_counter() - start
+    assert full.returncode in (0, 1), full.stderr.read()
+    expected = _on_disk(probe)
+    assert expected and _logged(probe) == expected
+    rng = random.Random(13)
+    for i in range(KILLS):
+        path = fresh(f"k{i}")
+        before = path.read_bytes()
+        proc = _run_letters(path)
+        time.sleep(rng.uniform(0.1, took))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert _whole(path), f"kill {i}: the tracker is not a whole workbook"
+        assert path.read_bytes() == before or _logged(path) == _on_disk(path), f"kill {i}: half-logged"
+        rerun = _run_letters(path)
+        rerun.wait(timeout=120)
+        assert rerun.returncode in (0, 1), rerun.stderr.read()
+        assert _on_disk(path) == _logged(path) == expected, f"kill {i}: letters duplicated or unlogged"
+        assert not [p.name for p in path.parent.iterdir() if p.name.endswith((".tmp", ".lock"))]
