@@ -48,15 +48,20 @@ def _console():
 def cmd_new(args) -> int:
     """Build a fresh tracker."""
     from .build import build_tracker
-    from .safewrite import backup, refuse_if_open
+    from .safewrite import backup, refuse_if_open, refuse_if_read_only, writer_lock
 
     if args.path.exists():
         if not args.force:
             print(f"spso-xl: {args.path} exists: choose another name, or --force to rebuild it", file=sys.stderr)
             return 1
+        real = Path(os.path.realpath(args.path))
         refuse_if_open(args.path)
-        print(f"kept the old tracker as {backup(args.path)}")
-    build_tracker(args.path, as_of=args.as_of)
+        refuse_if_read_only(real)
+        with writer_lock(real):
+            print(f"kept the old tracker as {backup(real)}")
+            build_tracker(args.path, as_of=args.as_of)
+    else:
+        build_tracker(args.path, as_of=args.as_of)
     print(f"wrote {args.path} and {args.path.with_suffix('.py').name} (keep them together); "
           f"open it and read the Instructions sheet")
     return 0

@@ -55,9 +55,21 @@ class PackageError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula cell: its text (without '=') and the cached value to store with it."""
+    """A formula cell: its text (without '=') and the cached value to store with it. `array`: a one-cell
+    array formula; `cm`: its cell-metadata index (a dynamic-array formula, as in the row above)."""
     text: str
     value: object = None
+    array: bool = False
+    cm: str | None = None
+
+    @classmethod
+    def like(cls, cell: bytes | None, text: str) -> "Formula":
+        """The formula `text` written the way `cell` (the same column's cell in the row above) writes its own."""
+        if cell is None:
+            return cls(text)
+        f = re.search(rb"<(?:\w+:)?f\b[^>]*>", cell)
+        array = f is not None and _attr(f.group(0), "t") == "array"
+        return cls(text, array=array, cm=_attr(cell[:cell.index(b">") + 1], "cm") if array else None)
 
 
 @dataclass(frozen=True)
@@ -338,12 +350,17 @@ class Package:
         (default last); a sheet of that name has its part replaced in place."""
         if name in self.sheets:
             part = self.sheets[name]
+            old = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*?\scodeName="([^"]*)"', self.read(part)[:4000])
+            if old and b"codeName=" not in xml[:2000]:  # the VBA project knows the sheet by it
+                xml = self._with_code_name(xml, old.group(1).decode())
             self.write(part, xml)
             return part
         n = 1
         while self.exists(f"xl/worksheets/sheet{n}.xml"):
             n += 1
         part = f"xl/worksheets/sheet{n}.xml"
+        if "xl/vbaProject.bin" in self.infos and b"codeName=" not in xml[:2000]:
+            xml = self._with_code_name(xml)
         self.write(part, xml)
         rid = self.add_relationship("xl/workbook.xml", WORKSHEET, f"worksheets/sheet{n}.xml")
         ct = self.read("[Content_Types].xml")
@@ -370,6 +387,27 @@ class Package:
         self.__dict__.pop("workbook", None)
         self.__dict__.pop("sheets", None)
         return part
+
+    def _with_code_name(self, xml: bytes, name: str | None = None) -> bytes:
+        """A new sheet of a macro-enabled workbook gets a codeName of its own (`SheetN`, N unused), as
+        Excel gives one, so the VBA project has a unique name for every sheet."""
+        used = set()
+        for part in self.sheets.values():
+            if part and self.exists(part):
+                head = self.changed[part][:4000] if part in self.changed else self.zip.open(part).read(4000)
+                m = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*?\scodeName="([^"]*)"', head)
+                if m:
+                    used.add(m.group(1).decode())
+        n = 1
+        while f"Sheet{n}" in used:
+            n += 1
+        name = name or f"Sheet{n}"
+        m = re.search(rb"<(\w+:)?sheetPr\b[^>]*?(/?)>", xml)
+        if m:
+            return xml[:m.start()] + _set_attr(m.group(0), "codeName", name) + xml[m.end():]
+        root = re.search(rb"<(\w+:)?worksheet\b[^>]*>", xml)
+        p = (root.group(1) or b"").decode()
+        return xml[:root.end()] + f'<{p}sheetPr codeName="{name}"/>'.encode() + xml[root.end():]
 
     # saving
 
@@ -550,7 +588,7 @@ class SheetEdit:
             for c, value in list(row.items()):
                 f = self.cells.get(r, {}).get(c)
                 if isinstance(f, Formula):
-                    self.cells[r][c] = Formula(f.text, value)
+                    self.cells[r][c] = Formula(f.text, value, f.array, f.cm)
         xml = self.xml
         sd = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", xml)
         if sd is None:
@@ -619,9 +657,13 @@ class SheetEdit:
         p = prefix
         if isinstance(value, Hyperlink):
             value = value.text
+        if isinstance(value, Formula) and old is not None and not value.array:
+            value = Formula(value.text, value.value, *_astuple(Formula.like(old, value.text))[2:])
         if isinstance(value, Formula):
             inner, t = _cached_xml(value.value, self.package.date1904, p)
-            return f"<{p}c{attrs}{t}><{p}f>{xml_text(value.text)}</{p}f>{inner}</{p}c>".encode()
+            cm = f' cm="{value.cm}"' if value.cm else ""
+            f = f'<{p}f t="array" ref="{ref}">' if value.array else f"<{p}f>"
+            return f"<{p}c{attrs}{t}{cm}>{f}{xml_text(value.text)}</{p}f>{inner}</{p}c>".encode()
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is _NAT:
             return f"<{p}c{attrs}/>".encode()
         if isinstance(value, bool):
@@ -669,6 +711,10 @@ class SheetEdit:
                 return xml[:m.start()] + block + xml[m.start():]
         i = xml.rindex(f"</{p}worksheet>".encode())
         return xml[:i] + block + xml[i:]
+
+
+def _astuple(f: Formula) -> tuple:
+    return f.text, f.value, f.array, f.cm
 
 
 def _is_nat(value) -> bool:

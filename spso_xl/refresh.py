@@ -299,7 +299,7 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
             if header in record:
                 sheet.set(last, c, _value(package, table, last, c, record[header]))
             elif header in table.formulas:
-                sheet.set(last, c, Formula(table.formulas[header]))
+                sheet.set(last, c, Formula.like(template.get(c), table.formulas[header]))
             elif last > r2 and styles[c]:
                 sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
         written.append(last)

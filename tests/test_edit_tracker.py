@@ -50,3 +50,58 @@ def test_an_unknown_column_changes_nothing(tracker):
     with pytest.raises(KeyError, match="no column"):
         edit_tracker(tracker, TrackerEdit(cells={("Cases", 4, "No such column"): 1}))
     assert tracker.read_bytes() == original
+
+
+def test_renaming_a_column_renames_the_references_to_it(tracker):
+    edit_tracker(tracker, TrackerEdit(append={"Cases": [CASE]}, rename={("Cases", "Extended to"): "Respond by"}))
+    parts = xp.parts(tracker)
+    table = next(d for n, d in parts.items() if n.startswith("xl/tables/") and b'name="Cases"' in d).decode()
+    cases = parts[xp.sheet_parts(tracker)["Cases"]].decode()
+    assert 'name="Respond by"' in table and "[Extended to]" not in table and "[Extended to]" not in cases
+    assert "[Respond by]" in table + cases or "Calc" in xp.sheet_parts(tracker)  # formulas that named it
+    wb = openpyxl.load_workbook(tracker)
+    assert "Respond by" in [c.value for c in wb["Cases"][3]]
+
+
+def test_columns_are_added_at_the_tables_right_end(tracker):
+    edit_tracker(tracker, TrackerEdit(add_columns={"Actions": ["Outcome"]}))
+    assert xp.tables(tracker)["Actions"] == "A1:H2"
+    assert [c.value for c in openpyxl.load_workbook(tracker)["Actions"][1]][-1] == "Outcome"
+    assert "Outcome" in read_tracker(tracker).raw["Actions"]
+
+
+def test_values_are_written_as_what_they_are(tracker):
+    edit_tracker(tracker, TrackerEdit(append={"Cases": [CASE]}))
+    row = int(read_tracker(tracker).cases[ROW].iloc[0])
+    edit_tracker(tracker, TrackerEdit(cells={("Cases", row, "Description"): '=HYPERLINK("http://x","y")',
+                                             ("Cases", row, "Date notified"): dt.date(2026, 11, 3),
+                                             ("Cases", row, "Urgent"): None, ("Cases", row, "Chasers"): 2,
+                                             ("Cases", row, "Owner"): " Màiri & <co> \x01"}))
+    ws = openpyxl.load_workbook(tracker)["Cases"]
+    headers = [c.value for c in ws[3]]
+    cell = lambda h: ws.cell(row, headers.index(h) + 1)  # noqa: E731
+    assert cell("Description").value == '=HYPERLINK("http://x","y")' and cell("Description").data_type == "s"
+    assert cell("Date notified").value == dt.datetime(2026, 11, 3) and cell("Date notified").number_format == "dd/mm/yyyy"
+    assert cell("Chasers").value == 2 and cell("Urgent").value is None
+    assert cell("Owner").value.startswith(" Màiri & <co> ")  # the control character as Excel's _x0001_ escape
+    case = read_tracker(tracker).cases.iloc[0]
+    assert case["Owner"].startswith("Màiri & <co>")
+    assert case["Date notified"].date() == dt.date(2026, 11, 3)
+
+
+def test_the_rows_an_edit_touches_get_their_computed_values(tracker):
+    edit_tracker(tracker, TrackerEdit(append={"Cases": [CASE]}))
+    cases = read_tracker(tracker)
+    row = int(cases.cases[ROW].iloc[0])
+    due = cases.raw["Cases"]["Due"].iloc[0]
+    edit_tracker(tracker, TrackerEdit(cells={("Cases", row, "Date notified"): dt.date(2026, 11, 16)}))
+    after = read_tracker(tracker).raw["Cases"]
+    assert due and after["Due"].iloc[0] != due  # the cached Due followed the new notification date
+    assert after["Status"].iloc[0] and after["Recommended level"].iloc[0] not in (None, "")
+
+
+def test_an_absolute_link_is_a_file_uri(tracker, tmp_path):
+    target = tmp_path / "elsewhere" / "SI 1.docx"
+    edit_tracker(tracker, TrackerEdit(append={"Letters": [{"Ref": "SI-1", "File": Link(str(target))}]}))
+    cell = openpyxl.load_workbook(tracker)["Letters"]["H2"]
+    assert cell.value == str(target) and cell.hyperlink.target == target.as_uri()
