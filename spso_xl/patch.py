@@ -597,10 +597,16 @@ class SheetEdit:
         if sd.group(2):  # <sheetData/>
             xml = xml[:sd.start()] + sd.group(0)[:-2] + b">" + f"</{prefix}sheetData>".encode() + xml[sd.end():]
         start = sd.end() if not sd.group(2) else sd.end() - 1
+        per_row = set(self.cells) | {r for r, _ in self.array_refs}
+        bulk = {r: row for r, row in self.cached.items() if r not in per_row}
+        if bulk and not prefix:
+            xml = self._cached_in_bulk(xml, bulk)
+        else:
+            per_row |= set(bulk)
         end = xml.index(f"</{prefix}sheetData>".encode(), start)
         out, pos = [xml[:start]], start
         sst = self.package.shared_strings
-        for r in sorted(set(self.cells) | set(self.cached) | {r for r, _ in self.array_refs}):
+        for r in sorted(per_row):
             span = _find_row(xml, r, pos, end)
             if span is None:  # a new row: before the first row after it
                 at = _next_row_at(xml, r, pos, end)
@@ -624,6 +630,49 @@ class SheetEdit:
         self.package.write(self.part, xml)
         self._xml = xml
         self.cells, self.cached, self.links, self.rename_refs, self.array_refs = {}, {}, [], {}, {}
+
+    def _cached_in_bulk(self, xml: bytes, cached: dict[int, dict[int, object]]) -> bytes:
+        """Cached values for many formula cells in one regex pass over the sheet (a refresh of every
+        row): only cells in the columns concerned are visited, each rewritten in place. The common
+        shape, <c ...><f ...>...</f><v>...</v></c>, is rebuilt from the match's groups."""
+        letters = {get_column_letter(c): c for row in cached.values() for c in row}
+        pattern = re.compile(rb'<c r="(' + b"|".join(sorted((k.encode() for k in letters), key=len, reverse=True))
+                             + rb')(\d+)"([^>]*?)(?:/>|>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v>[^<]*</v>|<v/>)?</c>'
+                               rb'|>.*?</c>)', re.S)
+        date1904 = self.package.date1904
+        memo: dict = {}
+        keys = {c: get_column_letter(c).encode() for c in letters.values()}
+        enc: dict[bytes, dict[bytes, tuple]] = {}
+        for r, row in cached.items():
+            out = enc[str(r).encode()] = {}
+            for c, value in row.items():
+                key = (type(value), value)
+                try:
+                    vt = memo[key]
+                except KeyError:
+                    v, t = _cached_xml(value, date1904, "")
+                    vt = memo[key] = (v.encode(), t.encode(), value)
+                except TypeError:
+                    v, t = _cached_xml(value, date1904, "")
+                    vt = (v.encode(), t.encode(), value)
+                out[keys[c]] = vt
+
+        def sub(m):
+            row = enc.get(m.group(2))
+            if row is None:
+                return m.group(0)
+            vt = row.get(m.group(1))
+            if vt is None:
+                return m.group(0)
+            f = m.group(4)
+            if f is None:
+                return _with_cached(m.group(0), vt[2], date1904)
+            attrs = m.group(3)
+            if b' t="' in attrs:
+                attrs = _T_ATTR.sub(b"", attrs, count=1)
+            return b"".join((b'<c r="', m.group(1), m.group(2), b'"', attrs, vt[1], b">", f, vt[0], b"</c>"))
+
+        return pattern.sub(sub, xml)
 
     def _new_row(self, r: int, prefix: str, sst) -> bytes:
         cols = sorted(self.cells[r])
@@ -787,20 +836,25 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
     return f"<{p}v>{xml_text(str(value))}</{p}v>", ' t="str"'
 
 
+_HAS_F = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_T_ATTR = re.compile(rb'\st="[^"]*"')
+_V_ELEM = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?v>)")
+
+
 def _with_cached(cell: bytes, value, date1904: bool, array_ref: str | None = None) -> bytes:
     """A formula cell with its cached value replaced (and an array formula's ref, when given); a cell
     without a formula is left as it is. The formula element and every attribute but `t` (the cached
     value's type) are kept: `cm` ties a dynamic array to xl/metadata.xml."""
     tag_end = cell.index(b">") + 1
-    if cell[tag_end - 2:tag_end] == b"/>" or not re.search(rb"<(?:\w+:)?f[\s>/]", cell):
+    if cell[tag_end - 2] == 47 or not _HAS_F.search(cell, tag_end):  # 47: "/", an empty cell
         return cell
-    prefix = (re.match(rb"<(\w+:)?c\b", cell).group(1) or b"").decode()
+    prefix = "" if cell.startswith(b"<c ") else (re.match(rb"<(\w+:)?c\b", cell).group(1) or b"").decode()
     v, t = _cached_xml(value, date1904, prefix)
-    start = _set_attr(cell[:tag_end], "t", t[4:-1] if t else None)
+    start = _T_ATTR.sub(b"", cell[:tag_end - 1], count=1) + t.encode() + b">"
     body = cell[tag_end:]
     if array_ref:
         body = _with_array_ref(body, array_ref)
-    body = re.sub(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>.*?</(?:\w+:)?v>)", b"", body, flags=re.S)
+    body = _V_ELEM.sub(b"", body, count=1)
     close = body.rindex(b"</")
     return start + body[:close] + v.encode() + body[close:]
 

@@ -152,18 +152,21 @@ def _computed(tracker: Tracker, parsed: pd.DataFrame, bad: dict, as_of: dt.date)
     if parsed.empty:
         return {}
     frame = compute_cases(parsed, as_of, tracker.settings, tracker.calendar)
-    out = {}
-    rows = parsed[ROW].tolist()
-    columns = {h: frame[h].tolist() for h in schema.COMPUTED if h in frame}
-    for i, r in enumerate(rows):
-        r = int(r)
-        if r in bad:
-            p = bad[r]
+    columns = {h: _column(frame[h]) for h in schema.COMPUTED if h in frame}
+    headers = list(columns)
+    out = {int(r): dict(zip(headers, values)) for r, *values in zip(parsed[ROW].tolist(), *columns.values())}
+    for r, p in bad.items():
+        if r in out:
             text = f"#CHECK? {p.column}: {p.message}" if p.column else f"#CHECK? {p.message}"
-            out[r] = {h: text for h in columns}
-        else:
-            out[r] = {h: _cell(values[i]) for h, values in columns.items()}
+            out[r] = {h: text for h in headers}
     return out
+
+
+def _column(series: pd.Series) -> list:
+    """A computed column as cells cache it: dates as dates, blanks as empty text, numbers as numbers."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return [d.date() if d == d else "" for d in series.dt.to_pydatetime()] if len(series) else []
+    return [_cell(v) for v in series.tolist()]
 
 
 def _cell(value):
@@ -181,9 +184,7 @@ def _store(package: Package, table, values: dict[int, dict[str, object]]) -> Non
     sheet = package.sheet(table.sheet)
     cols = {h: table.col(h) for h in schema.COMPUTED if h in table.columns}
     for r, row in values.items():
-        for h, v in row.items():
-            if h in cols:
-                sheet.set_cached(r, cols[h], v)
+        sheet.cached.setdefault(r, {}).update({cols[h]: v for h, v in row.items() if h in cols})
 
 
 # --- applying a TrackerEdit ------------------------------------------------------------------------
