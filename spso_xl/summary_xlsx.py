@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from copy import copy
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,10 @@ def _text(value: str) -> str:
 
 
 def write_layout(ws, lay: Layout, charts: bool = True) -> None:
-    """Fill an empty openpyxl worksheet with the layout: values, styles, widths and native charts."""
+    """Fill an empty openpyxl worksheet with the layout: values, styles, widths and native charts.
+    Each distinct look is built once and copied to the cells that share it (openpyxl compares and
+    hashes every style object it is given, which is most of the time on a long summary)."""
+    looks: dict[tuple, object] = {}
     for r, row in enumerate(lay.rows, start=1):
         style = lay.styles.get(r - 1)
         below = lay.rows[r] if r < len(lay.rows) else []
@@ -71,23 +75,38 @@ def write_layout(ws, lay: Layout, charts: bool = True) -> None:
                 cell.data_type = "s"  # never a formula or an error code, whatever it looks like
             else:
                 cell.value = v
-                if isinstance(v, dt.date):
-                    cell.number_format = "dd/mm/yyyy"
-            fmt = lay.formats.get((r - 1, c - 1))
+            fmt = lay.formats.get((r - 1, c - 1)) or ("dd/mm/yyyy" if isinstance(v, dt.date) else None)
+            if style == "header":
+                numeric = c <= len(below) and isinstance(below[c - 1], (int, float, dt.date))
+                look = ("header", numeric)
+            elif style == "figure" and c == 2:
+                look = ("figure",)
+            elif style in _FONTS:
+                look = (style,)
+            elif (r - 1, c - 1) in lay.wrap:
+                look = ("wrap",)
+            elif style is None:
+                look = ("plain", "number" if isinstance(v, (int, float, dt.date)) else "text")
+            else:
+                look = ()
+            key = (look, fmt)
+            if key in looks:
+                cell._style = copy(looks[key])
+                continue
             if fmt:
                 cell.number_format = fmt
-            if style == "header":
+            if look[:1] == ("header",):
                 cell.font, cell.fill = _FONTS["header"], _HEADER_FILL
-                numeric = c <= len(below) and isinstance(below[c - 1], (int, float, dt.date))
-                cell.alignment = _ALIGN["header number" if numeric else "header"]
-            elif style == "figure" and c == 2:
+                cell.alignment = _ALIGN["header number" if look[1] else "header"]
+            elif look == ("figure",):
                 cell.font, cell.alignment = _BOLD, _ALIGN["figure"]
-            elif style in _FONTS:
-                cell.font = _FONTS[style]
-            elif (r - 1, c - 1) in lay.wrap:
+            elif look and look[0] in _FONTS:
+                cell.font = _FONTS[look[0]]
+            elif look == ("wrap",):
                 cell.alignment = _ALIGN["wrap"]
-            elif style is None:
-                cell.alignment = _ALIGN["number" if isinstance(v, (int, float, dt.date)) else "text"]
+            elif look[:1] == ("plain",):
+                cell.alignment = _ALIGN[look[1]]
+            looks[key] = copy(cell._style)
         if r - 1 in lay.heights:
             ws.row_dimensions[r].height = lay.heights[r - 1]
     for c, w in enumerate(lay.widths, start=1):
