@@ -488,6 +488,17 @@ def _rename_refs(xml: bytes, old: str, new: str) -> bytes:
                   lambda m: m.group(1) + m.group(2).replace(o, n) + m.group(3), xml, flags=re.S)
 
 
+_SI = re.compile(rb"<(?:\w+:)?si>(?:<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>|.*?)</(?:\w+:)?si>|"
+                 rb"<(?:\w+:)?si/>", re.S)
+_X_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _from_xml_text(text: str) -> str:
+    """A <t>'s text as Excel reads it: entities and _xHHHH_ escapes decoded."""
+    text = _unescape(text)
+    return _X_ESC.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 # --- shared strings ----------------------------------------------------------------------------
 
 
@@ -504,8 +515,23 @@ class SharedStrings:
         self.new: dict[str, int] = {}
         self.refs = 0
 
+    @cached_property
+    def existing(self) -> dict[str, int]:
+        """Plain strings already in the part -> their index (rich-text runs are left out)."""
+        out: dict[str, int] = {}
+        xml = self.package.read(self.part)
+        for i, m in enumerate(_SI.finditer(xml)):
+            t = m.group(1)
+            if t is not None:
+                out.setdefault(_from_xml_text(t.decode()), i)
+        return out
+
     def index(self, text: str) -> int:
+        """The index of `text`: the existing string when the part has it, else a new one."""
         self.refs += 1
+        found = self.existing.get(text)
+        if found is not None:
+            return found
         if text not in self.new:
             self.new[text] = self.count + len(self.new)
         return self.new[text]
