@@ -823,6 +823,8 @@ def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None) -> tuple
     end = len(xml) if end is None else end
     i = xml.find(b'<row r="%d"' % r, pos, end)
     if i < 0:
+        if xml.find(b'<row r="', pos, end) >= 0:
+            return None  # rows are written the usual way (r first), and this one is not there
         m = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="%d"' % r).search(xml, pos, end)
         if not m:
             return None
