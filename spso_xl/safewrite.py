@@ -184,12 +184,27 @@ def _alive(owner: str) -> bool:
     """Whether the process recorded in a lock file still runs (a lock from another host counts as alive)."""
     try:
         pid, host = owner.split()[:2]
-        if host != socket.gethostname():
-            return True
-        os.kill(int(pid), 0)
+        pid = int(pid)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x100000, False, pid)  # SYNCHRONIZE
+        if not handle:
+            return False
+        try:
+            return kernel32.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: still running
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (ValueError, PermissionError):
+    except PermissionError:
         return True
     return True
 
@@ -261,7 +276,7 @@ def backup(path: Path, when: dt.datetime | None = None) -> Path:
         while True:
             target = folder / f"{path.stem}-{stamp}{f'-{n}' if n > 1 else ''}{path.suffix}"
             try:
-                os.link(partial, target)  # never replaces an existing backup
+                publish_new(partial, target)  # never replaces an existing backup
                 break
             except FileExistsError:
                 n += 1
@@ -332,6 +347,20 @@ def _temp_beside(path: Path) -> Path:
     return Path(name)
 
 
+def publish_new(source: Path, target: Path) -> None:
+    """Give `source`'s content the name `target`, failing (FileExistsError) rather than replacing a file:
+    a hard link, atomic; where the file system has none (FAT, some network shares), a rename that
+    checks first."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(target):
+            raise FileExistsError(target) from None
+        os.rename(source, target)
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -389,8 +418,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, overwrite: bool =
         if overwrite:
             os.replace(tmp, real)
         else:
-            os.link(tmp, real)  # atomic, and fails if the name is taken
-            tmp.unlink()
+            publish_new(tmp, real)
+            tmp.unlink(missing_ok=True)
         _fsync_dir(real.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
