@@ -261,3 +261,12 @@ def test_backup_never_replaces_one_taken_in_the_same_second(tracker):
     when = dt.datetime(2026, 11, 23, 10, 0, 0)
     first, second = backup(tracker, when), backup(tracker, when)
     assert first != second and first.exists() and second.exists()
+
+
+def test_without_hard_links_new_names_still_never_replace(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "link", lambda *a: (_ for _ in ()).throw(OSError(1, "Operation not permitted")))
+    target = tmp_path / "letter.docx"
+    atomic_write(target, lambda p: p.write_bytes(b"first"), overwrite=False)
+    with pytest.raises(FileExistsError):
+        atomic_write(target, lambda p: p.write_bytes(b"second"), overwrite=False)
+    assert target.read_bytes() == b"first" and list(tmp_path.iterdir()) == [target]
