@@ -90,9 +90,9 @@ def _run(argv):
 
 
 COMMANDS = {
-    "letters": (lambda p: _run(["letters", str(p), "--due", "--as-of", DAY]),
-                lambda p: _owned(p, "Letters", "Actions", tables=("Letters", "Actions"),
-                                 extra=("xl/sharedStrings.xml",))),
+    "letters": (lambda p: _run(["letters", str(p), "--due", "--as-of", DAY]),  # a notifying letter sets Date notified
+                lambda p: _owned(p, "Letters", "Actions", "Cases", *(["Calc"] if "Calc" in xp.sheet_parts(p) else []),
+                                 tables=("Letters", "Actions"), extra=("xl/sharedStrings.xml",))),
     "summary": (lambda p: _run(["summary", str(p), "--quarter", "2026-27Q2", "--as-of", DAY]),
                 lambda p: {xp.sheet_parts(p)["Summary 2026-27 Q2"], "xl/workbook.xml", "[Content_Types].xml",
                            "xl/_rels/workbook.xml.rels", "xl/styles.xml"}),
