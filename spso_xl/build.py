@@ -30,7 +30,6 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_c
 from . import schema
 from .councils import COUNCILS
 from .quarters import last_full_quarter, recent_quarters
-from .refresh import store_values
 from .safewrite import atomic_write
 from .settings import SPECS
 from .workdays import _bank_holidays
@@ -141,7 +140,7 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: (_Builder(tmp, data, as_of).build(), store_values(tmp, as_of)))
+    atomic_write(path, lambda tmp: _Builder(tmp, data, as_of).build())
     atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
     copy_templates(path.parent / "templates")
     return path

@@ -98,7 +98,7 @@ COMMANDS = {
                            "xl/_rels/workbook.xml.rels", "xl/styles.xml"}),
     "refresh": (lambda p: _run(["refresh", str(p), "--as-of", "23/11/2026"]),
                 lambda p: _owned(p, "Cases", *(["Calc"] if "Calc" in xp.sheet_parts(p) else []),
-                                 extra=("xl/workbook.xml",))),
+                                 extra=("xl/workbook.xml", "xl/sharedStrings.xml"))),  # the spill's new texts
     "cell edit (a chaser)": (
         lambda p: edit_tracker(p, TrackerEdit(
             cells={("Cases", int(read_tracker(p).cases[ROW].iloc[0]), "Chasers"): 3},
