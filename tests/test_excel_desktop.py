@@ -253,27 +253,29 @@ def test_each_computed_header_note_gives_the_single_case_formula(demo):
     assert "=SI_LEVEL(Cases[@[Level]]" in notes["Recommended level"]
 
 
-def test_what_the_current_openpyxl_write_path_does_to_the_spill(demo, tmp_path):
-    """DOCUMENTS the write path that issue 13 replaces (DESIGN §13), it does not endorse it:
-    openpyxl's re-save keeps Calc!A2's formula but drops its dynamic-array flag (cm="1") and
-    xl/metadata.xml, so Excel reads a legacy array formula fixed to today's A2:F25: a case
-    added below is cut off from the spill. It also drops every cached value and forces a full
-    recalculation on load. When the part-level writer lands, invert these asserts."""
+def test_a_write_keeps_the_spill_its_flag_and_its_values(demo, tmp_path):
+    """The part-level writer (issue 13, DESIGN §13) keeps Calc!A2's dynamic-array flag (cm="1") and
+    xl/metadata.xml, so the spill grows with the table; an edit appending a case extends the spill's ref
+    and stores the new row's values; nothing forces a recalculation on load."""
     import shutil
 
-    from spso_xl.safewrite import update_tracker
+    from spso_xl.safewrite import TrackerEdit, edit_tracker
 
     n = len(demo_rows(AS_OF)["Cases"])
     path = tmp_path / demo.name
     shutil.copy2(demo, path)
-    update_tracker(path, lambda wb: None)  # a write that changes nothing
-    sheet = xp.parts(path)[xp.sheet_parts(path)[schema.CALC_SHEET]].decode()
+    case = {"Ref": "SI-NEW", "Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue",
+            "Level": 2, "Date notified": AS_OF}
+    edit_tracker(path, TrackerEdit(append={"Cases": [case]}))
+    parts = xp.parts(path)
+    sheet = parts[xp.sheet_parts(path)[schema.CALC_SHEET]].decode()
     anchor = re.search(r'<c r="A2"[^>]*>.*?</c>', sheet).group(0)
-    assert 'cm="1"' not in anchor and "xl/metadata.xml" not in xp.parts(path)
-    assert f'<f t="array" ref="A2:F{n + 1}">SI_CASES(' in anchor and "<v></v>" in anchor  # fixed, value gone
-    assert "fullCalcOnLoad" in xp.parts(path)["xl/workbook.xml"].decode()
-    assert 'cm="1"' in xp.parts(demo)[xp.sheet_parts(demo)[schema.CALC_SHEET]].decode()  # the build had both
-    assert "xl/metadata.xml" in xp.parts(demo)
+    assert 'cm="1"' in anchor and "xl/metadata.xml" in parts and parts["xl/metadata.xml"] == xp.parts(demo)["xl/metadata.xml"]
+    assert f'<f t="array" ref="A2:F{n + 2}">SI_CASES(' in anchor and "<v></v>" not in anchor
+    assert "fullCalcOnLoad" not in parts["xl/workbook.xml"].decode()
+    cases = parts[xp.sheet_parts(path)["Cases"]].decode()
+    row = re.search(rf'<row r="{schema.CASES_HEADER_ROW + n + 1}"[^>]*>.*?</row>', cases).group(0)
+    assert row.count('cm="1"') == len(schema.COMPUTED) and "INDEX(_xlfn.ANCHORARRAY(Calc!$A$2)" in row
 
 
 def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_recalculate(demo):
