@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench workbook clean
+.PHONY: demo test bench workbook lite clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -25,6 +25,12 @@ bench: $(STAMP)
 
 workbook: $(STAMP)
 	$(VENV)/bin/spso-xl new workbook/si_tracker.xlsm --force
+
+lite: $(STAMP)  # the xlwings Lite bundle to hand to managers: workbook, main.py, requirements.txt, folders, wheel
+	rm -rf dist/lite
+	$(VENV)/bin/spso-xl new --lite dist/lite/si_tracker.xlsx
+	$(PY) -m pip wheel . --no-deps --no-build-isolation --quiet -w dist/lite
+	rm -rf build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

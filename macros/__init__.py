@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import traceback
 from pathlib import Path
+from typing import Callable
 
 import xlwings as xw
 
@@ -35,19 +36,27 @@ def main(book: xw.Book | None = None, today: dt.date | None = None) -> None:
     """The one entry point the workbook's buttons call."""
     book = book or xw.Book.caller()
     today = today or dt.date.today()
-    try:
+
+    def action() -> str:
         sheet = book.sheets.active.name
         if sheet == "Cases":
-            action = str(book.sheets["Cases"].range(_name_address(book, schema.ACTION_CELL)).value or "").strip()
-            handler = CASE_ACTIONS.get(norm(action))
+            chosen = str(book.sheets["Cases"].range(_name_address(book, schema.ACTION_CELL)).value or "").strip()
+            handler = CASE_ACTIONS.get(norm(chosen))
             if handler is None:
                 raise Refusal(f"Choose an action in the dropdown beside the button: {', '.join(schema.CASE_ACTIONS)}.")
         elif sheet == schema.SUMMARY_SHEET:
             handler = build_summary
         else:
             raise Refusal("The buttons work from the Cases and Summary sheets.")
-        message = handler(book, today)
-        book.app.alert(message, title=TITLE, buttons="ok", mode="info")
+        return handler(book, today)
+
+    run_action(book, action)
+
+
+def run_action(book, action: Callable[[], str]) -> None:
+    """Run one button's action and tell the user how it went; a refusal changes nothing."""
+    try:
+        book.app.alert(action(), title=TITLE, buttons="ok", mode="info")
     except Refusal as e:
         book.app.alert(f"{e}\n\nNothing was changed.", title=TITLE, buttons="ok", mode="critical")
     except Exception as e:  # a bug: say so plainly, and leave the traceback to the log
@@ -91,6 +100,26 @@ def _selected_rows(address: str) -> list[int]:
         if nums:
             rows.update(range(min(nums), max(nums) + 1))
     return sorted(rows)
+
+
+def chosen_cases(book, refs: list[str] | None = None) -> tuple[list[int], list[str]]:
+    """The cases an action applies to: those with the given Refs, else the selected rows."""
+    return cases_by_ref(book, refs) if refs else selected_cases(book)
+
+
+def cases_by_ref(book, refs: list[str]) -> tuple[list[int], list[str]]:
+    """Excel rows and Refs of the Cases rows with these Refs (any case); Refusal for an unknown one."""
+    table = book.sheets["Cases"].tables["Cases"]
+    body = table.data_body_range
+    column = table.header_row_range.value.index("Ref")
+    found = {}
+    for i, row in enumerate(body.options(ndim=2).value):
+        if not is_blank(row[column]):
+            found.setdefault(norm(str(row[column])), []).append((body.row + i, str(row[column]).strip()))
+    if missing := [r for r in refs if norm(r) not in found]:
+        raise Refusal(f"No case with the Ref {missing[0]!r} in the Cases table.")
+    pairs = sorted({pair for r in refs for pair in found[norm(r)]})
+    return [row for row, _ in pairs], [ref for _, ref in pairs]
 
 
 def selected_cases(book) -> tuple[list[int], list[str]]:
@@ -142,8 +171,8 @@ def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
     table.resize(sheet.range((table.range.row, table.range.column), (end, table.range.last_cell.column)))
 
 
-def record_chaser(book, today: dt.date) -> str:
-    rows, refs = selected_cases(book)
+def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
+    rows, refs = chosen_cases(book, refs)
     tracker = read_book(book)
     cases = tracker.cases.set_index(ROW)
     cell = case_cells(book)
@@ -160,8 +189,8 @@ def record_chaser(book, today: dt.date) -> str:
     return f"Recorded a chaser for {', '.join(done)}, and logged it in Actions."
 
 
-def record_escalation(book, today: dt.date) -> str:
-    rows, refs = selected_cases(book)
+def record_escalation(book, today: dt.date, refs: list[str] | None = None) -> str:
+    rows, refs = chosen_cases(book, refs)
     tracker = read_book(book)
     cases = tracker.cases[tracker.cases[ROW].isin(rows)]
     bad = [p for p in tracker.problems if p.sheet == "Cases" and p.row in rows]
@@ -194,12 +223,13 @@ def record_escalation(book, today: dt.date) -> str:
     return text + ("\nNot escalated:\n" + "\n".join(stayed) if stayed else "")
 
 
-def generate_letters(book, today: dt.date) -> str:
+def generate_letters(book, today: dt.date, refs: list[str] | None = None, folder: Path | None = None) -> str:
+    """Letters for the chosen cases into the letters folder under `folder` (default: the workbook's)."""
     from spso_xl import letters
 
-    rows, refs = selected_cases(book)
+    rows, refs = chosen_cases(book, refs)
     tracker = read_book(book)
-    folder = Path(book.fullname).parent
+    folder = folder or Path(book.fullname).parent
     cell = case_cells(book)
 
     def set_cell(row, header, value):
@@ -209,16 +239,17 @@ def generate_letters(book, today: dt.date) -> str:
                              set_cell)
 
 
-def build_summary(book, today: dt.date) -> str:
-    """The chosen quarter's summary as a sheet in the open workbook (values, and the charts as
-    pictures) and as a standalone workbook beside it."""
+def build_summary(book, today: dt.date, quarter: str | None = None, folder: Path | None = None) -> str:
+    """The quarter's summary (default: the one chosen on the Summary sheet) as a sheet in the open
+    workbook (values, and the charts as pictures) and as a standalone workbook in `folder`
+    (default: the workbook's)."""
     import tempfile
 
     from spso_xl.errors import InputError
     from spso_xl.summary import build_summary as summarise, summary_layout
     from spso_xl.summary_xlsx import chart_pngs, write_standalone
 
-    quarter = book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
+    quarter = quarter or book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
     try:
         summary = summarise(read_book(book), quarter or None, today)
     except InputError as e:
@@ -234,10 +265,30 @@ def build_summary(book, today: dt.date) -> str:
     with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
         for placed, png in zip(layout.charts, chart_pngs(summary, Path(tmp))):
             sheet.pictures.add(png, anchor=sheet.range(placed.anchor))
-    out = Path(book.fullname).parent / summary.file_name
+    out = (folder or Path(book.fullname).parent) / summary.file_name
     atomic_write(out, lambda p: write_standalone(layout, p))
     notes = f"\n{' '.join(summary.notes)}" if summary.notes else ""
     return f"Summary for {summary.quarter.label} written to the sheet '{layout.sheet_name}' and to {out}.{notes}"
+
+
+def check_book(book, today: dt.date, shown: int = 15) -> str:
+    """What `spso-xl check` says, for the open workbook: each cell the rules cannot read, and
+    the cases by Status as of today. Changes nothing."""
+    from collections import Counter
+
+    tracker = read_book(book)
+    statuses = Counter(compute_cases(tracker.cases, today, tracker.settings, tracker.calendar)["Status"])
+    cases = len(tracker.cases)
+    lines = [f"{cases} case{'s' * (cases != 1)} on {uk(today)}: " +
+             (", ".join(f"{n} {s}" for s, n in statuses.most_common()) or "none yet") + "."]
+    problems = tracker.problems
+    if problems:
+        lines += [f"{len(problems)} cell{'s' * (len(problems) != 1)} to fix:",
+                  *(f"  {p.where}: {p.message}" for p in problems[:shown])]
+        lines += [f"  ... and {len(problems) - shown} more (spso-xl check lists them all)"] * (len(problems) > shown)
+    else:
+        lines.append("Every cell reads correctly.")
+    return "\n".join(lines)
 
 
 CASE_ACTIONS = {norm(a): f for a, f in zip(schema.CASE_ACTIONS, (generate_letters, record_chaser, record_escalation))}

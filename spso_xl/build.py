@@ -60,54 +60,104 @@ XLWINGS_CONF_NOTE = ("xlwings reads these settings from A1 down to the first bla
 # codeNames of the document modules in xlwings' quickstart VBA project; other sheets get the next free SheetN
 CODE_NAMES = {"Cases": "Sheet1", "xlwings.conf": "Sheet2"}
 
-INSTRUCTIONS = (
-    ("SPSO Support and Intervention tracker", "title"),
-    ("Set-up, once per computer (desktop Excel; the SI_ functions need Windows and Excel 2021 or Microsoft 365)", "h"),
-    ("1. Install Python 3.11 or later, then in a copy of the spso-xl repository: pip install .   "
-     "(this installs xlwings too)", ""),
-    ("2. Install the xlwings Excel add-in: xlwings addin install   (then restart Excel)", ""),
-    ("3. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
-     "'Trust access to the VBA project object model'. Import Functions writes a VBA module into this workbook "
-     "and needs it.", ""),
-    ("4. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
-    ("   The grey columns on Cases then calculate. Until then they show #NAME? or #REF!.", ""),
-    ("5. Keep the .py file that came with this workbook beside it and named like it: the buttons run it. "
-     "A copy or a rename such as 'si_tracker (1).xlsm' breaks the buttons: give the workbook a name of letters, "
-     "digits and underscores, then run: spso-xl doctor --fix NEWNAME.xlsm (it writes the matching .py).", ""),
-    ("   spso-xl doctor TRACKER.xlsm checks this computer and this workbook (Python, xlwings, the add-in, the .py "
-     "file, the xlwings.conf sheet, the Trust Center setting) and says how to fix each problem.", ""),
-    ("6. If Python is not found, set the interpreter in the xlwings ribbon, or add a row Interpreter_Win "
-     "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
-    ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "
-     "columns keep the values last stored in the file; spso-xl report TRACKER.xlsm computes them, or use the "
-     "xlwings Lite edition.", ""),
-    ("LibreOffice opens the tracker but recalculates the grey columns on opening and shows #NAME? there (the SI_ "
-     "functions need xlwings): use spso-xl report TRACKER.xlsm, or the xlwings Lite edition.", ""),
-    ("Daily use", "h"),
-    ("Cases: one row per issue. Type in the blue-headed columns; the grey-headed columns are computed:", ""),
-    ("   Due (working days, Scottish holidays and the Holidays sheet), Status, Working days overdue,", ""),
-    ("   Recommended level, Contact from and Reason (the policy paragraph or leaflet appendix row it rests on).", ""),
-    ("   The recommendation is advice: the Level column records what you actually did.", ""),
-    ("   One formula on the hidden Calc sheet, =SI_CASES(...), computes them for every row (one call to Python "
-     "per recalculation); sorting and filtering the table keep working.", ""),
-    ("Buttons on Cases: select one or more rows, choose an action beside the button, click 'Run action':", ""),
-    ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
-    ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
-    ("Summary: choose a quarter and click 'Build summary' for the quarterly report (policy paras 18-20).", ""),
-    ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
-    ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
-     "INWO) are in the 'templates' folder beside this workbook; edit them in Word (fields such as {{ recipient_name }} "
-     "are listed in templates/README.md).", ""),
-    ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
-     "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
-    ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER.xlsm  (--help for more)", ""),
-    ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
-    ("Custom functions", "h"),
-    ("SI_CASES (the whole table), SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, "
-     "SI_LEVEL, SI_REASON, SI_CONTACT,", ""),
-    ("SI_RECURRENCE, SI_UPHOLD and the array forms: see the function wizard (fx) for each one's arguments.", ""),
-    ("Each grey header's note shows the single-case formula, e.g. =SI_LEVEL(...), to use in any cell.", ""),
-)
+SETUP = {  # the Instructions sheet's set-up section, per edition
+    "classic": (
+        ("Set-up, once per computer (desktop Excel; the SI_ functions need Windows and Excel 2021 or Microsoft 365)", "h"),
+        ("1. Install Python 3.11 or later, then in a copy of the spso-xl repository: pip install .   "
+         "(this installs xlwings too)", ""),
+        ("2. Install the xlwings Excel add-in: xlwings addin install   (then restart Excel)", ""),
+        ("3. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
+         "'Trust access to the VBA project object model'. Import Functions writes a VBA module into this workbook "
+         "and needs it.", ""),
+        ("4. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
+        ("   The grey columns on Cases then calculate. Until then they show #NAME? or #REF!.", ""),
+        ("5. Keep the .py file that came with this workbook beside it and named like it: the buttons run it. "
+         "A copy or a rename such as 'si_tracker (1).xlsm' breaks the buttons: give the workbook a name of letters, "
+         "digits and underscores, then run: spso-xl doctor --fix NEWNAME.xlsm (it writes the matching .py).", ""),
+        ("   spso-xl doctor TRACKER.xlsm checks this computer and this workbook (Python, xlwings, the add-in, the .py "
+         "file, the xlwings.conf sheet, the Trust Center setting) and says how to fix each problem.", ""),
+        ("6. If Python is not found, set the interpreter in the xlwings ribbon, or add a row Interpreter_Win "
+         "(or Interpreter_Mac) with its full path directly below the rows of the xlwings.conf sheet.", ""),
+        ("On a Mac the buttons work, the SI_ functions do not (xlwings runs them on Windows only): there the grey "
+         "columns keep the values last stored in the file; spso-xl report TRACKER.xlsm computes them, or use the "
+         "xlwings Lite edition.", ""),
+        ("LibreOffice opens the tracker but recalculates the grey columns on opening and shows #NAME? there (the SI_ "
+         "functions need xlwings): use spso-xl report TRACKER.xlsm, or the xlwings Lite edition.", ""),
+        ("No Python or macros allowed on your PC? The xlwings Lite edition (spso-xl new --lite) runs in Excel on "
+         "Windows, Mac and the web with nothing installed but an add-in.", "hint"),
+    ),
+    "lite": (
+        ("Set-up, once per workbook (xlwings Lite: Excel on Windows, Mac or the web; no Python to install, no macros)",
+         "h"),
+        ("1. Install the xlwings Lite add-in: Home > Add-ins, search for xlwings, click Add. Its pane opens on the right.",
+         ""),
+        ("2. In the pane's requirements.txt tab, add the lines of the requirements.txt file that came with this "
+         "tracker.", ""),
+        ("3. spso-xl itself, one of two ways: put the web address of the spso-xl wheel on the line requirements.txt "
+         "shows for it (see the README),", ""),
+        ("   or open the xlwings Lite menu > Files > Import/Export and drop the 'personal' folder that came with this "
+         "tracker there.", ""),
+        ("4. Drop the 'templates' folder that came with this tracker there too: the Word letter templates.", ""),
+        ("5. Replace everything in the pane's main.py with the main.py that came with this tracker, then menu > "
+         "Restart.", ""),
+        ("   The SI_ columns on Cases then calculate. The code is saved inside this workbook: nobody else repeats "
+         "steps 2 and 5.", ""),
+        ("6. Optional: Settings > Workbook > App Mode turns the pane into one button per action.", ""),
+    ),
+}
+
+BUTTONS = {  # how the actions are run, per edition
+    "classic": (
+        ("Buttons on Cases: select one or more rows, choose an action beside the button, click 'Run action':", ""),
+        ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
+        ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
+        ("Summary: choose a quarter and click 'Build summary' for the quarterly report (policy paras 18-20).", ""),
+    ),
+    "lite": (
+        ("Actions, in the xlwings Lite pane: select one or more case rows, choose the script, click its button (or F5):", ""),
+        ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
+        ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
+        ("   In App Mode you can type the cases' Refs (e.g. SI-2026-005, SI-2026-009) instead of selecting rows.", ""),
+        ("Summary: choose a quarter and click 'Build summary' (or run it from the pane) for the quarterly report "
+         "(policy paras 18-20).", ""),
+        ("'Check tracker' on Cases lists every cell the rules cannot read. Open the xlwings Lite pane once per session "
+         "so that the sheet buttons work.", ""),
+        ("Letters and summary workbooks are saved in xlwings Lite's file area: menu > Files > Import/Export, where you "
+         "download them.", ""),
+    ),
+}
+
+
+def instructions(edition: str) -> tuple:
+    """The Instructions sheet's lines (text, style) for an edition."""
+    return (
+        ("SPSO Support and Intervention tracker", "title"),
+        *SETUP[edition],
+        ("Daily use", "h"),
+        ("Cases: one row per issue. Type in the blue-headed columns; the grey-headed columns are computed:", ""),
+        ("   Due (working days, Scottish holidays and the Holidays sheet), Status, Working days overdue,", ""),
+        ("   Recommended level, Contact from and Reason (the policy paragraph or leaflet appendix row it rests on).", ""),
+        ("   The recommendation is advice: the Level column records what you actually did.", ""),
+        ("   One formula on the hidden Calc sheet, =SI_CASES(...), computes them for every row (one call to Python "
+         "per recalculation); sorting and filtering the table keep working.", ""),
+        *BUTTONS[edition],
+        ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
+        ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
+         "INWO) are in the 'templates' folder beside this workbook; edit them in Word (fields such as {{ recipient_name }} "
+         "are listed in templates/README.md).", ""),
+        ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
+         "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
+        ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER  (--help for more)", ""),
+        ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
+        ("Custom functions", "h"),
+        ("SI_CASES (the whole table), SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, "
+         "SI_LEVEL, SI_REASON, SI_CONTACT,", ""),
+        ("SI_RECURRENCE, SI_UPHOLD and the array forms: see the function wizard (fx) for each one's arguments.", ""),
+        ("Each grey header's note shows the single-case formula, e.g. =SI_LEVEL(...), to use in any cell.", ""),
+    )
+
+
+EDITIONS = tuple(SETUP)
 
 
 def vba_project() -> bytes:
@@ -129,19 +179,35 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     }
 
 
-def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None) -> Path:
-    """Write a tracker to `path` (and its entry module beside it); `rows` replace the defaults per sheet."""
+def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None,
+                  edition: str = "classic") -> Path:
+    """Write a tracker to `path`, and beside it what its edition needs; `rows` replace the defaults per sheet.
+
+    classic: a macro-enabled .xlsm with xlwings' VBA and buttons, and its entry module (NAME.py).
+    lite: a macro-free .xlsx for xlwings Lite, with main.py, requirements.txt and the personal
+    modules folder (spso_xl.lite). Both get an editable copy of the letter templates.
+    """
     path = Path(path)
-    if path.suffix.lower() != ".xlsm":
-        raise ValueError(f"{path.name}: a tracker is a macro-enabled workbook, name it .xlsm")
-    if not path.stem.isidentifier():
+    if edition not in EDITIONS:
+        raise ValueError(f"{edition!r} is not an edition: use {' or '.join(EDITIONS)}")
+    if edition == "lite" and path.suffix.lower() != ".xlsx":
+        raise ValueError(f"{path.name}: the xlwings Lite edition has no macros, name it .xlsx")
+    if edition == "classic" and path.suffix.lower() != ".xlsm":
+        raise ValueError(f"{path.name}: a tracker is a macro-enabled workbook, name it .xlsm "
+                         f"(or build the xlwings Lite edition, a .xlsx, with --lite)")
+    if edition == "classic" and not path.stem.isidentifier():
         raise ValueError(f"{path.name}: xlwings imports a module named like the workbook, so the name must be a "
                          f"Python identifier (letters, digits, underscores), e.g. si_tracker.xlsm")
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: _Builder(tmp, data, as_of).build())
-    atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
+    atomic_write(path, lambda tmp: _Builder(tmp, data, as_of, edition).build())
+    if edition == "classic":
+        atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
+    else:
+        from . import lite
+
+        lite.write_beside(path.parent)
     copy_templates(path.parent / "templates")
     return path
 
@@ -159,18 +225,19 @@ def copy_templates(folder: Path) -> None:
 
 
 class _Builder:
-    def __init__(self, path: Path, data: dict, as_of: dt.date):
-        self.data, self.as_of = data, as_of
+    def __init__(self, path: Path, data: dict, as_of: dt.date, edition: str = "classic"):
+        self.path, self.data, self.as_of, self.edition = path, data, as_of, edition
         self.wb = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy", "strings_to_numbers": False,
                                                   "strings_to_formulas": False, "strings_to_urls": False})
         created = dt.datetime.combine(as_of, dt.time())
         self.wb.set_properties({"title": "SPSO Support and Intervention tracker", "created": created,
                                 "author": "spso-xl", "comments": "Built by spso-xl; see the Instructions sheet"})
-        self.wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+        if edition == "classic":
+            self.wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+            self.wb.set_vba_name("ThisWorkbook")
         # Cached values are stored for every formula (DESIGN §8), so readers that do not recalculate
         # show them; Excel recalculates on opening anyway, the file's calcId being older than its own.
         self.wb.calc_on_load = False
-        self.wb.set_vba_name("ThisWorkbook")
         f = self.wb.add_format
         self.fmt = {
             "date": f({"num_format": "dd/mm/yyyy"}),
@@ -187,6 +254,7 @@ class _Builder:
             "hint": f({"italic": True, "font_color": "#595959"}),
             "plain": f({}),
         }
+        self.shape_names = {}  # a Lite button's caption (its shape's alt text) -> the shape name its script expects
 
     def build(self):
         self.instructions()
@@ -194,13 +262,16 @@ class _Builder:
         self.summary()
         for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
-        self.xlwings_conf()
+        if self.edition == "classic":
+            self.xlwings_conf()
         self.lists()
         self.calc()
         self.names()
         self.code_names()
         self.wb.get_worksheet_by_name("Instructions").activate()
         self.wb.close()
+        if self.shape_names:
+            _rename_shapes(self.path, self.shape_names)
 
     def code_names(self):
         free = (f"Sheet{i}" for i in itertools.count(1) if f"Sheet{i}" not in CODE_NAMES.values())
@@ -258,19 +329,26 @@ class _Builder:
         ws = self.wb.add_worksheet("Instructions")
         ws.set_column(0, 0, 120)
         ws.hide_gridlines(2)
-        for r, (text, style) in enumerate(INSTRUCTIONS):
-            ws.write_string(r + (1 if style == "h" else 0) + sum(1 for t, s in INSTRUCTIONS[:r] if s == "h"), 0,
+        lines = instructions(self.edition)
+        for r, (text, style) in enumerate(lines):
+            ws.write_string(r + (1 if style == "h" else 0) + sum(1 for t, s in lines[:r] if s == "h"), 0,
                             text, self.fmt.get(style))
 
     def cases(self):
         ws = self.wb.add_worksheet("Cases")
         ws.write_string(0, 0, "Support and Intervention cases", self.fmt["title"])
-        ws.write_string(0, 3, "Action for the selected rows:", self.fmt["hint"])
-        ws.write_string(0, 5, schema.CASE_ACTIONS[0], self.fmt["pick"])
-        ws.data_validation(0, 5, 0, 5, {"validate": "list", "source": list(schema.CASE_ACTIONS)})
-        ws.insert_button(0, 7, {"macro": "SampleCall", "caption": "Run action", "width": 110, "height": 36})
-        ws.write_string(1, 0, "Blue headers: type here. Grey headers: computed by the SI_ functions. "
-                              "Select rows, pick an action, click Run action.", self.fmt["hint"])
+        if self.edition == "classic":
+            ws.write_string(0, 3, "Action for the selected rows:", self.fmt["hint"])
+            ws.write_string(0, 5, schema.CASE_ACTIONS[0], self.fmt["pick"])
+            ws.data_validation(0, 5, 0, 5, {"validate": "list", "source": list(schema.CASE_ACTIONS)})
+            ws.insert_button(0, 7, {"macro": "SampleCall", "caption": "Run action", "width": 110, "height": 36})
+            how = "Select rows, pick an action, click Run action."
+        else:
+            self.lite_button(ws, schema.LITE_BUTTONS["check_tracker"])
+            how = ("Select rows, then run Generate letters, Record chaser or Record escalation in the xlwings Lite "
+                   "pane.")
+        ws.write_string(1, 0, f"Blue headers: type here. Grey headers: computed by the SI_ functions. {how}",
+                        self.fmt["hint"])
         top = schema.CASES_HEADER_ROW - 1
         last = self.table(ws, schema.CASES, top)
         self.computed = computed_values(self.data, self.as_of)
@@ -300,11 +378,24 @@ class _Builder:
                           "Financial") or "Financial"
         ws.write_string(2, 1, last_full_quarter(self.as_of, str(convention)).label, self.fmt["pick"])
         ws.data_validation(2, 1, 2, 1, {"validate": "list", "source": "=QuarterList", "error_type": "warning"})
-        ws.insert_button(2, 3, {"macro": "SampleCall", "caption": "Build summary", "width": 120, "height": 30})
+        if self.edition == "classic":
+            ws.insert_button(2, 3, {"macro": "SampleCall", "caption": "Build summary", "width": 120, "height": 30})
+        else:
+            self.lite_button(ws, schema.LITE_BUTTONS["build_summary"])
         ws.write_string(4, 0, "Builds a sheet 'Summary <quarter>' here and a standalone workbook beside the tracker: "
                               "level 1-2 actions by trigger, area and organisation; every level 3+ action; "
                               "uphold-rate funnel plot (policy paras 18-20).", self.fmt["hint"])
         self.wb.define_name(schema.QUARTER_CELL, f"={schema.SUMMARY_SHEET}!$B$3")
+
+    def lite_button(self, ws, button: schema.SheetButton):
+        """A shape whose hyperlink selects the cell behind it: xlwings Lite runs the script named for it."""
+        row, col = xl_cell_to_rowcol(button.cell)
+        ws.insert_textbox(row, col, button.caption, {
+            "width": 120, "height": 30, "url": f"internal:'{button.sheet}'!{button.cell}", "tip": button.caption,
+            "description": button.caption, "font": {"bold": True, "color": "white"},
+            "align": {"vertical": "middle", "horizontal": "center"}, "fill": {"color": "#1F4E79"},
+            "line": {"color": "#1F4E79"}})
+        self.shape_names[button.caption] = button.shape
 
     def xlwings_conf(self):
         ws = self.wb.add_worksheet("xlwings.conf")
@@ -391,6 +482,20 @@ def _cached(value):
     from .dates import to_serial
 
     return to_serial(value) if isinstance(value, dt.date) else value
+
+
+def _rename_shapes(path: Path, names: dict[str, str]) -> None:
+    """Give shapes, found by their alt text, the names their Lite scripts expect (XlsxWriter calls
+    every one 'TextBox n')."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename.startswith("xl/drawings/drawing"):
+                for caption, name in names.items():
+                    data = re.sub(rf'name="TextBox \d+" descr="{re.escape(caption)}"'.encode(),
+                                  f'name="{name}" descr="{caption}"'.encode(), data)
+            z.writestr(info, data)
 
 
 def _cell(value):

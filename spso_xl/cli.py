@@ -57,11 +57,21 @@ def cmd_new(args) -> int:
         real = Path(os.path.realpath(args.path))
         refuse_if_open(args.path)
         refuse_if_read_only(real)
-        with writer_lock(real):
-            print(f"kept the old tracker as {backup(real)}")
-            build_tracker(args.path, as_of=args.as_of)
-    else:
-        build_tracker(args.path, as_of=args.as_of)
+    edition = "lite" if args.lite else "classic"
+    try:
+        if args.path.exists():
+            with writer_lock(real):
+                print(f"kept the old tracker as {backup(real)}")
+                build_tracker(args.path, as_of=args.as_of, edition=edition)
+        else:
+            build_tracker(args.path, as_of=args.as_of, edition=edition)
+    except ValueError as e:  # a name the edition cannot take
+        print(f"spso-xl: {e}", file=sys.stderr)
+        return 2
+    if args.lite:
+        print(f"wrote {args.path} for xlwings Lite, and beside it main.py, requirements.txt and the folders "
+              f"'personal' and 'templates'; open it and follow the Instructions sheet's set-up")
+        return 0
     print(f"wrote {args.path} and {args.path.with_suffix('.py').name} (keep them together); "
           f"open it and read the Instructions sheet")
     return 0
@@ -235,7 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     due.set_defaults(func=cmd_due)
 
     new = sub.add_parser("new", help="build a fresh tracker workbook (.xlsm) and its xlwings entry module")
-    new.add_argument("path", type=Path, help="where to write it, e.g. si_tracker.xlsm")
+    new.add_argument("path", type=Path, help="where to write it, e.g. si_tracker.xlsm (or si_tracker.xlsx with --lite)")
+    new.add_argument("--lite", action="store_true",
+                     help="the xlwings Lite edition: a macro-free .xlsx for Excel on Windows, Mac and the web, "
+                          "with main.py, requirements.txt and the personal modules folder beside it")
     new.add_argument("--force", action="store_true", help="replace an existing file")
     new.add_argument("--as-of", type=_date, default=dt.date.today(), help="build as if on this date (default today)")
     new.set_defaults(func=cmd_new)

@@ -32,7 +32,6 @@ import sys
 import io
 import os
 import re
-import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -663,6 +662,8 @@ def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES) -> Path
 
 def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
     """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
+    import subprocess  # here, not at the top: the xlwings Lite path (Pyodide) never starts a process
+
     from .office import soffice
 
     exe = soffice()
@@ -670,10 +671,13 @@ def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[P
         raise RuntimeError("LibreOffice is not installed, so no PDF copies were made (install libreoffice-writer)")
     with tempfile.TemporaryDirectory(prefix=".pdf-", dir=out_dir) as tmp, \
             tempfile.TemporaryDirectory(prefix="spso-lo-") as profile:
-        proc = subprocess.run(
-            [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
-            capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
+        try:
+            proc = subprocess.run(
+                [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                 "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
+                capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"LibreOffice took longer than {timeout:.0f} s, so no PDF copies were made") from None
         out = []
         for d in docxs:
             made = Path(tmp) / f"{d.stem}.pdf"
@@ -796,7 +800,7 @@ def _write_letters(path: Path, refs, due, as_of, pdf, progress, out_dir, templat
         try:
             for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
                 w.pdf = p
-        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        except (RuntimeError, OSError) as e:
             result.pdf_error = str(e)
     return result
 

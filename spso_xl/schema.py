@@ -177,3 +177,25 @@ CASE_ACTIONS = ("Generate letters", "Record chaser", "Record escalation")
 ACTION_CELL = "CasesAction"  # Name of the Cases action dropdown
 QUARTER_CELL = "SummaryQuarter"  # Name of the Summary quarter dropdown
 CASES_HEADER_ROW = 3  # the Cases table starts below its title and action row (1-based)
+
+
+@dataclass(frozen=True)
+class SheetButton:
+    """An xlwings Lite sheet button: a named shape whose hyperlink selects `cell` (hidden behind
+    it); Lite runs the script whose `@script(button=...)` names that shape and cell."""
+    shape: str
+    sheet: str
+    cell: str
+    caption: str
+
+    @property
+    def ref(self) -> str:
+        return f"[{self.shape}]{self.sheet}!{self.cell}"
+
+
+# The Lite edition's sheet buttons, by script. Only actions that do not depend on the selection:
+# clicking a shape selects its cell, so the case actions run from the Lite task pane instead.
+LITE_BUTTONS = {
+    "build_summary": SheetButton("spso_build_summary", SUMMARY_SHEET, "D3", "Build summary"),
+    "check_tracker": SheetButton("spso_check_tracker", "Cases", "H1", "Check tracker"),
+}

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from . import schema
 from .dates import to_date
@@ -61,10 +60,28 @@ def read_tracker(path) -> Tracker:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such tracker")
+    return tracker_from_sheets(sheet_values(path, schema.SHEETS), path)
+
+
+def sheet_values(path: Path, names) -> dict[str, list[list]]:
+    """The cell values (cached values for formulas) of the named sheets, each from A1.
+
+    python-calamine (Rust) is the fast reader; where it cannot be installed (xlwings Lite
+    runs Pyodide, which has no wheel for it) openpyxl, pure Python, reads the same values.
+    """
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return {n: [list(r) for r in wb[n].iter_rows(min_row=1, min_col=1, values_only=True)]
+                    for n in names if n in wb.sheetnames}
+        finally:
+            wb.close()
     book = CalamineWorkbook.from_path(str(path))
-    sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-              for name in schema.SHEETS if name in book.sheet_names}
-    return tracker_from_sheets(sheets, path)
+    return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names if n in book.sheet_names}
 
 
 def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None) -> Tracker:
