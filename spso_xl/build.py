@@ -100,8 +100,8 @@ SETUP = {  # the Instructions sheet's set-up section, per edition
         ("4. Drop the 'templates' folder that came with this tracker there too: the Word letter templates.", ""),
         ("5. Replace everything in the pane's main.py with the main.py that came with this tracker, then menu > "
          "Restart.", ""),
-        ("   The SI_ columns on Cases then calculate. The code is saved inside this workbook: nobody else repeats "
-         "steps 2 and 5.", ""),
+        ("   The SI_ columns on Cases then calculate (if a cell still shows #NAME?, press Ctrl+Alt+F9). The code is "
+         "saved inside this workbook: nobody else repeats steps 2 and 5.", ""),
         ("6. Optional: Settings > Workbook > App Mode turns the pane into one button per action.", ""),
     ),
 }
