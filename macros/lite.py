@@ -52,7 +52,7 @@ def _run(book: xw.Book, action) -> xw.Book:
 def _letters(book: xw.Book, refs: str) -> str:
     from spso_xl.letters import templates_for
 
-    if not (templates_for(FILES) / "level1.docx").exists():
+    if not any(templates_for(FILES).glob("*level*.docx")):
         raise macros.Refusal("The letter templates are not in xlwings Lite yet: open the xlwings Lite menu > Files > "
                              "Import/Export and drop the 'templates' folder that came with this tracker there.")
     return macros.generate_letters(book, today(), refs_from(refs), FILES)

@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import itertools
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_c
 
 from . import schema
 from .councils import COUNCILS
+from .letters import copy_templates
 from .quarters import last_full_quarter, recent_quarters
 from .safewrite import atomic_write
 from .settings import SPECS
@@ -210,18 +210,6 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
         lite.write_beside(path.parent)
     copy_templates(path.parent / "templates")
     return path
-
-
-def copy_templates(folder: Path) -> None:
-    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced
-    (a template already there stays as it is; one the folder lacks is added)."""
-    from .letters import TEMPLATES
-
-    folder.mkdir(exist_ok=True)
-    for source in sorted(TEMPLATES.glob("*-level*.docx")) + [TEMPLATES / "README.md"]:
-        target = folder / source.name
-        if source.exists() and not target.exists():
-            shutil.copy2(source, target)
 
 
 class _Builder:

@@ -736,12 +736,22 @@ def case_cells(plans: Iterable[LetterPlan]) -> dict[tuple[str, int, str], object
     return {("Cases", p.row, header): value for p in plans for header, value in p.cells.items()}
 
 
+def copy_templates(folder: Path) -> None:
+    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced
+    (a template already there stays as it is; one the folder lacks is added)."""
+    import shutil
+
+    folder.mkdir(exist_ok=True)
+    for source in sorted(TEMPLATES.glob("*-level*.docx")) + [TEMPLATES / "README.md"]:
+        target = folder / source.name
+        if source.exists() and not target.exists():
+            shutil.copy2(source, target)
+
+
 def _templates_beside(folder: Path) -> Path:
     """templates_for, after adding to the tracker's own templates folder any template it lacks (a tracker
     made by an earlier version has levelN.docx only): the manager can then edit every letter in Word."""
     if (Path(folder) / "templates").is_dir():
-        from .build import copy_templates
-
         copy_templates(Path(folder) / "templates")
     return templates_for(folder)
 

@@ -44,6 +44,8 @@ FIRST = schema.CASES_HEADER_ROW + 1
 def built(tmp_path_factory):
     """A Lite tracker and a classic one with the same demo data."""
     rows = demo_rows(TODAY)
+    letter = next(c for c in rows["Cases"] if c["Ref"] == "SI-2026-009")
+    letter["Date notified"] = None  # not yet notified: its letter is the notification (a past Due never is)
     folder = tmp_path_factory.mktemp("trackers")
     return (build_tracker(folder / "lite" / "si_tracker.xlsx", rows, as_of=TODAY, edition="lite"),
             build_tracker(folder / "classic" / "si_tracker.xlsm", rows, as_of=TODAY))
@@ -77,7 +79,7 @@ def test_new_lite_writes_a_macro_free_workbook_and_what_lite_needs(built):
     assert {"main.py", "requirements.txt", "personal", "templates"} <= beside
     assert {p.name for p in (path.parent / "personal").iterdir()} == set(lite.PACKAGES)
     assert (path.parent / "personal" / "macros" / "lite.py").read_text() == Path(macros.lite.__file__).read_text()
-    assert (path.parent / "templates" / "level1.docx").exists()
+    assert (path.parent / "templates" / "swf-level3.docx").exists()
     text = "\n".join(str(c.value) for c in openpyxl.load_workbook(path)["Instructions"]["A"] if c.value)
     assert "xlwings Lite" in text and "requirements.txt" in text and "main.py" in text and "personal" in text
     assert "Import Functions" not in text and "enable macros" not in text  # the classic set-up is not shown
