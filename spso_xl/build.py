@@ -143,8 +143,8 @@ def instructions(edition: str) -> tuple:
         *BUTTONS[edition],
         ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
         ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
-         "INWO) are in the 'templates' folder beside this workbook; edit them in Word (fields such as {{ recipient_name }} "
-         "are listed in templates/README.md).", ""),
+         "INWO) are in the 'templates' folder beside this workbook (with xlwings Lite: the copy uploaded under Files); edit "
+         "them in Word (fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
         ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
          "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
         ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER  (--help for more)", ""),

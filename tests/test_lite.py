@@ -212,6 +212,16 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
             check("SI_NETWORKDAYS", row, networkdays(start, TODAY, classic.calendar),
                   start=row["Date notified"], end=to_serial(TODAY), end_date=to_serial(TODAY))
 
+    if "SI_CASES" in meta:  # the tracker's one call per recalculation (DESIGN §8): all six columns, every row
+        called.add("SI_CASES")
+        block_headers = headers[headers.index("Ref"):headers.index("Closed") + 1]
+        block = [block_headers] + [[r[h] for h in block_headers] for r in rows]
+        got = _call(main, "SI_CASES", block, to_serial(TODAY), closures, settings)
+        assert len(got) == len(oracle)
+        for g, (_, want) in zip(got, oracle.iterrows()):
+            due = from_serial(g[0]) if isinstance(g[0], (int, float)) else g[0]
+            assert [_plain(due), *map(_plain, g[1:])] == [_plain(want[h]) for h in schema.COMPUTED], g
+
     def column(header, values=None):
         return [[v] for v in (values if values is not None else [r.get(header, r.get("Extended to")) for r in rows])]
 
