@@ -21,6 +21,8 @@ import xlwings as xw
 from spso_xl import schema
 from spso_xl.compute import compute_cases
 from spso_xl.dates import uk
+from spso_xl.errors import InputError
+from spso_xl.outputs import neutralise
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import ROW, tracker_from_sheets
 from spso_xl.vocab import is_blank, norm, parse_count
@@ -57,7 +59,7 @@ def run_action(book, action: Callable[[], str]) -> None:
     """Run one button's action and tell the user how it went; a refusal changes nothing."""
     try:
         book.app.alert(action(), title=TITLE, buttons="ok", mode="info")
-    except Refusal as e:
+    except (Refusal, InputError) as e:
         book.app.alert(f"{e}\n\nNothing was changed.", title=TITLE, buttons="ok", mode="critical")
     except Exception as e:  # a bug: say so plainly, and leave the traceback to the log
         traceback.print_exc()
@@ -166,7 +168,7 @@ def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
     values = body.options(ndim=2).value if body is not None else []
     used = max((i + 1 for i, row in enumerate(values) if any(not is_blank(v) for v in row)), default=0)
     top = table.header_row_range.row + 1 + used
-    sheet.range((top, table.range.column)).value = [[r.get(h) for h in headers] for r in records]
+    sheet.range((top, table.range.column)).value = [[neutralise(r.get(h)) for h in headers] for r in records]
     end = max(top + len(records) - 1, table.range.last_cell.row)
     table.resize(sheet.range((table.range.row, table.range.column), (end, table.range.last_cell.column)))
 
@@ -255,18 +257,19 @@ def build_summary(book, today: dt.date, quarter: str | None = None, folder: Path
     except InputError as e:
         raise Refusal(f"{e}. Choose a quarter in the cell beside 'Quarter:'.") from None
     layout = summary_layout(summary)
-    names = [s.name for s in book.sheets]
-    if layout.sheet_name in names:
-        sheet = book.sheets[layout.sheet_name]
-        sheet.clear()
-    else:
-        sheet = book.sheets.add(layout.sheet_name, after=book.sheets[schema.SUMMARY_SHEET])
-    sheet.range("A1").value = layout.rows
-    with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
-        for placed, png in zip(layout.charts, chart_pngs(summary, Path(tmp))):
-            sheet.pictures.add(png, anchor=sheet.range(placed.anchor))
     out = (folder or Path(book.fullname).parent) / summary.file_name
-    atomic_write(out, lambda p: write_standalone(layout, p))
+    with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
+        pngs = chart_pngs(summary, Path(tmp))  # everything that can fail comes before the first write
+        atomic_write(out, lambda p: write_standalone(layout, p))
+        names = [s.name for s in book.sheets]
+        if layout.sheet_name in names:
+            sheet = book.sheets[layout.sheet_name]
+            sheet.clear()
+        else:
+            sheet = book.sheets.add(layout.sheet_name, after=book.sheets[schema.SUMMARY_SHEET])
+        sheet.range("A1").value = [[neutralise(v) for v in row] for row in layout.rows]
+        for placed, png in zip(layout.charts, pngs):
+            sheet.pictures.add(png, anchor=sheet.range(placed.anchor))
     notes = f"\n{' '.join(summary.notes)}" if summary.notes else ""
     return f"Summary for {summary.quarter.label} written to the sheet '{layout.sheet_name}' and to {out}.{notes}"
 

@@ -103,10 +103,13 @@ def cmd_check(args) -> int:
 
 def cmd_report(args) -> int:
     """The Cases table with the computed columns, overdue and escalation-due rows first."""
+    from .outputs import refuse_tracker_as_output
     from .report import SHOWN, report_frame, to_csv, to_xlsx
     from .safewrite import atomic_write
     from .tracker import read_tracker
 
+    if args.output:
+        refuse_tracker_as_output(args.output, args.path)
     tracker = read_tracker(args.path)
     frame, skipped = report_frame(tracker, args.as_of)
     if skipped:

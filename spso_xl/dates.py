@@ -17,6 +17,7 @@ from .errors import InputError, shorten
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 for serials >= 61
 FICTITIOUS_SERIAL = 60
 MAX_SERIAL = 2_958_465  # 31/12/9999, Excel's last date
+FIRST_DATE = dt.date(1900, 1, 1)
 
 _UK = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+\-]\d\d:?\d\d)?)?$")
@@ -51,7 +52,15 @@ def to_serial(d: dt.date) -> int:
 
 
 def to_date(value) -> dt.date | None:
-    """Coerce a cell value to a date; None for a blank; InputError for anything else."""
+    """Coerce a cell value to a date; None for a blank; InputError for anything else,
+    a date before Excel's first (01/01/1900) included."""
+    d = _to_date(value)
+    if d is not None and d < FIRST_DATE:
+        raise InputError("DATE", f"{d.day:02}/{d.month:02}/{d.year} is before 01/01/1900, Excel's first date", value)
+    return d
+
+
+def _to_date(value) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):  # includes pandas.Timestamp

@@ -44,6 +44,8 @@ from dateutil.relativedelta import relativedelta
 
 from .compute import compute_cases
 from .deadlines import due_date
+from .errors import InputError
+from .outputs import Formula, neutralise
 from .policy import scale_for, statutory_power
 from .prose import long_date, number, sentence
 from . import prose
@@ -203,16 +205,38 @@ def safe_stem(text: str) -> str:
     a path (no separators, no leading dot), never a Windows device name, at most MAX_STEM long."""
     text = unicodedata.normalize("NFC", text)
     stem = "".join(c if c.isalnum() or c in " -_." else "_" for c in text)
-    stem = " ".join(stem.split()).lstrip(". ").rstrip(". ")[:MAX_STEM].rstrip(". ")
+    stem = " ".join(stem.split())
+    stem = re.sub(r"^\.+", lambda m: "_" * len(m.group()), stem)[:MAX_STEM].rstrip(". ")  # '..' stays visible
     if not stem or stem.split(".")[0].upper() in _RESERVED:
         stem = "_" + stem
     return stem
 
 
+MAX_REF_IN_NAME = 60  # a letter's file name keeps its level and date whatever the Ref's length
+
+
+def letter_stem(ref: str, level: int, as_of: dt.date) -> str:
+    """'<Ref> L<level> <yyyy-mm-dd>': the Ref in a safe form, cut so that the rest survives."""
+    short = safe_stem(ref)[:MAX_REF_IN_NAME].rstrip(". ") or "_"
+    return f"{short} L{level} {as_of:%Y-%m-%d}"
+
+
 def letters_dir(settings, base: Path | None) -> Path:
-    """The Settings letters folder; a relative one is in `base`, the tracker's folder."""
+    """The Settings letters folder; a relative one is in `base`, the tracker's folder.
+
+    A folder outside the tracker's folder is used only if it exists: creating it is how a user
+    confirms it (the Settings note says so). spso-xl creates folders inside the tracker's only."""
     folder = Path(str(settings.letters_folder or "letters")).expanduser()
-    return folder if folder.is_absolute() or base is None else Path(base) / folder
+    if base is None:
+        return folder
+    folder = folder if folder.is_absolute() else Path(base) / folder
+    root = Path(base).resolve()
+    inside = folder.resolve() == root or root in folder.resolve().parents
+    if not inside and not folder.is_dir():
+        raise InputError("FOLDER", f"the Settings letters folder {folder} is outside the tracker's folder and does not "
+                                   f"exist: create it first if letters should go there, or name a folder inside "
+                                   f"{root}; no letter was written", str(folder))
+    return folder
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -224,6 +248,7 @@ def plan_letters(tracker: Tracker, refs: Iterable[str] | None = None, due: bool 
     refs = [r for r in (refs or ()) if _text(r)]
     if not refs and not due:
         raise ValueError("name the cases (refs) or ask for the letters due")
+    tracker.require("Cases")
     return _Planner(tracker, as_of or dt.date.today()).plan(refs, due)
 
 
@@ -438,7 +463,7 @@ class _Planner:
             "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
         }
         return LetterPlan(ref, row, level, template_name(scale.name, level, chaser), as_of, respond_by,
-                          safe_stem(f"{ref} L{level} {as_of:%Y-%m-%d}"), context,
+                          letter_stem(ref, level, as_of), context,
                           self._records(case, level, chaser, respond_by, chasers))
 
     def _records(self, case, level, chaser, respond_by, chasers) -> dict:
@@ -550,11 +575,13 @@ _TEMPLATE_BYTES: dict[tuple, bytes] = {}
 
 
 def _env():
-    """Autoescaping, strict (a mistyped field is an error, not a blank), and compiling each
-    template part once: docxtpl calls from_string on every render."""
+    """Sandboxed (a template cannot reach Python: whoever can edit the templates folder must not
+    run code as whoever runs `letters`), autoescaping, strict (a mistyped field is an error, not a
+    blank), and compiling each template part once: docxtpl calls from_string on every render."""
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
-    class Env(jinja2.Environment):
+    class Env(SandboxedEnvironment):
         def from_string(self, source, globals=None, template_class=None):
             key = source if globals is None else None
             if key is not None and key in self._compiled:
@@ -842,11 +869,11 @@ def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path]) -> Path 
 def excel_row(record: dict, table: str) -> dict:
     """A log row for writing through Excel (xlwings): text that Excel would take for a formula gets
     Excel's text prefix ('), and the file column becomes a HYPERLINK formula."""
-    out = {k: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in record.items()}
+    out = {k: neutralise(v) for k, v in record.items()}
     link = LINK_COLUMNS.get(table)
     if record.get(link):
         target = record[link].replace('"', '""')  # file names have no quotes (safe_stem); a folder might
-        out[link] = f'=HYPERLINK("{target}","{Path(record[link]).name}")'
+        out[link] = Formula(f'=HYPERLINK("{target}","{Path(record[link]).name}")')
     return out
 
 

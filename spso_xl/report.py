@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import schema
 from .compute import compute_cases
+from .outputs import neutralise
 from .tracker import ROW, Tracker
 
 SHOWN = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue", "Recommended level",
@@ -16,6 +17,7 @@ SHOWN = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue"
 
 def report_frame(tracker: Tracker, as_of: dt.date) -> tuple[pd.DataFrame, list[int]]:
     """Every sound Cases row with the computed columns, most urgent first; and the rows skipped."""
+    tracker.require("Cases")
     cases = tracker.cases
     bad = sorted({p.row for p in tracker.problems if p.sheet == "Cases" and p.row})
     good = cases[~cases[ROW].isin(bad)]
@@ -32,13 +34,6 @@ def report_frame(tracker: Tracker, as_of: dt.date) -> tuple[pd.DataFrame, list[i
                 .where(~out["Status"].isin(["DUE TODAY", "DUE SOON"]), 2))
     out = out.assign(_p=priority).sort_values(["_p", "Due", "Row"], na_position="last", kind="stable").drop(columns="_p")
     return out.reset_index(drop=True), bad
-
-
-def neutralise(value):
-    """Spreadsheet formula injection: text starting = + - @ (or a tab/CR) is prefixed with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _display(value):
@@ -63,6 +58,7 @@ def to_csv(frame: pd.DataFrame) -> str:
             cache = {}
             shown[name] = [cache.setdefault((type(v), v), neutralise(_display(v))) if _hashable(v)
                            else neutralise(_display(v)) for v in col.tolist()]
+    shown.columns = [neutralise(str(c)) for c in shown.columns]
     return shown.to_csv(index=False, lineterminator="\n")
 
 
@@ -78,13 +74,13 @@ def to_xlsx(frame: pd.DataFrame, path) -> None:
                                          "default_date_format": "dd/mm/yyyy"})
     ws = wb.add_worksheet("Report")
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
-    ws.write_row(0, 0, list(frame.columns), wb.add_format({"bold": True}))
+    ws.write_row(0, 0, [neutralise(str(c), parsed=False) for c in frame.columns], wb.add_format({"bold": True}))
     for r, row in enumerate(frame.itertuples(index=False), start=1):
         for c, v in enumerate(row):
             if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)) and not pd.isna(v):
                 ws.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(), date_fmt)
             elif not (v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v))):
-                ws.write(r, c, v if isinstance(v, (int, float, bool)) else str(v))
+                ws.write(r, c, v if isinstance(v, (int, float, bool)) else neutralise(str(v), parsed=False))
     ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
     ws.freeze_panes(1, 0)
     wb.close()

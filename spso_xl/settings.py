@@ -72,7 +72,7 @@ SPECS = (
     Spec("Funnel inner limit", "funnel_inner", 0.95, "Inner control limit of the uphold-rate funnel plot.", _percent),
     Spec("Funnel outer limit", "funnel_outer", 0.998, "Outer limit: above it an uphold rate is abnormally high (policy para 8).", _percent),
     Spec("Quarter convention", "quarters", "Financial", "Financial (Q1 = April-June) or Calendar (Q1 = January-March).", _quarters),
-    Spec("Letters folder", "letters_folder", "letters", "Where letters are written; relative to the tracker's folder unless a full path."),
+    Spec("Letters folder", "letters_folder", "letters", "Where letters are written; relative to the tracker's folder unless a full path. A folder outside the tracker's folder must exist already: create it to confirm it (spso-xl creates folders only inside the tracker's)."),
     Spec("Our address", "our_address", "Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS", "SPSO address printed on letters."),
     *(Spec(key, _attr(key), "", "Who signs these letters: name, then title after a comma "
            "(e.g. 'Jamie Reid, Team Manager, Scottish Welfare Fund'); printed once under the signature.")

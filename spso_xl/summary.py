@@ -233,6 +233,7 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
     """The summary of `quarter` (a Quarter or its label; default the last full quarter by the
     Settings convention) as the tracker's data stood at its end, or on `as_of` if that is earlier."""
     as_of = to_date(as_of) or dt.date.today()
+    tracker.require("Cases")
     settings = tracker.settings
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
         q = last_full_quarter(as_of, getattr(settings, "quarters", "Financial"))

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.legend import LegendEntry
 from openpyxl.chart.marker import Marker
@@ -26,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.units import cm_to_EMU
 
+from .outputs import neutralise, refuse_tracker_as_output
 from .safewrite import atomic_write, change_tracker, refuse_if_open
 from .summary import Layout, PlacedChart, Summary, build_summary, summary_layout
 
@@ -54,8 +54,7 @@ def _colour(series: str) -> str:
 
 
 def _text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value if len(value) <= 32767 else value[:32766] + "…"
+    return neutralise(value, parsed=False)
 
 
 def write_layout(ws, lay: Layout, charts: bool = True) -> None:
@@ -302,16 +301,20 @@ def chart_pngs(summary: Summary, folder) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for chart in summary.charts:
-        fig, ax = plt.subplots(figsize=(7.5, 3.75), dpi=150)
-        _PNG[chart.key](ax, summary)
-        ax.set_title(chart.title, fontsize=11, color="#" + NAVY, loc="left")
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        path = folder / f"{summary.sheet_name.replace(' ', '-')}-{chart.key}.png"
-        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
-        plt.close(fig)
-        out.append(path)
+    # Names are data: no TeX, no mathtext ('$' in an organisation's name), whatever matplotlibrc says
+    with matplotlib.rc_context({"text.usetex": False, "text.parse_math": False}):
+        for chart in summary.charts:
+            fig, ax = plt.subplots(figsize=(7.5, 3.75), dpi=150)
+            try:
+                _PNG[chart.key](ax, summary)
+                ax.set_title(chart.title, fontsize=11, color="#" + NAVY, loc="left")
+                ax.spines[["top", "right"]].set_visible(False)
+                fig.tight_layout()
+                path = folder / f"{summary.sheet_name.replace(' ', '-')}-{chart.key}.png"
+                atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+            finally:
+                plt.close(fig)
+            out.append(path)
     return out
 
 
@@ -395,9 +398,12 @@ def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=
     from .tracker import read_tracker
 
     path = Path(path)
+    if output:
+        refuse_tracker_as_output(output, path)
     summary = build_summary(read_tracker(path), quarter, as_of or dt.date.today())
     lay = summary_layout(summary)
     output = Path(output) if output else path.with_name(summary.file_name)
+    refuse_tracker_as_output(output, path)
     refuse_if_open(output)
     backup = change_tracker(path, lambda package: put_sheet(package, lay)) if sheet else None
     atomic_write(output, lambda tmp: write_standalone(lay, tmp))

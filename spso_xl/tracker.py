@@ -10,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+
 import pandas as pd
 
 from . import schema
 from .dates import to_date
-from .errors import InputError
+from .errors import InputError, shorten
 from .settings import DEFAULTS, is_setting, settings_from_rows
 from .vocab import is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
-from .workdays import Calendar, scottish_calendar
+from .workdays import YEARS, Calendar, scottish_calendar
+from .xlsx_cells import MAX_TEXT, CellError, read_boxes
 
 ROW = "_row"  # the Excel row number of each record
 
@@ -54,13 +57,39 @@ class Tracker:
     def cases(self) -> pd.DataFrame:
         return self.parsed["Cases"]
 
+    def require(self, *sheets: str) -> None:
+        """Refuse (InputError) when a sheet the work needs is missing or lacks a required column:
+        a command must not report success on a tracker it could not read."""
+        for p in self.problems:
+            if p.sheet in sheets and p.value is None and (p.row is None or (
+                    p.column and schema.SHEETS[p.sheet].column(p.column).required and "missing" in p.message)):
+                name = self.path.name if self.path else "the workbook"
+                raise InputError("TRACKER", f"{name}: {p.where if p.row else p.sheet}: {p.message}; "
+                                            f"nothing was done (spso-xl check lists every problem)")
+
 
 def read_tracker(path) -> Tracker:
-    """Read and validate a tracker file; problems are collected, never raised."""
+    """Read and validate a tracker file; problems are collected, never raised.
+
+    Only each table's cells are read (`xlsx_cells`): a stray cell far from a table costs nothing,
+    and error values reach the checks as `CellError`."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such tracker")
-    return tracker_from_sheets(sheet_values(path, schema.SHEETS), path)
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:  # xlwings Lite (Pyodide): openpyxl reads the same values
+        return tracker_from_sheets(sheet_values(path, schema.SHEETS), path)
+    cells, boxes = read_boxes(path, list(schema.SHEETS))
+    tracker = tracker_from_sheets({name: c.rows for name, c in cells.items()}, path)
+    for name, c in cells.items():
+        if c.dropped_below:
+            box = boxes[name]
+            tracker.problems.append(Problem(name, c.dropped_below, None, None,
+                                            f"values from row {c.dropped_below} are more than {box.read_to - box.last_row} "
+                                            f"rows below the {name} table (which ends at row {box.last_row}) and were "
+                                            f"not read: move them into the table"))
+    return tracker
 
 
 def sheet_values(path: Path, names) -> dict[str, list[list]]:
@@ -157,13 +186,41 @@ def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Probl
     return frame
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _usable(value):
+    """Any cell's value, or InputError for what no column can use: an error value, a text with
+    an invisible control character (it would not match its own name elsewhere), or a text
+    longer than a cell holds."""
+    if isinstance(value, CellError):
+        raise InputError("ERROR", f"the cell shows the error {value}, not a value: fix its formula or type the "
+                                  f"value", value)
+    if isinstance(value, str):
+        if m := _CONTROL.search(value):
+            raise InputError("TEXT", f"'{shorten(_CONTROL.sub('?', value))}' holds an invisible control character "
+                                     f"(U+{ord(m.group()):04X}) at position {m.start() + 1}: retype the text", value)
+        if len(value) > MAX_TEXT:
+            raise InputError("TEXT", f"the text is {len(value):,} characters long; a cell holds {MAX_TEXT:,}", value)
+    return True
+
+
+def _tracker_date(value):
+    """A date the calendar can count working days from (YEARS: 1900-2200)."""
+    d = to_date(value)
+    if d is not None and d.year not in YEARS:
+        raise InputError("DATE", f"{d.day:02}/{d.month:02}/{d.year} is outside the years whose working days are "
+                                 f"known ({YEARS.start}-{YEARS.stop - 1}): check the year", value)
+    return d
+
+
 _CHOICE_PARSERS = {"Function": parse_function, "Area": parse_area, "Trigger": parse_trigger}
 
 
 def _parser(column: schema.Column, orgs: set):
     """The cell parser for a column's kind: canonical value, or InputError."""
     if column.kind == "date":
-        return to_date
+        return _tracker_date
     if column.kind == "yesno":
         return parse_yes_no
     if column.kind == "count":
@@ -199,7 +256,7 @@ def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], or
             k = (type(value), key)
             if k not in cache:
                 try:
-                    cache[k] = (parse(key), None)
+                    cache[k] = (parse(_usable(value) and key), None)
                 except InputError as e:
                     cache[k] = (None, e)
             result, error = cache[k]
@@ -226,6 +283,8 @@ def parse_rows(tracker: Tracker, name: str, raw: pd.DataFrame) -> tuple[pd.DataF
 def _settings(frame: pd.DataFrame, problems: list[Problem]):
     good = []
     for key, value, row in zip(frame["Setting"], frame["Value"], frame[ROW]):
+        if isinstance(key, CellError) or isinstance(value, CellError):
+            continue  # reported with the other bad cells
         try:
             settings_from_rows([(key, value)])
             good.append((key, value))

@@ -55,3 +55,49 @@ def count(path, sheet: str, element: str) -> int:
 def defined_names(path) -> dict[str, str]:
     wb = parts(path)["xl/workbook.xml"].decode()
     return dict(re.findall(r'<definedName name="([^"]+)"[^>]*>([^<]*)</definedName>', wb))
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def set_raw_cells(path, sheet: str, cells: dict[str, tuple[str, str]]) -> None:
+    """Write cells straight into a sheet's XML, as Excel stores them: address -> (type, text),
+    e.g. {"J5": ("e", "#DIV/0!"), "XFD1048576": ("n", "1")}. Lets a test plant what no
+    writer library would (error values, cells at the sheet's far corner)."""
+    p = parts(path)
+    part = sheet_parts(path)[sheet]
+    xml = p[part].decode()
+    for address, (kind, text) in cells.items():
+        col, row = re.fullmatch(r"([A-Z]+)(\d+)", address).groups()
+        row = int(row)
+        xml = re.sub(rf'<c r="{address}"(?: [^>]*)?(?:/>|>.*?</c>)', "", xml, flags=re.S)
+        cell = f'<c r="{address}" t="{kind}"><v>{text}</v></c>' if kind != "inlineStr" else \
+            f'<c r="{address}" t="inlineStr"><is><t>{text}</t></is></c>'
+        m = re.search(rf'<row r="{row}"[^>]*?(/>|>)', xml)
+        if m:
+            if m.group(1) == "/>":
+                xml = xml[:m.start()] + m.group(0)[:-2] + ">" + cell + "</row>" + xml[m.end():]
+            else:
+                end = xml.index("</row>", m.end())
+                body = xml[m.end():end]
+                at = m.end()
+                for c in re.finditer(r'<c r="([A-Z]+)\d+"', body):
+                    if _col_number(c.group(1)) > _col_number(col):
+                        at = m.end() + c.start()
+                        break
+                else:
+                    at = end
+                xml = xml[:at] + cell + xml[at:]
+        else:
+            later = [r for r in re.finditer(r'<row r="(\d+)"', xml) if int(r.group(1)) > row]
+            at = later[0].start() if later else xml.index("</sheetData>")
+            xml = xml[:at] + f'<row r="{row}">{cell}</row>' + xml[at:]
+        xml = re.sub(r'<dimension ref="[^"]*"/>', "", xml)
+    p[part] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in p.items():
+            z.writestr(name, data)
