@@ -205,8 +205,7 @@ def safe_stem(text: str) -> str:
     a path (no separators, no leading dot), never a Windows device name, at most MAX_STEM long."""
     text = unicodedata.normalize("NFC", text)
     stem = "".join(c if c.isalnum() or c in " -_." else "_" for c in text)
-    stem = " ".join(stem.split())
-    stem = re.sub(r"^\.+", lambda m: "_" * len(m.group()), stem)[:MAX_STEM].rstrip(". ")  # '..' stays visible
+    stem = " ".join(stem.split()).lstrip(". ").rstrip(". ")[:MAX_STEM].rstrip(". ")
     if not stem or stem.split(".")[0].upper() in _RESERVED:
         stem = "_" + stem
     return stem
@@ -217,6 +216,7 @@ MAX_REF_IN_NAME = 60  # a letter's file name keeps its level and date whatever t
 
 def letter_stem(ref: str, level: int, as_of: dt.date) -> str:
     """'<Ref> L<level> <yyyy-mm-dd>': the Ref in a safe form, cut so that the rest survives."""
+    ref = re.sub(r"^[.\s]+", lambda m: "_" * len(m.group().strip()), ref)  # '..' stays visible as '__'
     short = safe_stem(ref)[:MAX_REF_IN_NAME].rstrip(". ") or "_"
     return f"{short} L{level} {as_of:%Y-%m-%d}"
 

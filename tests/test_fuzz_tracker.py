@@ -2,6 +2,9 @@
 its address, and every good row is still computed."""
 
 import datetime as dt
+import shutil
+
+import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -47,3 +50,63 @@ def test_every_bad_cell_reported_and_every_good_row_computed(tmp_path_factory, p
     assert set(frame["Row"]) == {schema.CASES_HEADER_ROW + 1 + i for i in range(len(BASE["Cases"]))} - bad_rows
     assert frame["Status"].notna().all() and frame["Reason"].str.len().gt(0).all()
     assert not frame["Reason"].str.startswith("#").any()
+
+
+# --- hostile cells (issue 17): error values, extreme dates, far cells, control characters ----------
+
+from openpyxl.utils import get_column_letter  # noqa: E402
+
+from tests.xlsx_parts import set_raw_cells  # noqa: E402
+
+HOSTILE = {  # (cell type, stored text) that no input column can use
+    "error": [("e", e) for e in ("#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!")],
+    "control": [("inlineStr", t) for t in ("Fife_x0001_ Council", "SI_x001F_-1", "Y_x0007_", "3_x000B_",
+                                            "01/02/2026_x0000_")],
+    "long": [("inlineStr", "LONG")],  # made 32,768 characters long when planted
+}
+EXTREME_DATES = [("n", "2958465"), ("n", "0.5"), ("inlineStr", "31/12/9999"), ("inlineStr", "31/12/1849"),
+                 ("inlineStr", "01/01/2201"), ("n", "-1"), ("n", "1e300")]
+FAR = ["XFD1048576", "ZZ200000", "AC4", "XFD4", "A1048576", "B900000"]
+INPUTS = [c for c in schema.CASES.inputs]
+
+
+@st.composite
+def hostile_plants(draw):
+    plants = draw(st.lists(st.tuples(st.integers(0, len(BASE["Cases"]) - 1), st.sampled_from(INPUTS)),
+                           min_size=1, max_size=6, unique=True))
+    out = {}
+    for i, column in plants:
+        kinds = list(HOSTILE) + (["date"] if column.kind == "date" else [])
+        kind = draw(st.sampled_from(kinds))
+        pool = EXTREME_DATES if kind == "date" else HOSTILE[kind]
+        out[(schema.CASES_HEADER_ROW + 1 + i, column.header)] = draw(st.sampled_from(pool))
+    far = draw(st.lists(st.sampled_from(FAR), max_size=2, unique=True))
+    return out, far
+
+
+@pytest.fixture(scope="module")
+def base_tracker(tmp_path_factory):
+    return build_tracker(tmp_path_factory.mktemp("hostile-base") / "si_tracker.xlsm", BASE, as_of=AS_OF)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hostile_plants())
+def test_every_hostile_cell_reported_and_every_good_row_computed(base_tracker, tmp_path_factory, plants):
+    planted, far = plants
+    path = tmp_path_factory.mktemp("hostile") / "si_tracker.xlsm"
+    shutil.copy2(base_tracker, path)
+    cells = {f"{get_column_letter(schema.CASES.headers.index(h) + 1)}{r}": (t, "z" * 32_768 if v == "LONG" else v)
+             for (r, h), (t, v) in planted.items()}
+    set_raw_cells(path, "Cases", cells | {a: ("n", "1") for a in far})
+    tracker = read_tracker(path)
+    found = {(p.row, p.column) for p in tracker.problems if p.sheet == "Cases"}
+    assert set(planted) <= found, set(planted) - found
+    frame, skipped = report_frame(tracker, AS_OF)
+    bad_rows = {r for r, _ in planted}
+    assert bad_rows <= set(skipped)
+    everyone = {schema.CASES_HEADER_ROW + 1 + i for i in range(len(BASE["Cases"]))}
+    assert set(frame["Row"]) == everyone - set(skipped)
+    assert set(skipped) - bad_rows <= {r for r, _ in found}  # a row is only skipped for a reported cell
+    assert frame["Status"].notna().all() and not frame["Reason"].str.startswith("#").any()
+    dates = frame.select_dtypes("datetime").stack().dropna()
+    assert dates.empty or (dates.dt.year >= 1900).all()

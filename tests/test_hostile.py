@@ -381,3 +381,105 @@ def test_control_characters_in_an_organisation_name_are_reported(tmp_path, capsy
                for p in t.problems)
     assert any(p.sheet == "Organisations" and p.column == "Organisation" and "U+0001" in p.message
                for p in t.problems)
+
+
+# --- the buttons' writes through Excel ------------------------------------------------------------
+
+
+def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch):
+    """*Record chaser* sent a Ref '@SUM(1)' unprefixed; *Build summary* wrote organisation names
+    such as "+cmd|' /C calc'!A0 Council" and "\\t=1+1 Council" that Excel reads as formulas; a '$'
+    in a name broke the PNG charts after half the sheet was written."""
+    import xlwings as xw
+
+    import macros
+    from tests import remote
+
+    rows = demo_rows(AS_OF)
+    hostile = {"Dumfries and Galloway Council": "+cmd|' /C calc'!A0 Council", "Fife Council": "\t=1+1 Council",
+               "Highland Council": "$x^2$ Council"}
+    for sheet in ("Organisations", "Cases", "Findings"):
+        for r in rows[sheet]:
+            r["Organisation"] = hostile.get(r["Organisation"], r["Organisation"])
+    rows["Cases"][0]["Ref"] = "@SUM(1)"
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF)
+    monkeypatch.chdir(tmp_path)
+
+    def click(active, selection, action=None):
+        p = remote.payload(path, active=active, selection=selection)
+        if action:
+            p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
+        book = xw.Book(json=p)
+        macros.main(book, today=AS_OF)
+        return book.json()["actions"]
+
+    def texts(actions):
+        return [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row
+                if isinstance(v, str)]
+
+    def live(values):
+        return [v for v in values if v.lstrip()[:1] in {"=", "+", "-", "@"} and not v.startswith("'")]
+
+    chaser = click("Cases", f"A{FIRST}", "Record chaser")
+    assert "'@SUM(1)" in texts(chaser) and not live(texts(chaser))
+    summary = click("Summary", "B3")
+    alert = [a["args"] for a in summary if a["func"] == "alert"][0]
+    assert alert[3] == "info", alert
+    values = texts(summary)
+    assert not live(values)
+    assert any(v.startswith("'") and "cmd|" in v for v in values)
+    assert any("$x^2$ Council" in v for v in values)
+
+
+def test_chart_text_is_never_mathtext_or_tex(tmp_path):
+    import matplotlib
+
+    from spso_xl.summary import build_summary
+    from spso_xl.summary_xlsx import chart_pngs
+
+    s = build_summary(read_tracker(build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)),
+                      None, AS_OF)
+    f = s.tables["funnel"].frame
+    f["Organisation"] = "Bad $^$ Council"
+    f["Funnel"] = "Abnormally high"
+    lv = s.tables["levels_by_month"].frame
+    lv.iloc[:, 0] = "$\\frac$"
+    with matplotlib.rc_context({"text.usetex": True}):  # a user's matplotlibrc
+        pngs = chart_pngs(s, tmp_path / "png")
+    assert len(pngs) == len(s.charts) and all(p.stat().st_size > 1000 for p in pngs)
+
+
+# --- the letters folder from a Settings cell ------------------------------------------------------
+
+
+def _with_letters_folder(tmp_path, folder: str) -> Path:
+    rows = demo_rows(AS_OF)
+    for r in rows["Settings"]:
+        if r["Setting"] == "Letters folder":
+            r["Value"] = folder
+    (tmp_path / "team").mkdir()
+    return build_tracker(tmp_path / "team" / "si_tracker.xlsm", rows, as_of=AS_OF)
+
+
+def test_a_letters_folder_outside_the_tracker_that_does_not_exist_is_refused(tmp_path, capsys):
+    path = _with_letters_folder(tmp_path, "../elsewhere/letters")
+    before = path.read_bytes()
+    assert main(["letters", str(path), "--due", "--as-of", "22/11/2026"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "outside the tracker's folder" in err and "create it first" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "elsewhere").exists() and path.read_bytes() == before
+
+
+def test_a_letters_folder_outside_the_tracker_is_used_once_it_exists(tmp_path, capsys):
+    path = _with_letters_folder(tmp_path, str(tmp_path / "shared letters"))
+    (tmp_path / "shared letters").mkdir()
+    main(["letters", str(path), "--due", "--as-of", "22/11/2026"])
+    out = capsys.readouterr().out
+    assert list((tmp_path / "shared letters").glob("*.docx"))
+    assert str(tmp_path / "shared letters") in out  # the user is told where the letters went
+
+
+def test_a_letters_folder_inside_the_tracker_is_created(tmp_path, capsys):
+    path = _with_letters_folder(tmp_path, "out/S&I letters")
+    main(["letters", str(path), "--due", "--as-of", "22/11/2026"])
+    assert list((tmp_path / "team" / "out" / "S&I letters").glob("*.docx"))
