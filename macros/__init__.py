@@ -25,6 +25,7 @@ from spso_xl.errors import InputError
 from spso_xl.outputs import neutralise
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import ROW, tracker_from_sheets
+from spso_xl.xlsx_cells import error_or_value
 from spso_xl.vocab import is_blank, norm, parse_count
 
 TITLE = "SPSO S&I tracker"
@@ -75,8 +76,10 @@ def _name_address(book, name: str) -> str:
 
 
 def _values(sheet) -> list[list]:
+    """The sheet's values from A1, error values (#DIV/0!, #N/A ...) kept as errors, not blanks."""
     last = sheet.used_range.last_cell
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
+    return [[error_or_value(v) for v in row] for row in values]
 
 
 def read_book(book):

@@ -50,6 +50,16 @@ class CellError(str):
         return f"CellError({str.__repr__(self)})"
 
 
+ERROR_VALUES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#DATA!",
+                          "#PYTHON!"))
+
+
+def error_or_value(value):
+    """A value read through Excel (xlwings with err_to_str): its error values as `CellError`."""
+    return CellError(value) if isinstance(value, str) and value in ERROR_VALUES else value
+
+
 @dataclass(frozen=True)
 class Box:
     """Where a table's cells are: its sheet and part, and the rows and columns read (1-based)."""

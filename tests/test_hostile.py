@@ -483,3 +483,19 @@ def test_a_letters_folder_inside_the_tracker_is_created(tmp_path, capsys):
     path = _with_letters_folder(tmp_path, "out/S&I letters")
     main(["letters", str(path), "--due", "--as-of", "22/11/2026"])
     assert list((tmp_path / "team" / "out" / "S&I letters").glob("*.docx"))
+
+
+def test_the_buttons_see_error_values_as_errors_not_blanks(tracker):
+    """Through Excel (xlwings) too: #N/A in Response received must not read as 'no response'."""
+    import xlwings as xw
+
+    import macros
+    from tests import remote
+
+    set_raw_cells(tracker, "Cases", {f"{_column('Response received')}{FIRST}": ("e", "#N/A")})
+    p = remote.payload(tracker, selection=f"A{FIRST}")
+    p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = "Record escalation"
+    book = xw.Book(json=p)
+    macros.main(book, today=AS_OF)
+    [alert] = [a["args"] for a in book.json()["actions"] if a["func"] == "alert"]
+    assert alert[3] == "critical" and "#N/A" in alert[0] and "Response received" in alert[0]

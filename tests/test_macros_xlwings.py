@@ -108,7 +108,7 @@ def test_the_workbooks_entry_module_reaches_main_through_the_caller(tracker, mon
     assert "Cases and Summary" in alerts(book.json()["actions"])[0][0]
 
 
-def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path):
+def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatch):
     from docx import Document
 
     from spso_xl.sample import demo_rows
@@ -121,6 +121,7 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path):
     i = [c["Ref"] for c in rows["Cases"]].index(ref)
     rows["Cases"][i]["Date notified"] = None  # not yet notified: this letter is the notification
     path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=TODAY)
+    monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: its folder is the working one
     row = FIRST + i
     actions = run(path, "Generate letters", selection=f"A{row}")
     [(message, mode)] = alerts(actions)
