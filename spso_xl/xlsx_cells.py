@@ -237,20 +237,23 @@ def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None
         data = re.sub(re.escape(cell_tag) + rb' r="' + far + rb'[^>]*?(?:/>|>.*?</' + re.escape(p) + rb'c>)', b"",
                       data, flags=re.S)
     errors = {}
-    if b't="e"' in data:
-        for c in re.finditer(re.escape(cell_tag) + rb' r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</' + re.escape(p)
-                             + rb"c>", data, flags=re.S):
-            v = re.search(rb"<(?:\w+:)?v>([^<]*)<", c.group(3))
+    if b't="e"' in data:  # taken out of what calamine sees: it reads them as blanks, or fails on newer ones (#SPILL!)
+        def take(c):
+            v = re.search(rb"<(?:\w+:)?v>([^<]*)<", c.group(3) or b"")
             col = column_number(c.group(1).decode())
-            if v and box.first_col <= col <= box.last_col:
-                errors[(int(c.group(2)), col)] = CellError(v.group(1).decode("utf-8", "replace"))
+            if box.first_col <= col <= box.last_col:
+                errors[(int(c.group(2)), col)] = CellError(v.group(1).decode("utf-8", "replace") if v else "#N/A")
+            return b""
+
+        data = re.sub(re.escape(cell_tag) + rb' r="([A-Za-z]+)(\d+)"[^>]*?\bt="e"[^>]*?(?:/>|>(.*?)</' + re.escape(p)
+                      + rb"c>)", take, data, flags=re.S)
     return data, errors, dropped
 
 
 def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str, Box]]:
     """The cells of each wanted table (by table name, else the sheet of that name), as rows
     from A1 with only the table's columns filled; errors and cut rows reported beside them."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
     path = Path(path)
     try:
@@ -289,18 +292,17 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
                 for info in z.infolist():
                     if info.filename in changed:
                         out.writestr(info.filename, changed[info.filename])
-                    elif not info.filename.startswith("xl/worksheets/") or info.filename.endswith(".rels"):
+                    elif info.filename in sheets.values() and info.filename not in by_part:
+                        out.writestr(info.filename, EMPTY_SHEET)  # a sheet not read: the copy stays small
+                    else:
                         out.writestr(info.filename, z.read(info))
-                    elif info.filename in by_part:
-                        out.writestr(info.filename, z.read(info))
-                    else:  # a sheet not read: empty, so the copy stays small
-                        out.writestr(info.filename, EMPTY_SHEET)
             buf.seek(0)
-            book = CalamineWorkbook.from_filelike(buf)
-        else:
-            book = CalamineWorkbook.from_path(str(path))
-    part_sheet = {part: box.sheet for part, box in by_part.items()}
-    loaded = {part: book.get_sheet_by_name(part_sheet[part]).to_python(skip_empty_area=False) for part in by_part}
+    try:
+        book = CalamineWorkbook.from_filelike(buf) if changed else CalamineWorkbook.from_path(str(path))
+        loaded = {part: book.get_sheet_by_name(box.sheet).to_python(skip_empty_area=False)
+                  for part, box in by_part.items()}
+    except CalamineError as e:
+        raise _refuse(path, f"a sheet cannot be read ({e})") from None
     out = {}
     for name, box in boxes.items():
         errors, dropped = prepared[box.part]
@@ -308,7 +310,8 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
         if box.first_col > 1:
             rows = [[""] * (box.first_col - 1) + row for row in rows]
         for (r, c), err in errors.items():
-            if r <= len(rows) and c <= box.last_col:
+            if r <= box.read_to and c <= box.last_col:
+                rows.extend([] for _ in range(r - len(rows)))
                 row = rows[r - 1]
                 row.extend([""] * (c - len(row)))
                 row[c - 1] = err

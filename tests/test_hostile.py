@@ -73,7 +73,8 @@ def test_an_output_that_is_the_tracker_is_refused(tracker, command, how, capsys,
 
 
 ERRORS = {"Date notified": "#DIV/0!", "Chasers": "#REF!", "Response received": "#N/A", "Level": "#VALUE!",
-          "Description": "#NAME?", "Urgent": "#NULL!", "Organisation": "#NUM!"}
+          "Description": "#NAME?", "Urgent": "#NULL!", "Organisation": "#NUM!",
+          "Trigger": "#SPILL!", "Closed": "#CALC!"}  # the last two made calamine fail on the whole file
 
 
 def test_error_values_are_reported_and_their_rows_left_out(tracker):
@@ -330,8 +331,9 @@ def test_a_template_cannot_reach_python(tmp_path):
     doc.add_paragraph("{{ ref.__class__.__mro__[1].__subclasses__() }}")
     templates = tmp_path / "templates"
     templates.mkdir()
-    doc.save(templates / "level2.docx")
-    plan = L.LetterPlan("SI-1", 5, 2, 2, AS_OF, AS_OF, "SI-1 L2", {"ref": "SI-1"})
+    name = L.template_name("SWF", 2)
+    doc.save(templates / name)
+    plan = L.LetterPlan("SI-1", 5, 2, name, AS_OF, AS_OF, "SI-1 L2", {"ref": "SI-1", "function": "SWF"})
     with pytest.raises(TemplateProblem):
         L.render_bytes(plan, templates)
     assert not (tmp_path / "pwned").exists()
