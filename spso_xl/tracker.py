@@ -7,10 +7,9 @@ own, leave blank rows or type below the table. Each row keeps its Excel row numb
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import re
 
 import pandas as pd
 
