@@ -32,6 +32,7 @@ LIMITS = {
     "ratio": 1000,  # uncompressed / compressed, for any part over 1 MB (a zip bomb)
 }
 ROWS_BELOW = 1000  # rows under a table still read (typed below it rather than into it)
+COLUMNS_RIGHT = 26  # columns right of a table still read (a user's own column typed beside it)
 TABLELESS_COLUMNS = 80  # a sheet without its table: columns read from A
 TABLELESS_ROWS = 100_000  # ... and rows
 MAX_TEXT = 32_767  # the most characters a cell holds
@@ -154,7 +155,8 @@ def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
             except ValueError:
                 continue
             for name in {table.get("displayName"), table.get("name")} - {None}:
-                boxes.setdefault(name, Box(name, sheet, part, c1, c2, r2, min(r2 + ROWS_BELOW, 1_048_576)))
+                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, 16_384), r2,
+                                           min(r2 + ROWS_BELOW, 1_048_576)))
     return sheets, boxes
 
 

@@ -84,8 +84,10 @@ def test_values_are_written_as_what_they_are(tracker):
     assert cell("Date notified").value == dt.datetime(2026, 11, 3) and cell("Date notified").number_format == "dd/mm/yyyy"
     assert cell("Chasers").value == 2 and cell("Urgent").value is None
     assert cell("Owner").value.startswith(" Màiri & <co> ")  # the control character as Excel's _x0001_ escape
-    case = read_tracker(tracker).cases.iloc[0]
-    assert case["Owner"].startswith("Màiri & <co>")
+    t = read_tracker(tracker)
+    assert t.raw["Cases"]["Owner"].iloc[0].startswith(" Màiri & <co> ")  # read back as written; `check` names
+    assert any(p.column == "Owner" and "U+0001" in p.message for p in t.problems)  # the invisible character
+    case = t.cases.iloc[0]
     assert case["Date notified"].date() == dt.date(2026, 11, 3)
 
 
