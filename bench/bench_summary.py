@@ -132,7 +132,7 @@ def naive(tracker: Tracker, quarter: str) -> dict:
                       default=None)
             shut = min([x for x in [closed if closed and closed <= end else None] +
                         [a[0] for a in past if a[2] == "Resolution" and a[0] >= since] if x], default=None)
-            due = due_date(since, level, c["Urgent"], None, c["Function"], settings, cal)
+            due = due_date(since, level, c["Urgent"], None, c["Function"], c["Trigger"], settings, cal)
             out["overdue"] += status(due, got, end, shut, settings, cal) == Status.OVERDUE
         seen = set()
         for when in [a[0] for a in log if a[2] == "Response" and start <= a[0] <= end] + \

@@ -23,20 +23,23 @@ def _days(d) -> np.ndarray:
     return pd.to_datetime(pd.Series(d)).to_numpy().astype("datetime64[D]")
 
 
-def due_column(notified, level, urgent, extended, function, settings=DEFAULTS, cal: Calendar | None = None):
-    """Due for every row: one workday pass per distinct window, Extended to wins."""
-    keys = list(zip(level, function, urgent))
+def due_column(notified, level, urgent, respond_by, function, trigger=None, settings=DEFAULTS,
+               cal: Calendar | None = None):
+    """Due for every row: one workday pass per distinct window, Respond by wins."""
+    trigger = [None] * len(level) if trigger is None else trigger
+    keys = list(zip(level, function, urgent, trigger))
     windows = {}
     for key in set(keys):
         try:
             lvl = None if key[0] is None or key[0] != key[0] else int(key[0])
-            windows[key] = window_days(lvl, key[1], bool(key[2]) if key[2] == key[2] else None, settings)
+            windows[key] = window_days(lvl, key[1], bool(key[2]) if key[2] == key[2] and key[2] is not None else None,
+                                       settings, key[3] if isinstance(key[3], str) else None)
         except (InputError, IndexError, KeyError):
             windows[key] = None
     days = np.array([np.nan if windows[k] is None else windows[k] for k in keys], dtype="float64")
     due = workday_array(_days(notified), days, cal or scottish_calendar())
-    ext = _days(extended)
-    return np.where(np.isnat(ext), due, ext)
+    given = _days(respond_by)
+    return np.where(np.isnat(given), due, given)
 
 
 # The input headers compute_cases reads: a block without one of them cannot be computed.
@@ -48,20 +51,22 @@ def compute_cases(cases: pd.DataFrame, as_of: dt.date, settings=DEFAULTS, cal: C
     """The six computed columns for a parsed Cases frame (canonical values; bad cells blank)."""
     cal = cal or scottish_calendar()
     col = {h: cases[h].to_numpy(dtype=object) if h in cases else np.full(len(cases), None, dtype=object)
-           for h in ("Level", "Function", "Urgent")}
-    due = due_column(cases["Date notified"], col["Level"], col["Urgent"], cases["Extended to"], col["Function"],
-                     settings, cal)
+           for h in ("Level", "Function", "Urgent", "Trigger", "Last chased")}
+    due = due_column(cases["Date notified"], col["Level"], col["Urgent"], cases["Respond by"], col["Function"],
+                     col["Trigger"], settings, cal)
     received, closed = _days(cases["Response received"]), _days(cases["Closed"])
     status = status_array(due, received, closed, as_of, settings, cal)
     end = np.where(~np.isnat(received), received, np.where(~np.isnat(closed), closed, np.datetime64(as_of, "D")))
     overdue = np.nan_to_num(working_days_after_array(due, end, cal)).astype(int)
     rec = recommend_frame(pd.DataFrame({
-        "level": col["Level"], "trigger": cases["Trigger"].to_numpy(dtype=object), "status": status,
+        "level": col["Level"], "trigger": col["Trigger"], "status": status,
         "chasers": cases["Chasers"].to_numpy(dtype=object), "resolved": cases["Resolved"].to_numpy(dtype=object),
         "recurred": cases["Recurred"].to_numpy(dtype=object), "significant": cases["Significant"].to_numpy(dtype=object),
         "refused": cases["Refused"].to_numpy(dtype=object), "mitigating": cases["Mitigating"].to_numpy(dtype=object),
         "function": col["Function"], "due": pd.Series(due).dt.date.to_numpy(dtype=object),
-    }))
+        "last_chased": pd.Series(_days(col["Last chased"])).dt.date.to_numpy(dtype=object),
+        "closed": pd.Series(closed).dt.date.to_numpy(dtype=object),
+    }), as_of, settings, cal)
     return pd.DataFrame({
         "Due": pd.to_datetime(due), "Status": status, "Working days overdue": overdue,
         "Recommended level": rec["recommended_level"].to_numpy(), "Contact from": rec["contact_from"].to_numpy(),

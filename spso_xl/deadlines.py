@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from .policy import LEVEL1_WINDOW, scale_for
+from .policy import LEVEL1_WINDOW, TRIGGERS, scale_for
 from .settings import DEFAULTS
 from .workdays import Calendar, scottish_calendar, workday, working_days_after
 
@@ -26,30 +26,39 @@ class Status(StrEnum):
 AWAITING = frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.DUE_TODAY, Status.NO_DEADLINE})
 
 
-def window_days(level: int | None, function: str | None, urgent: bool | None, settings=DEFAULTS) -> int | None:
+def is_urgent(urgent: bool | None, trigger: str | None = None) -> bool:
+    """`Urgent` as typed; blank means urgent for a trigger that is time sensitive by nature
+    (leaflet §3: "unless the issue concerns non-payment of an award which is time sensitive")."""
+    if urgent is not None:
+        return bool(urgent)
+    return bool(trigger) and trigger in TRIGGERS and TRIGGERS[trigger].urgent
+
+
+def window_days(level: int | None, function: str | None, urgent: bool | None, settings=DEFAULTS,
+                trigger: str | None = None) -> int | None:
     """Working days allowed at this level, or None where the policy sets no default deadline.
 
     A blank level counts as level 1 (policy para 10: issues start at level 1); levels whose
     timeframe "depends on the circumstances" (SWF 5-6, policy 4-5) have no default even
-    when urgent: the manager sets one with `Extended to`.
+    when urgent: the manager sets one with `Respond by`.
     """
     if level == 0:
         return None
     window = scale_for(function).level(level or 1).window
     if window is None:
         return None
-    if urgent:
+    if is_urgent(urgent, trigger):
         return settings.urgent_days
     return settings.level1_days if window == LEVEL1_WINDOW else settings.response_days
 
 
 def due_date(notified: dt.date | None, level: int | None, urgent: bool | None = None,
-             extended_to: dt.date | None = None, function: str | None = None,
+             respond_by: dt.date | None = None, function: str | None = None, trigger: str | None = None,
              settings=DEFAULTS, cal: Calendar | None = None) -> dt.date | None:
-    """`Extended to` if given, else `Date notified` + the level's window in working days."""
-    if extended_to is not None:
-        return extended_to
-    days = window_days(level, function, urgent, settings)
+    """`Respond by` if given, else `Date notified` + the level's window in working days."""
+    if respond_by is not None:
+        return respond_by
+    days = window_days(level, function, urgent, settings, trigger)
     if notified is None or days is None:
         return None
     return workday(notified, days, cal or scottish_calendar())

@@ -67,7 +67,7 @@ def templates_for(tracker_folder: Path) -> Path:
 
 
 MAX_STEM = 100
-RESPOND_BY = "Extended to"  # the Cases column with the manager's respond-by date
+RESPOND_BY = "Respond by"  # the Cases column with the manager's respond-by date
 LAST_CHASED = "Last chased"
 # The subject of a letter: "an issue concerning <organisation>'s <this>", by Area, else by Function.
 SUBJECTS = {"Complaint handling": "complaint handling",
@@ -500,8 +500,8 @@ class _Planner:
         if level == current and notified:
             respond_by = due
         else:  # this letter notifies the level: Due counts from its date (and escalation clears Respond by)
-            respond_by = due_date(as_of, level, case["Urgent"] is True, agreed if level == current else None,
-                                  function, s, self.t.calendar)
+            respond_by = due_date(as_of, level, case["Urgent"], agreed if level == current else None,
+                                  function, case["Trigger"], s, self.t.calendar)
         if respond_by is None:
             then = ("enter the date the organisation is to respond by" if level == current else
                     f"record the escalation to level {level} (the Record escalation button, or spso-xl escalate), "

@@ -93,7 +93,7 @@ SWF_LEVELS = (
 )
 
 POLICY_LEVELS = (
-    Level(1, "Officer-level feedback", "Case Reviewer", "the officer handling the case", LEVEL1_WINDOW,
+    Level(1, "Officer-level feedback", "SPSO officer", "the officer handling the case", LEVEL1_WINDOW,
           "a reasonable opportunity to respond or resolve the issue (policy para 9)",
           _FEEDBACK, 1, "policy para 9 level 1"),
     Level(2, "Formal engagement", "Team Manager", "the service manager / head of department", RESPONSE_WINDOW,
@@ -144,23 +144,23 @@ AREAS = ("Complaint handling", "SWF review handling", "Engagement with SPSO", "W
 class Trigger:
     label: str
     source: str
-    entry: str  # how the entry level is set; see rules.ENTRY
-    serious: bool = False  # a serious failure, policy para 12
-    urgent: bool = False  # time sensitive by nature (leaflet §3)
+    entry: str  # how the entry level is set: a key of rules.ENTRY
+    row: int | None = None  # the SWF appendix row whose situation this trigger is at level 1
+    urgent: bool = False  # time sensitive by nature: the urgent window unless Urgent = N (leaflet §3)
 
 
 TRIGGERS = {t.label: t for t in (
-    Trigger("Information overdue", "appendix row 1; policy para 8 (engagement)", "first"),
+    Trigger("Information overdue", "appendix row 1; policy para 8 (engagement)", "first", row=1),
     Trigger("Recurrent issue", "appendix rows 2 and 4; policy para 8", "recurrent"),
-    Trigger("No response after two requests", "appendix row 3", "level 2"),
+    Trigger("No response after two requests", "appendix row 3; policy para 10", "two requests"),
     Trigger("Incomplete response", "policy para 8 (engagement)", "first"),
     Trigger("Poor response", "policy para 8 (engagement)", "first"),
     Trigger("Non-compliance", "policy para 8 (complaint handling, SWF reviews)", "first"),
-    Trigger("High uphold rate", "policy para 8 (abnormally high uphold rate)", "level 2"),
+    Trigger("High uphold rate", "policy para 8 (abnormally high uphold rate); para 14", "uphold"),
     Trigger("Refusal to comply", "policy para 11", "management"),
     Trigger("Systemic failure", "policy para 11", "management"),
-    Trigger("Intentional non-compliance", "policy para 12.1", "serious", serious=True),
-    Trigger("Risk of harm", "policy para 12.2", "serious", serious=True),
+    Trigger("Intentional non-compliance", "policy para 12.1", "intentional"),
+    Trigger("Risk of harm", "policy paras 11 and 12.2", "harm"),
     Trigger("Non-payment of award", "leaflet §3 (time sensitive)", "first", urgent=True),
     Trigger("Advice requested", "policy para 6", "none"),
 )}

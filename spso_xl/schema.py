@@ -56,7 +56,8 @@ LISTS = {
 }
 
 _LEVEL_ARGS = ("Cases[@[Level]],Cases[@[Trigger]],Cases[@[Status]],Cases[@[Chasers]],Cases[@[Resolved]],"
-               "Cases[@[Recurred]],Cases[@[Significant]],Cases[@[Refused]],Cases[@[Mitigating]],Cases[@[Function]]")
+               "Cases[@[Recurred]],Cases[@[Significant]],Cases[@[Refused]],Cases[@[Mitigating]],Cases[@[Function]],"
+               "Cases[@[Last chased]],TODAY(),Closures,Settings[]")
 SETTINGS_REF = "Settings[]"  # how formulas pass the Settings table: a bare table name is #NAME? in Excel
 
 CASES = Sheet("Cases", (
@@ -70,9 +71,13 @@ CASES = Sheet("Cases", (
     Column("Date identified", "date", 13),
     Column("Level", "level", 8, "Level", note="The level of action actually taken"),
     Column("Date notified", "date", 13, note="When the organisation was told of this level of action"),
-    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues such as non-payment of an award"),
-    Column("Extended to", "date", 13, note="An agreed deadline that replaces the default"),
+    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues; blank is Y for non-payment of an award "
+                                                "(leaflet §3), N gives the normal window"),
+    Column("Respond by", "date", 13, note="The date you set: an extension, or the timeframe at a level with no "
+                                          "default (SWF 5-6, policy 4-5); replaces the default deadline"),
     Column("Chasers", "count", 9, note="Requests sent since the deadline"),
+    Column("Last chased", "date", 13, note="Date of the latest chaser: the organisation has the chaser window "
+                                           "(Settings) from then before the next step"),
     Column("Response received", "date", 13),
     Column("Resolved", "yesno", 10, "YesNo", note="Your assessment of the response: Y resolved, N not resolved"),
     Column("Recurred", "yesno", 10, "YesNo", note="Fed back before and unresolved, or the issue came back"),
@@ -82,7 +87,8 @@ CASES = Sheet("Cases", (
     Column("Owner", "text", 14),
     Column("Closed", "date", 13),
     Column("Due", "computed", 13, example="=SI_DEADLINE(Cases[@[Date notified]],Cases[@[Level]],Cases[@[Urgent]],"
-                                          f"Cases[@[Extended to]],Cases[@[Function]],Closures,{SETTINGS_REF})"),
+                                          f"Cases[@[Respond by]],Cases[@[Function]],Cases[@[Trigger]],Closures,"
+                                          f"{SETTINGS_REF})"),
     Column("Status", "computed", 15, example="=SI_STATUS(Cases[@[Due]],Cases[@[Response received]],TODAY(),"
                                              f"Cases[@[Closed]],{SETTINGS_REF})"),
     Column("Working days overdue", "computed", 10,
@@ -148,6 +154,12 @@ LETTERS = Sheet("Letters", (
     Column("Respond by", "date", 13),
     Column("File", "link", 60),
 ))
+
+# Headers renamed since earlier trackers: (sheet, old header) -> the current one. A tracker with an old
+# header is read as if it had the new one; `spso-xl upgrade` renames it in place.
+RENAMED = {("Cases", "Extended to"): "Respond by"}
+# Columns added since earlier trackers: read as blank where a tracker does not have them yet.
+ADDED = {("Cases", "Last chased")}
 
 SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, FINDINGS, ACTIONS, HOLIDAYS, SETTINGS, LETTERS)}
 SUMMARY_SHEET = "Summary"

@@ -117,7 +117,7 @@ def _cases(tracker) -> pd.DataFrame:
         "org_key": _keys(c["Organisation"].fillna(NOT_RECORDED)),
         "level": pd.to_numeric(c["Level"], errors="coerce"), "urgent": c["Urgent"],
         **{k: pd.to_datetime(c[h]).astype("datetime64[s]") for k, h in (
-            ("identified", "Date identified"), ("notified", "Date notified"), ("extended", "Extended to"),
+            ("identified", "Date identified"), ("notified", "Date notified"), ("respond_by", "Respond by"),
             ("received", "Response received"), ("closed", "Closed"))},
     }, index=c.index)
     return out[out["key"].notna()].reset_index(drop=True)
@@ -181,7 +181,7 @@ def _state_at(cases: pd.DataFrame, acts: pd.DataFrame, cutoff: dt.date, settings
     current = cases["notified"].notna() & (cases["notified"] <= c)
     level = cases["level"].where(current, _lookup(cases["key"], last["level"].astype(float)))
     notified = cases["notified"].where(current, _lookup(cases["key"], last["began"].astype("datetime64[s]")))
-    extended = cases["extended"].where(current)
+    respond_by = cases["respond_by"].where(current)
     received = cases["received"].where(current & (cases["received"] <= c))
     logged = _first_after(past[past["kind"] == "Response"], cases, notified)
     received = pd.concat([received, logged], axis=1).min(axis=1)
@@ -192,7 +192,7 @@ def _state_at(cases: pd.DataFrame, acts: pd.DataFrame, cutoff: dt.date, settings
     levels = [None if x != x else int(x) for x in level.to_numpy()]
     functions = cases["function"].to_numpy(dtype=object)
     urgent = cases["urgent"].to_numpy(dtype=object)
-    due = due_column(notified, levels, urgent, extended, functions, settings, cal)
+    due = due_column(notified, levels, urgent, respond_by, functions, cases["trigger"].to_numpy(dtype=object), settings, cal)
     day = lambda s: s.to_numpy().astype("datetime64[D]")  # noqa: E731
     status = status_array(due, day(received), day(closed), cutoff, settings, cal)
     status = np.where(notified.isna().to_numpy() & (status == str(Status.NO_DEADLINE)), "NOT NOTIFIED", status)

@@ -51,6 +51,11 @@ class Tracker:
     problems: list[Problem] = field(default_factory=list)
     settings: object = DEFAULTS
     calendar: Calendar = None
+    old_headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, header) -> the old one in the file
+
+    def header(self, sheet: str, name: str) -> str:
+        """The header as the file has it: `name`, or the old name it still carries (schema.RENAMED)."""
+        return self.old_headers.get((sheet, name), name)
 
     @property
     def cases(self) -> pd.DataFrame:
@@ -115,19 +120,19 @@ def sheet_values(path: Path, names) -> dict[str, list[list]]:
 def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None) -> Tracker:
     """A tracker from each sheet's cell values from A1 (as a file or an open xlwings Book holds them)."""
     problems: list[Problem] = []
-    raw = {}
+    raw, old = {}, {}
     for name, sheet in schema.SHEETS.items():
         if name not in sheets:
             problems.append(Problem(name, None, None, None, f"the sheet '{name}' is missing"))
             raw[name] = _empty(sheet)
             continue
         top = schema.CASES_HEADER_ROW - 1 if sheet is schema.CASES else 0
-        raw[name] = _frame(sheets[name], sheet, top, problems)
+        raw[name] = _frame(sheets[name], sheet, top, problems, old)
     settings = _settings(raw["Settings"], problems)
     orgs = {norm(o) for o in raw["Organisations"]["Organisation"] if not is_blank(o)}
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
-    return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]))
+    return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old)
 
 
 def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -144,13 +149,15 @@ def _empty(sheet: schema.Sheet) -> pd.DataFrame:
     return pd.DataFrame(columns=[*sheet.headers, ROW])
 
 
-def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Problem]) -> pd.DataFrame:
+def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Problem], old: dict) -> pd.DataFrame:
     """Find the header row (expected at `top`, else the best match near the top) and take
-    every non-blank row below it, by header."""
+    every non-blank row below it, by header. An old header (schema.RENAMED) is read as its new
+    name, and noted in `old`."""
+    renamed = {was: now for (name, was), now in schema.RENAMED.items() if name == sheet.name}
     wanted = set(sheet.headers)
 
     def score(i):
-        return len(wanted & {str(v).strip() for v in rows[i] if isinstance(v, str)})
+        return len(wanted & {renamed.get(v.strip(), v.strip()) for v in rows[i] if isinstance(v, str)})
 
     candidates = range(min(len(rows), top + 10))
     if not candidates:
@@ -158,8 +165,12 @@ def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Probl
         return _empty(sheet)
     head = top if top < len(rows) and score(top) == len(wanted) else max(candidates, key=score)
     headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[head]]
+    for i, h in enumerate(headers):
+        if h in renamed and renamed[h] not in headers:
+            headers[i] = renamed[h]
+            old[(sheet.name, renamed[h])] = h
     for h in sheet.headers:
-        if h not in headers:
+        if h not in headers and (sheet.name, h) not in schema.ADDED:
             problems.append(Problem(sheet.name, head + 1, h, None, f"the column '{h}' is missing from the header row"))
     keep = [i for i, h in enumerate(headers) if h]
     seen = set()

@@ -20,7 +20,7 @@ APPENDIX = [
     ]),
     (2, "Our casework data shows a recurrent issue in our findings about your organisation.", 1, "Case Reviewer", [
         (None, "Recurrent issue", None, 0, None, "N", "N", "N", "N"),
-        (1, "Recurrent issue", "ON TRACK", 0, None, "N", "N", "N", "N"),  # "a reasonable timeframe": cites §3 level 1
+        (1, "Recurrent issue", "ON TRACK", 0, None, "N", "N", "N", "N"),  # "a reasonable timeframe": §3 level 1 timeframes
     ]),
     (3, "We ask your organisation for information as part of our review and your organisation does not respond to "
         "an enquiry by the deadline we gave and fails to respond to two requests to comply.", 2, "Team Manager", [
@@ -43,7 +43,7 @@ APPENDIX = [
     (6, "A recurring trend in our interactions with your organisation continues, despite level 3 action (see above).",
         4, "Member of SPSO Leadership Team (with support from our ISE team)", [
         (3, "Recurrent issue", "RESPONDED", 0, "Y", "Y", "N", "N", "N"),
-        (3, "Recurrent issue", "ON TRACK", 0, None, "Y", "N", "N", "N"),
+        (3, "Recurrent issue", "OVERDUE", 0, None, "Y", "N", "N", "N"),  # (on track it waits: leaflet §3 timeframes)
     ]),
     (7, "An organisation refuses to comply following level 3 and (usually*) level 4 action.", 5,
         "Ombudsman (with support from our ISE team)", [
@@ -64,7 +64,7 @@ def test_appendix_row(row, situation, level, contact_from, cases):
         r = recommend_cells(*case, function="SWF")
         assert r.level == level, (case, r)
         assert contact_from.startswith(r.contact), (case, r)  # the appendix adds "(with support from our ISE team)"
-        cite = "leaflet §3 level 1" if r.rule == "awaiting" else f"appendix row {row}"
+        cite = "leaflet §3, timeframes for level 1 action" if r.rule == "awaiting" else f"appendix row {row}"
         assert cite in r.reason, (case, r.reason)
 
 

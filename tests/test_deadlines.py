@@ -21,10 +21,10 @@ def test_due_by_level_and_scale(level, function, expected):
     assert due_date(FRI, level, function=function) == expected
 
 
-def test_urgent_extended_and_settings():
+def test_urgent_respond_by_and_settings():
     assert due_date(FRI, 2, urgent=True) == D(2026, 11, 24)
-    assert due_date(FRI, 2, extended_to=D(2027, 1, 8)) == D(2027, 1, 8)
-    assert due_date(FRI, 6, extended_to=D(2027, 1, 8)) == D(2027, 1, 8)
+    assert due_date(FRI, 2, respond_by=D(2027, 1, 8)) == D(2027, 1, 8)
+    assert due_date(FRI, 6, respond_by=D(2027, 1, 8)) == D(2027, 1, 8)
     assert due_date(None, 2) is None
     s = settings_from_rows([("Response working days", 15), ("Level 1 response working days", "5")])
     assert due_date(FRI, 2, settings=s) == D(2026, 12, 14)
@@ -74,3 +74,25 @@ def test_a_scale_has_no_level_outside_it():
     for scale, n in ((SWF_SCALE, 0), (SWF_SCALE, 7), (POLICY_SCALE, 6), (POLICY_SCALE, -1)):
         with pytest.raises(IndexError, match="not on the"):
             scale.level(n)  # not Python's count from the end: level 0 is not the top level
+
+
+@pytest.mark.parametrize("urgent, trigger, expected", [
+    (None, "Non-payment of award", D(2026, 11, 24)),  # blank: time sensitive by nature, the urgent window
+    (False, "Non-payment of award", D(2026, 12, 7)),  # Urgent = N: the normal window
+    (True, "Non-payment of award", D(2026, 11, 24)),
+    (None, "Poor response", D(2026, 12, 7)),
+    (True, "Poor response", D(2026, 11, 24)),
+    (None, None, D(2026, 12, 7)),
+])
+def test_non_payment_of_an_award_is_urgent_unless_urgent_is_n(urgent, trigger, expected):
+    """Leaflet §3: "at least ten working days unless the issue concerns non-payment of an award which is time
+    sensitive"."""
+    assert due_date(FRI, 2, urgent, trigger=trigger) == expected
+    assert due_date(FRI, 1, urgent, trigger=trigger) == expected
+    assert due_date(FRI, 5, urgent, trigger=trigger) is None  # "depend on the specific circumstances": Respond by
+
+
+def test_respond_by_sets_due_where_there_is_no_default():
+    assert due_date(None, 5, respond_by=D(2027, 1, 8)) == D(2027, 1, 8)
+    assert due_date(FRI, 4, function="INWO") is None
+    assert due_date(FRI, 4, function="INWO", respond_by=D(2027, 1, 8)) == D(2027, 1, 8)

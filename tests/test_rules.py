@@ -8,12 +8,15 @@ import pytest
 from spso_xl.deadlines import Status
 from spso_xl.errors import InputError
 from spso_xl.policy import FUNCTIONS, TRIGGERS
-from spso_xl.rules import (ADVICE_CONTACT, ENTRY, RULES, SCALE_RULES, Case, Recommendation, case_from_cells, contact,
-                           entry_level, recommend, recommend_cells, recommend_frame)
+from spso_xl.rules import (ENTRY, NO_ACTION, RULES, SCALE_RULES, Case, Recommendation, case_from_cells, contact,
+                           entry_level, is_serious, recommend, recommend_cells, recommend_frame)
+from spso_xl.settings import settings_from_rows
 
 DUE = "04/12/2026"
+AS_OF = dt.date(2027, 1, 4)
 SWF, CH, INWO = "SWF", "Complaints", "INWO"
 TM, HOS, LT, OMB, CR = "Team Manager", "Head of Service", "Member of SPSO Leadership Team", "Ombudsman", "Case Reviewer"
+OFFICER = "SPSO officer"
 
 
 def rec(level, trigger, status=None, chasers=0, resolved=None, recurred="N", significant="N", refused="N",
@@ -26,7 +29,7 @@ def check(r: Recommendation, level, who, rule, *cites):
     assert (r.level, r.contact, r.rule) == (level, who, rule), r
     for cite in cites:
         assert cite in r.reason, (cite, r.reason)
-    assert r.reason.count("(") >= 1 and r.reason.endswith(")"), r.reason  # ends with its citation
+    assert r.reason.endswith(")"), r.reason  # ends with its citation
 
 
 # --- rule 1: advice -------------------------------------------------------------------------
@@ -35,41 +38,67 @@ def check(r: Recommendation, level, who, rule, *cites):
 @pytest.mark.parametrize("level", [None, 0, 2])
 def test_rule1_advice_is_not_si_action(function, level):
     r = rec(level, "Advice requested", "OVERDUE", function=function)
-    check(r, 0, ADVICE_CONTACT, "advice", "policy para 6")
+    check(r, 0, NO_ACTION, "advice", "policy para 6")
     assert r.reason.startswith("Take no S&I action:")
 
 
-# --- rule 2: entry level for a new issue ------------------------------------------------------------
+# --- rule 2: closed -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
+def test_rule2_closed_stays_and_cites_nothing(function, level, who):
+    r = recommend_cells(level, "Poor response", "CLOSED", 0, "N", "Y", "Y", "Y", "N", function, DUE,
+                        closed="01/12/2026")
+    assert (r.level, r.contact, r.rule) == (level, who, "closed")
+    assert r.reason == f"Stay at level {level}: the case was closed on 01/12/2026"
+    assert rec(level, "Poor response", "closed", function=function).reason.endswith("the case was closed")
+    assert rec(None, "Poor response", "CLOSED").level == 0  # closed before any level was recorded
+
+
+# --- rule 3: entry level for a new issue ------------------------------------------------------------
 
 ENTRIES = [  # function, trigger, significant, recurred -> level, contact, cite
-    (SWF, "Intentional non-compliance", "N", "N", 5, OMB, "policy para 12"),
-    (SWF, "Risk of harm", "N", "N", 5, OMB, "leaflet §3"),
+    (SWF, "Intentional non-compliance", "N", "N", 5, OMB, "policy para 12; leaflet §3"),
+    (SWF, "Risk of harm", "Y", "N", 5, OMB, "policy para 12; leaflet §3"),
+    (SWF, "Risk of harm", "N", "N", 2, TM, "policy paras 11 and 12.2"),
     (CH, "Intentional non-compliance", "N", "N", 4, OMB, "policy para 12"),
-    (INWO, "Risk of harm", "Y", "N", 4, OMB, "policy para 12"),
+    (INWO, "Risk of harm", "Y", "Y", 4, OMB, "policy para 12"),
+    (INWO, "Risk of harm", "Y", "N", 0, NO_ACTION, "footnote 3"),
     (SWF, "Refusal to comply", "N", "N", 2, TM, "policy para 11"),
     (SWF, "Refusal to comply", "Y", "N", 3, HOS, "policy para 11"),
     (CH, "Systemic failure", "N", "N", 2, TM, "policy para 11"),
     (CH, "Systemic failure", "Y", "N", 3, HOS, "policy para 11"),
     (SWF, "No response after two requests", "N", "N", 2, TM, "appendix row 3"),
-    (CH, "No response after two requests", "N", "N", 2, TM, "appendix row 3"),
-    (SWF, "High uphold rate", "N", "N", 2, TM, "policy para 8"),
-    (CH, "High uphold rate", "N", "N", 2, TM, "policy para 8"),
+    (CH, "No response after two requests", "N", "N", 2, TM, "policy para 10"),
+    (SWF, "High uphold rate", "N", "N", 2, TM, "policy para 9 level 2; para 14"),
+    (CH, "High uphold rate", "N", "N", 2, TM, "policy para 9 level 2; para 14"),
     (SWF, "Recurrent issue", "N", "N", 1, CR, "appendix row 2"),
     (SWF, "Recurrent issue", "N", "Y", 2, TM, "appendix row 4"),
-    (CH, "Recurrent issue", "N", "Y", 2, TM, "appendix row 4"),
-    (SWF, "Information overdue", "N", "N", 1, CR, "policy para 10"),
+    (CH, "Recurrent issue", "N", "Y", 2, TM, "policy para 9 level 2"),
+    (SWF, "Information overdue", "N", "N", 1, CR, "policy para 10; appendix row 1"),
     (SWF, "Information overdue", "Y", "N", 2, TM, "policy para 11"),
-    (CH, "Poor response", "N", "N", 1, CR, "policy para 10"),
+    (CH, "Poor response", "N", "N", 1, OFFICER, "policy para 10"),
     (CH, "Non-compliance", "Y", "N", 2, TM, "policy para 11"),
-    (SWF, "Non-payment of award", "N", "N", 1, CR, "leaflet §3"),
+    (SWF, "Non-payment of award", "N", "N", 1, CR, "policy para 10"),
 ]
 
 
 @pytest.mark.parametrize("function, trigger, significant, recurred, level, who, cite", ENTRIES)
-def test_rule2_new_issue_starts_at_entry_level(function, trigger, significant, recurred, level, who, cite):
+def test_rule3_new_issue_starts_at_entry_level(function, trigger, significant, recurred, level, who, cite):
     r = rec(None, trigger, "OVERDUE", significant=significant, recurred=recurred, function=function)
     check(r, level, who, "new-issue", cite)
-    assert r.reason.startswith(f"Start at level {level}: ")
+    assert r.reason.startswith(f"Start at level {level}: " if level else "Take no S&I action: ")
+    if function != SWF:
+        assert "appendix" not in r.reason and "leaflet" not in r.reason
+
+
+@pytest.mark.parametrize("trigger, significant, recurred", [
+    ("Systemic failure", "Y", "N"), ("Refusal to comply", "N", "N"), ("Risk of harm", "N", "N"),
+    ("No response after two requests", "N", "N"), ("Recurrent issue", "N", "Y"), ("High uphold rate", "N", "N")])
+def test_rule3_mitigating_factors_hold_a_higher_first_step_at_1(trigger, significant, recurred):
+    r = rec(None, trigger, None, significant=significant, recurred=recurred, mitigating="Y")
+    check(r, 1, CR, "new-issue", "policy para 10")
+    assert "mitigating factors are recorded" in r.reason and "was open as a first step" in r.reason
+    assert rec(None, "Intentional non-compliance", None, mitigating="Y").level == 5  # never for a serious failure
 
 
 def test_every_trigger_kind_has_an_entry_rule_and_every_scale_its_data():
@@ -77,105 +106,115 @@ def test_every_trigger_kind_has_an_entry_rule_and_every_scale_its_data():
     for scale in {s.name: s for s in FUNCTIONS.values()}.values():
         rules = SCALE_RULES[scale.name]
         assert 1 < rules.serious_entry <= scale.top
-        assert rules.gates[scale.top].opens_on == ()  # the top of the scale stays
+        assert rules.gates[scale.top] == ()  # the top of the scale stays
+        assert set(rules.time) == set(range(1, scale.top + 1))
     assert RULES[-1].__name__ == "hold"
 
 
-# --- rule 3: closed or resolved ---------------------------------------------------------------------
-
-@pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
-def test_rule3_closed_or_resolved_stays(function, level, who):
-    check(rec(level, "Poor response", "CLOSED", resolved="N", recurred="Y", function=function), level, who, "settled",
-          "policy para 10", "closed")
-    check(rec(level, "Poor response", "OVERDUE", resolved="Y", function=function), level, who, "settled",
-          "policy para 10", "resolved")
-    # resolved but recurred is not settled: rule 7 applies
-    assert rec(level, "Poor response", "RESPONDED", resolved="Y", recurred="Y", function=function).rule in (
-        "escalate", "capped")
-    assert rec(3, "Poor response", "RESPONDED", resolved="Y", recurred="Y", function=function).level == 4
+def test_serious_failure_is_intentional_non_compliance_or_a_significant_risk_of_harm():
+    assert is_serious(Case(None, "Intentional non-compliance", None))
+    assert is_serious(Case(None, "Risk of harm", None, significant=True))
+    assert not is_serious(Case(None, "Risk of harm", None))
+    assert not is_serious(Case(None, "Systemic failure", None, significant=True))
 
 
-# --- rule 4: below the entry level --------------------------------------------------------------
+# --- rule 4: awaiting the organisation -------------------------------------------------------------
 
-@pytest.mark.parametrize("function, level, trigger, significant, expected, who, cite", [
-    (SWF, 1, "Systemic failure", "Y", 3, HOS, "policy para 11"),
-    (SWF, 2, "Risk of harm", "N", 5, OMB, "policy para 12"),
-    (CH, 1, "Intentional non-compliance", "N", 4, OMB, "policy para 12"),
-    (CH, 1, "No response after two requests", "N", 2, TM, "appendix row 3"),
-])
-def test_rule4_below_entry_goes_to_entry(function, level, trigger, significant, expected, who, cite):
-    r = rec(level, trigger, "ON TRACK", significant=significant, function=function)
-    check(r, expected, who, "below-entry", cite)
-    assert r.reason.startswith(f"Escalate to level {expected}: ") and f"current level {level}" in r.reason
-
-
-# --- rule 5: awaiting the organisation -------------------------------------------------------------
-
-@pytest.mark.parametrize("function, level, who", [(SWF, 2, TM), (SWF, 4, LT), (CH, 3, HOS)])
+@pytest.mark.parametrize("function, level, who, cite", [(SWF, 2, TM, "leaflet §3, timeframes for level 2 or 3 action"),
+                                                        (SWF, 4, LT, "leaflet §3, timeframes for level 4 action"),
+                                                        (CH, 3, HOS, "policy para 7.5")])
 @pytest.mark.parametrize("status", ["ON TRACK", "DUE SOON", "DUE TODAY"])
-def test_rule5_awaiting_stays_and_names_the_due_date(function, level, who, status):
+def test_rule4_awaiting_stays_and_names_the_due_date(function, level, who, cite, status):
     r = rec(level, "Incomplete response", status, function=function)
-    check(r, level, who, "awaiting", "policy para 7.5", f"due {DUE}")
+    check(r, level, who, "awaiting", cite, f"until {DUE}")
     assert r.reason.startswith(f"Stay at level {level}: ")
 
 
-def test_rule5_cites_the_level_on_each_scale_and_no_deadline():
-    assert "leaflet §3 level 2" in rec(2, "Poor response", "ON TRACK").reason
-    assert "policy para 9 level 3" in rec(3, "Poor response", "ON TRACK", function=CH).reason
-    assert "not yet due" in rec(2, "Poor response", "ON TRACK", due=None).reason
-    check(rec(5, "Poor response", "NO DEADLINE", due=None), 5, OMB, "awaiting", "no deadline", "leaflet §3 level 5")
-    check(rec(4, "Poor response", "no deadline", function=INWO), 4, OMB, "awaiting", "policy para 9 level 4")
+@pytest.mark.parametrize("flags", [dict(recurred="Y"), dict(resolved="N"), dict(refused="Y"),
+                                   dict(significant="Y", trigger="Risk of harm"),
+                                   dict(trigger="Intentional non-compliance", mitigating="Y")])
+def test_rule4_awaiting_stays_whatever_else_is_flagged(flags):
+    args = dict(trigger="Poor response") | flags
+    r = rec(2, args.pop("trigger"), "ON TRACK", **args)
+    check(r, 2, TM, "awaiting", "nothing escalates before then")
+
+
+def test_rule4_no_deadline_and_time_without_a_due_date():
+    assert "has time to respond" in rec(2, "Poor response", "ON TRACK", due=None).reason
+    check(rec(5, "Poor response", "NO DEADLINE", due=None), 5, OMB, "awaiting", "Respond by", "level 5 and 6")
+    r = rec(4, "Poor response", "no deadline", function=INWO)
+    assert (r.level, r.rule) == (4, "awaiting") and "Respond by" in r.reason and "(" not in r.reason
+    assert "Date notified" in rec(2, "Poor response", "NO DEADLINE", function=CH).reason
 
 
 @pytest.mark.parametrize("status", ["RESPONDED", "RESPONDED LATE"])
 @pytest.mark.parametrize("function", [SWF, CH])
-def test_rule5_response_not_yet_assessed_stays(status, function):
-    check(rec(2, "Poor response", status, resolved=None, function=function), 2, TM, "awaiting", "policy para 10",
-          "record whether it resolves")
+def test_rule4_response_not_yet_assessed_stays(status, function):
+    check(rec(2, "Poor response", status, resolved=None, recurred="Y", function=function), 2, TM, "awaiting",
+          "policy para 10", "record whether it resolves")
 
 
-def test_rule5_recurred_does_not_wait():
-    check(rec(2, "Poor response", "ON TRACK", recurred="Y"), 3, HOS, "escalate", "the issue has recurred")
+# --- rule 5: resolved ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
+def test_rule5_resolved_stays(function, level, who):
+    check(rec(level, "Poor response", "OVERDUE", resolved="Y", function=function), level, who, "resolved",
+          "policy para 10", "consider closing")
+    # resolved but recurred is not settled: rule 7 applies
+    assert rec(3, "Poor response", "RESPONDED", resolved="Y", recurred="Y", function=function).level == 4
 
 
-# --- rule 6: chase at level 1 --------------------------------------------------------------------
+# --- rule 6: chase at level 1, and the chaser window ----------------------------------------------------
 
-@pytest.mark.parametrize("function", [SWF, CH])
+@pytest.mark.parametrize("function, cite", [(SWF, "appendix row 1"), (CH, "policy para 9 level 1")])
 @pytest.mark.parametrize("chasers, sent", [(0, "no chaser has"), (1, "1 chaser has")])
-def test_rule6_overdue_at_level1_is_chased(function, chasers, sent):
+def test_rule6_overdue_at_level1_is_chased(function, cite, chasers, sent):
     r = rec(1, "Information overdue", "OVERDUE", chasers=chasers, function=function)
-    check(r, 1, CR, "chase", "appendix row 3", sent, DUE)
+    check(r, 1, CR if function == SWF else OFFICER, "chase", cite, sent, DUE)
     assert r.reason.startswith("Chase: ")
-    assert ("appendix row 1" if function == SWF else "policy para 9 level 1") in r.reason
+    assert ("appendix row 3" in r.reason) == (function == SWF)
 
 
 @pytest.mark.parametrize("function, chasers", [(SWF, 2), (CH, 3)])
 def test_rule6_two_chasers_then_level2(function, chasers):
     r = rec(1, "Information overdue", "OVERDUE", chasers=chasers, function=function)
-    check(r, 2, TM, "escalate", "policy para 10", f"despite {chasers} chasers", DUE)
-    if function == SWF:
-        assert "appendix row 3" in r.reason and "leaflet §3 level 1" in r.reason
+    check(r, 2, TM, "escalate", f"despite {chasers} chasers", DUE, "appendix row 3" if function == SWF else "para 10")
+
+
+@pytest.mark.parametrize("level, chasers", [(1, 2), (1, 0), (3, 1)])
+def test_rule6_the_chaser_window_is_the_organisations_time(level, chasers):
+    # Mon 07/12/2026 + 5 working days = Mon 14/12/2026
+    pending = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+                              last_chased="07/12/2026", as_of="14/12/2026")
+    check(pending, level, pending.contact, "chase", "until 14/12/2026")
+    passed = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+                             last_chased="07/12/2026", as_of="15/12/2026")
+    assert passed.level == (1 if level == 1 and chasers < 2 else level + 1), passed
+    s = settings_from_rows([("Chaser working days", 10)])
+    longer = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+                             last_chased="07/12/2026", as_of="15/12/2026", settings=s)
+    assert "until 21/12/2026" in longer.reason
 
 
 # --- rule 7: one level up, and its exceptions ------------------------------------------------------
 
-def test_rule7_example_from_the_issue():
+def test_rule7_example():
     r = rec(2, "Information overdue", "OVERDUE")
     assert r.reason.startswith(f"Escalate to level 3: the organisation has not responded by {DUE} after level 2 action")
-    check(r, 3, HOS, "escalate", "policy para 10", "leaflet §3 level 2", "appendix row 5")
+    check(r, 3, HOS, "escalate", "leaflet §3 level 2")
 
 
 @pytest.mark.parametrize("level, status, resolved, recurred, refused, significant, expected, who, rule, cite", [
-    (1, "RESPONDED", "N", "N", "N", "N", 2, TM, "escalate", "appendix row 4"),  # unresolved, not unanswered
-    (2, "RESPONDED", "N", "N", "N", "N", 3, HOS, "escalate", "appendix row 5"),
-    (3, "OVERDUE", None, "N", "N", "N", 4, LT, "escalate", "appendix row 6"),
+    (1, "RESPONDED", "N", "N", "N", "N", 2, TM, "escalate", "policy para 10"),
+    (2, "RESPONDED", "N", "N", "N", "N", 3, HOS, "escalate", "leaflet §3 level 2"),
+    (3, "OVERDUE", None, "N", "N", "N", 4, LT, "escalate", "leaflet §3, timeframes for level 2 or 3 action"),
     (3, "RESPONDED", "Y", "Y", "Y", "N", 4, LT, "escalate", "appendix row 6"),  # refused at 3 still goes to 4
-    (4, "OVERDUE", None, "N", "N", "Y", 4, LT, "capped", "appendix row 7"),  # 4 -> 5 only if refused
+    (4, "OVERDUE", None, "N", "N", "N", 5, OMB, "escalate", "leaflet §3 level 4"),
     (4, "RESPONDED", "N", "N", "Y", "N", 5, OMB, "escalate", "appendix row 7"),
     (5, "OVERDUE", None, "N", "N", "N", 5, OMB, "capped", "appendix row 8"),
     (5, "OVERDUE", None, "N", "Y", "N", 6, OMB, "escalate", "appendix row 8"),
     (5, "RESPONDED", "N", "N", "N", "Y", 6, OMB, "escalate", "appendix row 8"),
-    (6, "OVERDUE", None, "Y", "Y", "Y", 6, OMB, "capped", "appendix row 8"),
+    (6, "OVERDUE", None, "Y", "Y", "Y", 6, OMB, "capped", "leaflet §3"),
 ])
 def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant, expected, who, rule, cite):
     r = rec(level, "Poor response", status, resolved=resolved, recurred=recurred, refused=refused,
@@ -183,37 +222,55 @@ def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant
     check(r, expected, who, rule, cite)
     verb = "Escalate to" if expected > level else "Stay at"
     assert r.reason.startswith(f"{verb} level {expected}: ")
-    if rule == "escalate" and level >= 4:
+    if rule == "escalate" and level >= 5:
         assert ("refuses to comply" if refused == "Y" else "significant") in r.reason
 
 
 @pytest.mark.parametrize("function", [CH, INWO])
 @pytest.mark.parametrize("level, refused, significant, expected, who, rule, cite", [
-    (1, "N", "N", 2, TM, "escalate", "policy para 9 level 2"),
-    (2, "N", "N", 3, HOS, "escalate", "policy para 9 level 3"),
-    (3, "N", "N", 4, OMB, "escalate", "policy para 9 level 4"),
+    (1, "N", "N", 2, TM, "escalate", "para 9 level 2"),
+    (2, "N", "N", 3, HOS, "escalate", "para 9 level 3"),
+    (3, "N", "N", 4, OMB, "escalate", "para 9 level 4"),
     (4, "N", "N", 4, OMB, "capped", "policy para 9 level 5"),
-    (4, "Y", "N", 5, OMB, "escalate", "policy para 9 level 5"),
-    (4, "N", "Y", 5, OMB, "escalate", "policy para 9 level 5"),
-    (5, "Y", "Y", 5, OMB, "capped", "policy para 9 level 5"),
+    (4, "Y", "N", 5, OMB, "escalate", "para 9 level 5"),
+    (4, "N", "Y", 5, OMB, "escalate", "para 9 level 5"),
+    (5, "Y", "Y", 5, OMB, "capped", "policy para 9"),
 ])
 def test_rule7_policy_scale(function, level, refused, significant, expected, who, rule, cite):
     r = rec(level, "Non-compliance", "RESPONDED", resolved="N", refused=refused, significant=significant,
             function=function)
     check(r, expected, who, rule, cite, "policy para 10" if rule == "escalate" else cite)
+    assert "appendix" not in r.reason and "level 6" not in r.reason
+
+
+def test_rule7_refusal_at_3_notes_the_ombudsman():
+    r = rec(3, "Refusal to comply", "OVERDUE", refused="Y")
+    check(r, 4, LT, "escalate", "appendix row 7", "the Ombudsman may intervene next")
+
+
+def test_rule7_an_overdue_case_below_its_entry_level_goes_to_it():
+    check(rec(1, "Systemic failure", "OVERDUE", chasers=2, significant="Y"), 3, HOS, "escalate", "policy para 11")
+    check(rec(2, "Risk of harm", "OVERDUE", significant="Y"), 5, OMB, "escalate", "policy para 12")
+    check(rec(1, "Intentional non-compliance", "RESPONDED", resolved="N", function=CH), 4, OMB, "escalate",
+          "policy para 12")
 
 
 @pytest.mark.parametrize("function, level, who", [(SWF, 2, TM), (SWF, 4, LT), (CH, 3, HOS)])
 def test_rule7_mitigating_factors_hold_unless_serious(function, level, who):
     r = rec(level, "Poor response", "OVERDUE", mitigating="Y", refused="Y", function=function)
-    check(r, level, who, "mitigating", "policy para 10", "mitigating factors", DUE)
-    serious = rec(level, "Risk of harm", "OVERDUE", mitigating="Y", refused="Y", function=function)
-    assert serious.rule != "mitigating" and serious.level > level
+    check(r, level, who, "mitigating", "policy para 10", "mitigating factors", DUE, f"escalation to level {level + 1}")
+    serious = rec(level, "Risk of harm", "OVERDUE", mitigating="Y", significant="Y", function=function)
+    assert serious.rule == "escalate" and serious.level == SCALE_RULES[
+        "SWF" if function == SWF else "policy"].serious_entry
+    mere = rec(level, "Risk of harm", "OVERDUE", mitigating="Y", function=function)  # not significant: not serious
+    assert mere.rule == "mitigating" and mere.level == level
 
 
 def test_serious_failure_above_entry_still_needs_refusal_at_swf5():
     check(rec(5, "Intentional non-compliance", "OVERDUE", mitigating="Y"), 5, OMB, "capped", "appendix row 8")
     check(rec(5, "Intentional non-compliance", "OVERDUE", refused="Y"), 6, OMB, "escalate", "appendix row 8")
+    check(rec(5, "Intentional non-compliance", "OVERDUE", refused="Y", mitigating="Y"), 5, OMB, "mitigating",
+          "policy para 10")
 
 
 def test_fallback_with_nothing_recorded_stays():
@@ -224,8 +281,8 @@ def test_fallback_with_nothing_recorded_stays():
 # --- contact, parsing and errors -----------------------------------------------------------------------
 
 def test_contact_roles_come_from_policy():
-    assert [contact(n) for n in range(7)] == [ADVICE_CONTACT, CR, TM, HOS, LT, OMB, OMB]
-    assert [contact(n, "INWO") for n in range(1, 6)] == [CR, TM, HOS, OMB, OMB]
+    assert [contact(n) for n in range(7)] == [NO_ACTION, CR, TM, HOS, LT, OMB, OMB]
+    assert [contact(n, "INWO") for n in range(1, 6)] == [OFFICER, TM, HOS, OMB, OMB]
 
 
 def test_case_from_cells_parses_what_people_type():
@@ -272,7 +329,7 @@ def test_recommend_and_entry_level_on_cases():
     c = Case(2, "Refusal to comply", Status.OVERDUE, significant=True, due=dt.date(2026, 12, 4))
     assert entry_level(c) == 3
     r = recommend(c)
-    assert (r.level, r.rule) == (3, "below-entry")
+    assert (r.level, r.rule) == (3, "escalate")
     assert recommend(Case(3, "Poor response", Status.OVERDUE, due=dt.date(2026, 12, 4))).reason.count(DUE) == 1
 
 
@@ -283,7 +340,8 @@ def _per_row(df):
     for row in df.itertuples(index=False):
         try:
             r = recommend_cells(row.level, row.trigger, row.status, row.chasers, row.resolved, row.recurred,
-                                row.significant, row.refused, row.mitigating, row.function, row.due)
+                                row.significant, row.refused, row.mitigating, row.function, row.due,
+                                getattr(row, "last_chased", None), AS_OF, getattr(row, "closed", None))
             out.append((r.level, r.contact, r.reason, None))
         except InputError as e:
             out.append((None, None, None, e.cell_text()))
@@ -303,7 +361,7 @@ def test_frame_matches_row_by_row():
         df.loc[df.index[::97], "trigger"] = "Bogus"
         df.loc[df.index[::89], "status"] = "Later"
         df.loc[df.index[::83], "due"] = pd.NaT
-        assert _frame_rows(recommend_frame(df)) == _per_row(df)
+        assert _frame_rows(recommend_frame(df, AS_OF)) == _per_row(df)
 
 
 def test_frame_with_tracker_headers_missing_columns_and_mixed_types():

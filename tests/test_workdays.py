@@ -116,3 +116,36 @@ def test_results_outside_excels_dates_are_errors_not_numbers():
     with pytest.raises(InputError, match="outside Excel's dates"):
         workday(D(1900, 1, 2), -5)
     assert networkdays(D(9999, 12, 27), D(9999, 12, 31)) == 5
+
+
+# --- the holidays package: the floor in pyproject.toml must know every date these tests rely on --------------
+
+KNOWN = {  # Scottish bank holidays the tests and the policy's deadlines rely on
+    D(2026, 1, 2): "2 January",
+    D(2027, 1, 4): "2 January, moved from Saturday 02/01/2027 (1 January is a Friday)",
+    D(2025, 12, 1): "St Andrew's Day, moved from Sunday 30/11/2025",
+    D(2026, 6, 15): "the one-off bank holiday for Scotland's World Cup match (proclaimed 2026)",
+}
+
+
+def test_the_installed_holidays_package_knows_every_scottish_bank_holiday_relied_on():
+    import holidays
+
+    found = holidays.country_holidays("GB", subdiv="SCT", years=range(2025, 2028))
+    missing = {d: why for d, why in KNOWN.items() if d not in found}
+    assert not missing, (f"holidays {holidays.__version__} lacks {missing}: upgrade it "
+                         "(pyproject.toml asks for the first version that has them)")
+
+
+def test_a_deadline_never_lands_on_the_world_cup_bank_holiday():
+    assert workday(D(2026, 6, 1), 10) == D(2026, 6, 16)  # Mon 15/06/2026 skipped
+    assert not scottish_calendar().is_working_day(D(2026, 6, 15))
+
+
+def test_the_floor_in_pyproject_is_the_first_version_with_those_dates():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    floor = re.search(r'"holidays>=(\d+)\.(\d+)"', text)
+    assert floor and (int(floor[1]), int(floor[2])) >= (0, 91), "holidays 0.91 added 15/06/2026 for GB-SCT"

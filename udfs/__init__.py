@@ -33,7 +33,7 @@ from spso_xl.dates import to_date
 from spso_xl.deadlines import status_array
 from spso_xl.errors import InputError
 from spso_xl.settings import DEFAULTS, settings_from_rows
-from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_yes_no
+from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
 from spso_xl.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
 
 __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
@@ -172,18 +172,20 @@ def SI_NETWORKDAYS(start, end_date, closures=None):
 @xw.func
 @xw.arg("date_notified", doc="When the organisation was notified of this level of action")
 @xw.arg("level", doc="Level of action taken: 3, L3 or Level 3")
-@xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window)")
-@xw.arg("respond_by", doc="Optional: an agreed deadline that replaces the default (the Extended to column)")
-@xw.arg("fn", doc="Optional: the Function, SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
+@xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window); blank is Y for non-payment of an award")
+@xw.arg("respond_by", doc="Optional: the date you set (an extension, or the timeframe at level 5-6 / policy 4-5)")
+@xw.arg("fn", doc="Optional: SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
+@xw.arg("trigger", doc="Optional: the Trigger (non-payment of an award is urgent unless Urgent is N)")
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[] (response windows)", **RANGE)
 @cell_safe
-def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, closures=None, settings=None):
-    """The date the organisation must reply by: respond_by, else date notified + the level's working days."""
+def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, trigger=None, closures=None,
+                settings=None):
+    """The date the organisation must reply by: Respond by, else date notified + the level's working days."""
     fn = parse_function(fn)
     return _date_or_blank(deadlines.due_date(
-        to_date(date_notified), parse_level(level, fn, allow_zero=True), parse_yes_no(urgent),
-        to_date(respond_by), fn, settings_from(settings), calendar_from(closures)))
+        to_date(date_notified), parse_level(level, fn, allow_zero=True), parse_yes_no(urgent), to_date(respond_by),
+        fn, parse_trigger(trigger), settings_from(settings), calendar_from(closures)))
 
 
 @xw.func
@@ -231,27 +233,39 @@ _LEVEL_DOCS = (
     ("status", "The Status column"),
     ("chasers", "Requests sent since the deadline"),
     ("resolved", "Y resolved / N not resolved / blank not assessed"),
-    ("recurred", "Y if fed back before and unresolved, or the issue came back"),
+    ("recurred", "Y if the issue came back after the last action was answered or resolved"),
     ("significant", "Y if significant or of wider impact (policy para 11)"),
     ("refused", "Y if the organisation refuses to comply"),
     ("mitigating", "Y if mitigating factors are to be weighed (policy para 10)"),
-    ("fn", "Optional: the Function, SWF (default), Complaints or INWO"),
+    ("fn", "Optional: SWF (default), Complaints or INWO"),
+    ("last_chased", "Optional: the date of the latest chaser (the chaser window runs from it)"),
+    ("as_of", "Optional: the date to judge on; TODAY() by default"),
+    ("closures", "Optional: the Closures Name"),
+    ("settings", "Optional: the Settings table (chaser window)"),
 )
 
 
 def _level_args(f):
     for name, doc in reversed(_LEVEL_DOCS):
-        f = xw.arg(name, doc=doc)(f)
+        f = xw.arg(name, doc=doc, **(RANGE if name in ("closures", "settings") else {}))(f)
     return f
+
+
+def _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn, last_chased,
+               as_of, closures, settings, due=None):
+    return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
+                                 mitigating, fn, to_date(due), last_chased, _today(as_of), None,
+                                 settings_from(settings), calendar_from(closures))
 
 
 @xw.func
 @_level_args
 @cell_safe
-def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None):
+def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
+             last_chased=None, as_of=None, closures=None, settings=None):
     """The level of action the S&I policy points to now (0 = not an S&I action)."""
-    return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, fn).level
+    return _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn,
+                      last_chased, as_of, closures, settings).level
 
 
 @xw.func
@@ -259,18 +273,18 @@ def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, r
 @xw.arg("due", doc="Optional: the Due date, named in the reason")
 @cell_safe
 def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
-              due=None):
-    """Why SI_LEVEL recommends what it does, citing the policy paragraph or leaflet appendix row."""
-    return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, fn, to_date(due)).reason
+              last_chased=None, as_of=None, closures=None, settings=None, due=None):
+    """Why SI_LEVEL recommends what it does, citing the policy paragraph or leaflet passage it rests on."""
+    return _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn,
+                      last_chased, as_of, closures, settings, due).reason
 
 
 @xw.func
 @xw.arg("level", doc="A level (e.g. the Recommended level column)")
-@xw.arg("fn", doc="Optional: the Function, SWF (default), Complaints or INWO")
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO")
 @cell_safe
 def SI_CONTACT(level, fn=None):
-    """Who at SPSO makes contact at this level (Case Reviewer ... Ombudsman)."""
+    """Who at SPSO makes contact at this level (Case Reviewer or SPSO officer ... Ombudsman)."""
     fn = parse_function(fn)
     n = parse_level(level, fn, allow_zero=True)
     return "" if n is None else rules.contact(n, fn)
@@ -382,27 +396,28 @@ def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
 @xw.arg("dates_notified", doc="Date notified column", **RANGE)
 @xw.arg("levels", doc="Level column", **RANGE)
 @xw.arg("urgent", doc="Optional: Urgent column", **RANGE)
-@xw.arg("respond_by", doc="Optional: Extended to column", **RANGE)
+@xw.arg("respond_by", doc="Optional: Respond by column", **RANGE)
 @xw.arg("functions", doc="Optional: Function column", **RANGE)
+@xw.arg("triggers", doc="Optional: Trigger column", **RANGE)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[]", **RANGE)
 @cell_safe
-def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, functions=None, closures=None,
-                      settings=None):
+def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, functions=None, triggers=None,
+                      closures=None, settings=None):
     """SI_DEADLINE over whole columns (a dynamic array); a bad row shows its # message."""
     notified = _dates(dates_notified)
     n = len(notified)
-    lv, fn, ur = _fit(levels, n), _fit(functions, n), _fit(urgent, n)
+    lv, fn, ur, tr = _fit(levels, n), _fit(functions, n), _fit(urgent, n), _fit(triggers, n)
     parsed, errors = [], {}
-    for i, (l, f, u) in enumerate(zip(lv, fn, ur)):
+    for i, (l, f, u, t) in enumerate(zip(lv, fn, ur, tr)):
         try:
             func = parse_function(f)
-            parsed.append((parse_level(l, func, allow_zero=True), func, parse_yes_no(u)))
+            parsed.append((parse_level(l, func, allow_zero=True), func, parse_yes_no(u), parse_trigger(t)))
         except InputError as e:
-            parsed.append((None, None, None))
+            parsed.append((None, None, None, None))
             errors[i] = e.cell_text()
     due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], _dates(_fit(respond_by, n)),
-                     [p[1] for p in parsed], settings_from(settings), calendar_from(closures))
+                     [p[1] for p in parsed], [p[3] for p in parsed], settings_from(settings), calendar_from(closures))
     cells = _as_cells(due)
     for i, text in errors.items():
         cells[i] = [text]
@@ -436,15 +451,20 @@ def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
 @xw.arg("refused", doc="Refused column", **RANGE)
 @xw.arg("mitigating", doc="Mitigating column", **RANGE)
 @xw.arg("functions", doc="Optional: Function column", **RANGE)
+@xw.arg("last_chased", doc="Optional: Last chased column", **RANGE)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
+@xw.arg("settings", doc="Optional: the Settings table (chaser window)", **RANGE)
 @cell_safe
 def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, significant, refused, mitigating,
-                   functions=None):
+                   functions=None, last_chased=None, as_of=None, closures=None, settings=None):
     """SI_LEVEL over whole columns (a dynamic array); a bad row shows its # message."""
     n = len(_column(triggers))
     cols = dict(level=levels, trigger=triggers, status=statuses, chasers=chasers, resolved=resolved,
-                recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions)
+                recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions,
+                last_chased=last_chased)
     frame = pd.DataFrame({k: pd.Series(_fit(v, n), dtype=object) for k, v in cols.items()})
-    rec = rules.recommend_frame(frame)
+    rec = rules.recommend_frame(frame, _today(as_of), settings_from(settings), calendar_from(closures))
     levels = rec["recommended_level"].astype(object).where(rec["error"].isna(), rec["error"]).tolist()
     return [[v] for v in levels]
 
