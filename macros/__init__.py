@@ -19,14 +19,13 @@ from typing import Callable
 import xlwings as xw
 
 from spso_xl import schema
-from spso_xl.compute import compute_cases
 from spso_xl.dates import uk
 from spso_xl.errors import InputError
 from spso_xl.outputs import neutralise
 from spso_xl.safewrite import atomic_write
-from spso_xl.tracker import ROW, tracker_from_sheets
+from spso_xl.tracker import tracker_from_sheets
 from spso_xl.xlsx_cells import error_or_value
-from spso_xl.vocab import is_blank, norm, parse_count
+from spso_xl.vocab import is_blank, norm
 
 TITLE = "SPSO S&I tracker"
 
@@ -154,12 +153,16 @@ def selected_cases(book) -> tuple[list[int], list[str]]:
 
 
 def case_cells(book):
-    """`cell(row, header)` for the Cases table, reading its header row once (each read is a round trip to Excel)."""
+    """`cell(row, header)` for the Cases table, reading its header row once (each read is a round trip to Excel);
+    a header the table lacks gives None. An old header (schema.RENAMED) stands for its new name."""
     sheet = book.sheets["Cases"]
     table = sheet.tables["Cases"]
     first = table.data_body_range.column
     columns = {h: first + i for i, h in enumerate(table.header_row_range.value)}
-    return lambda row, header: sheet.range((row, columns[header]))
+    for (name, old), new in schema.RENAMED.items():
+        if name == "Cases" and new not in columns and old in columns:
+            columns[new] = columns[old]
+    return lambda row, header: sheet.range((row, columns[header])) if header in columns else None
 
 
 def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
@@ -176,56 +179,53 @@ def append_to_table(book, sheet_name: str, records: list[dict]) -> None:
     table.resize(sheet.range((table.range.row, table.range.column), (end, table.range.last_cell.column)))
 
 
-def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
-    rows, refs = chosen_cases(book, refs)
-    tracker = read_book(book)
-    cases = tracker.cases.set_index(ROW)
+def _apply(book, changes) -> str:
+    """Write what `spso_xl.record` decided through the Book: the cells, then one append to Actions."""
     cell = case_cells(book)
-    done, log = [], []
-    for row, ref in zip(rows, refs):
-        chasers = cell(row, "Chasers")
-        count = parse_count(chasers.value) + 1
-        chasers.value = count
-        level = cases["Level"].get(row)
-        log.append({"Date": today, "Ref": ref, "Level": None if level is None or level != level else int(level),
-                    "Action": "Chaser", "Notes": f"Chaser {count} recorded from the tracker"})
-        done.append(f"{ref} (now {count})")
-    append_to_table(book, "Actions", log)
-    return f"Recorded a chaser for {', '.join(done)}, and logged it in Actions."
+    missing = set()
+    for change in changes:
+        for header, value in change.cells.items():
+            target = cell(change.row, header)
+            if target is None:
+                missing.add(header)
+            else:
+                target.value = value
+    logs = [c.log for c in changes if c.log]
+    if logs:
+        append_to_table(book, "Actions", logs)
+    return (f"\nThis tracker has no {', '.join(sorted(missing))} column: add it to the Cases table to keep "
+            f"that date." if missing else "")
+
+
+def _record(book, today: dt.date, decide, refs: list[str] | None = None):
+    from spso_xl.record import NotRecorded
+
+    rows, refs = chosen_cases(book, refs)
+    try:
+        return decide(read_book(book), refs, today)
+    except NotRecorded as e:
+        raise Refusal(f"{str(e)[0].upper()}{str(e)[1:]}.") from None
+
+
+def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
+    from spso_xl.record import chasers
+
+    changes = _record(book, today, chasers, refs)
+    note = _apply(book, changes)
+    done = ", ".join(f"{c.ref} (now {c.cells['Chasers']})" for c in changes)
+    return f"Recorded a chaser sent on {uk(today)} for {done}, and logged it in Actions.{note}"
 
 
 def record_escalation(book, today: dt.date, refs: list[str] | None = None) -> str:
-    rows, refs = chosen_cases(book, refs)
-    tracker = read_book(book)
-    cases = tracker.cases[tracker.cases[ROW].isin(rows)]
-    bad = [p for p in tracker.problems if p.sheet == "Cases" and p.row in rows]
-    if bad:
-        raise Refusal(f"Row {bad[0].row}, {bad[0].column}: {bad[0].message}. Fix it, then try again.")
-    computed = compute_cases(cases, today, tracker.settings, tracker.calendar)
-    index = dict(zip(cases[ROW], cases.index))  # Excel row -> the row's label in both frames
-    cell = case_cells(book)
-    moved, stayed, log = [], [], []
-    for row, ref in zip(rows, refs):
-        rec, case = computed.loc[index[row]], cases.loc[index[row]]
-        current = case["Level"]
-        current = 0 if current is None or current != current else int(current)
-        target = int(rec["Recommended level"])
-        if target <= current:
-            stayed.append(f"{ref}: {rec['Reason']}")
-            continue
-        for header, value in (("Level", target), ("Date notified", today), ("Chasers", 0),
-                              ("Response received", None), ("Resolved", None), ("Extended to", None)):
-            cell(row, header).value = value
-        was = f"from level {current}" + (f" (notified {uk(case['Date notified'].date())})"
-                                         if case["Date notified"] == case["Date notified"] else "")
-        log.append({"Date": today, "Ref": ref, "Level": target, "Action": "Escalation",
-                    "Notes": f"Escalated {was}. {rec['Reason']}"})
-        moved.append(f"{ref} to level {target} ({rec['Contact from']})")
+    from spso_xl.record import escalations
+
+    changes = _record(book, today, escalations, refs)
+    moved, stayed = [c for c in changes if c.done], [c for c in changes if not c.done]
     if not moved:
-        raise Refusal("No selected case is due an escalation:\n" + "\n".join(stayed))
-    append_to_table(book, "Actions", log)
-    text = f"Escalated {', '.join(moved)}; Date notified set to {uk(today)} and logged in Actions."
-    return text + ("\nNot escalated:\n" + "\n".join(stayed) if stayed else "")
+        raise Refusal("No selected case is due an escalation:\n" + "\n".join(c.message for c in stayed))
+    note = _apply(book, moved)
+    text = f"Escalated {', '.join(c.message for c in moved)}; Date notified set to {uk(today)} and logged in Actions."
+    return text + ("\nNot escalated:\n" + "\n".join(c.message for c in stayed) if stayed else "") + note
 
 
 def generate_letters(book, today: dt.date, refs: list[str] | None = None, folder: Path | None = None) -> str:

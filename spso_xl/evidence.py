@@ -1,13 +1,16 @@
 """The evidence base for S&I action (DESIGN §7): recurring findings and uphold rates.
 
 Both read the tracker's Findings table by its workbook headers, vectorised with pandas.
-- Recurrence (policy para 8, leaflet appendix rows 2 and 4): upheld findings of one Theme for
-  one Organisation within a rolling window of months ending on the as-of date.
+- Recurrence (policy para 8, "a recurrent theme or trend in complaints upheld by SPSO"): upheld
+  findings of one Theme for one Organisation in one Function within a rolling window of months
+  ending on the as-of date; and whether the theme was `Fed back` in a decision, which separates
+  the leaflet's appendix row 2 (level 1, not yet fed back) from row 4 (level 2, fed back before).
 - Uphold rate (policy para 8, "an abnormally high proportion ... upheld, compared to the
   sector"): each organisation's upheld share on a funnel plot, with exact binomial control
-  limits around the pooled sector rate (Spiegelhalter (2005), "Funnel plots for comparing
-  institutional performance", Statistics in Medicine 24:1185-1202; his interpolation of the
-  limits, appendix A.1.1, is optional: see `funnel`).
+  limits around the rate of its own sector (Organisations[Sector]) within one function
+  (Spiegelhalter (2005), "Funnel plots for comparing institutional performance", Statistics in
+  Medicine 24:1185-1202; his interpolation of the limits, appendix A.1.1, is optional: see
+  `funnel`). A sector-and-function group too small to judge says so.
 
 Text is matched the way people type it: Organisation and Theme in any case and spacing (the
 first spelling seen is shown), Outcome case-insensitively. A bad Outcome, Decision date or
@@ -16,21 +19,24 @@ Function is an InputError naming the case ref, never silently dropped.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from .dates import to_date
 from .errors import InputError
 from .policy import DEFAULT_FUNCTION, OUTCOMES
-from .vocab import norm, parse_choice, parse_count, parse_function
+from .vocab import norm, parse_choice, parse_count, parse_function, parse_yes_no
 
 REF, ORG, FUNCTION, DATE, OUTCOME, THEME, FED_BACK = (
     "Case ref", "Organisation", "Function", "Decision date", "Outcome", "Theme", "Fed back")
 UPHELD = OUTCOMES[0]
-RECURRENCE_COLUMNS = ("organisation", "theme", "count", "first", "last", "refs", "recurrent")
-FUNNEL_COLUMNS = ("organisation", "n", "k", "rate", "p", "inner_lower", "inner_upper", "outer_lower", "outer_upper",
-                  "flag")
-FLAGS = ("abnormally high", "high", "low", "within")
+RECURRENCE_COLUMNS = ("organisation", "function", "theme", "count", "first", "last", "refs", "recurrent", "fed_back")
+FUNNEL_COLUMNS = ("function", "sector", "organisation", "n", "k", "rate", "group_n", "p", "inner_lower", "inner_upper",
+                  "outer_lower", "outer_upper", "flag")
+FLAGS = ("abnormally high", "high", "low", "within", "too few to judge")
+NO_SECTOR = "Sector not recorded"
 
 # --- reading the Findings table ------------------------------------------------------------
 
@@ -68,7 +74,8 @@ def _read(findings: pd.DataFrame, needed: tuple[str, ...]) -> pd.DataFrame:
     if findings is None or len(findings) == 0:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
             ("ref", object), ("org", object), ("org_key", object), ("theme", object), ("theme_key", object),
-            ("function", object), ("date", "datetime64[ns]"), ("decided", bool), ("upheld", bool))})
+            ("function", object), ("date", "datetime64[ns]"), ("decided", bool), ("upheld", bool),
+            ("fed_back", bool))})
     missing = [c for c in needed if c not in findings.columns]
     if missing:
         raise InputError("FINDINGS", f"the Findings table has no column {', '.join(missing)}: "
@@ -83,11 +90,14 @@ def _read(findings: pd.DataFrame, needed: tuple[str, ...]) -> pd.DataFrame:
         dates = _parsed(findings, DATE, to_date)
     function = (_parsed(findings, FUNCTION, parse_function).fillna(DEFAULT_FUNCTION) if FUNCTION in findings
                 else pd.Series([DEFAULT_FUNCTION] * n, index=findings.index, dtype=object))
+    fed_back = (_parsed(findings, FED_BACK, parse_yes_no).eq(True) if FED_BACK in findings
+                else pd.Series(False, index=findings.index))
     return pd.DataFrame({
         "ref": findings[REF] if REF in findings else blank, "org": org, "org_key": org_key, "theme": theme,
         "theme_key": theme_key, "function": function,
         "date": pd.to_datetime(dates).astype("datetime64[ns]").dt.normalize(),
         "decided": outcome.notna(), "upheld": (outcome == UPHELD).fillna(False).astype(bool),
+        "fed_back": fed_back.astype(bool),
     })
 
 
@@ -100,42 +110,64 @@ def _day(value) -> pd.Timestamp | None:
 
 
 def recurrence(findings: pd.DataFrame, as_of, window_months=12, threshold=3, function=None) -> pd.DataFrame:
-    """Upheld findings per (Organisation, Theme) with Decision date in (as_of - window_months, as_of].
+    """Upheld findings per (Organisation, Function, Theme) with Decision date in (as_of - window_months, as_of].
 
-    One row per pair with at least one such finding: organisation, theme, count, first and last
-    decision date, the case refs (in date order) and `recurrent` (count >= threshold). The window
-    is whole calendar months back from `as_of`, clipped at month ends (29/02 - 12 months = 28/02).
-    `function` keeps only that function's findings.
+    One row per group with at least one such finding: organisation, function, theme, count, first
+    and last decision date, the case refs (in date order), `recurrent` (count >= threshold) and
+    `fed_back`: the theme was fed back in a decision of that group up to as_of (appendix row 4
+    rather than row 2). The window is whole calendar months back from `as_of`, clipped at month
+    ends (29/02 - 12 months = 28/02). `function` keeps only that function's findings.
     """
     f = _read(findings, (REF, ORG, DATE, OUTCOME, THEME))
     as_of = _day(as_of)
     if as_of is None:
         raise InputError("DATE", "the as-of date is blank", as_of)
     months, threshold = parse_count(window_months), parse_count(threshold)
-    keep = f.upheld & (f.org_key != "") & (f.theme_key != "") & (f.date <= as_of)
-    keep &= f.date > as_of - pd.DateOffset(months=months)
+    named = (f.org_key != "") & (f.theme_key != "") & (f.date <= as_of)
     if function is not None:
-        keep &= f.function == parse_function(function)
+        named &= f.function == parse_function(function)
+    keep = named & f.upheld & (f.date > as_of - pd.DateOffset(months=months))
+    groups = ["org_key", "function", "theme_key"]
     hits = f[keep].assign(ref_text=f.ref.astype(str)).sort_values(["date", "ref_text"], kind="stable")
-    out = hits.groupby(["org_key", "theme_key"], sort=True).agg(
+    out = hits.groupby(groups, sort=True).agg(
         organisation=("org", "first"), theme=("theme", "first"), count=("ref", "size"),
         first=("date", "min"), last=("date", "max"), refs=("ref", list))
-    out = out.reset_index(drop=True).reindex(columns=RECURRENCE_COLUMNS)
+    told = f[named & f.fed_back].groupby(groups).size()
+    out["fed_back"] = out.index.isin(told.index)
+    out = out.reset_index().reindex(columns=RECURRENCE_COLUMNS)
     out["count"] = out["count"].astype(int)
     out["recurrent"] = out["count"] >= max(threshold, 1)
+    out["fed_back"] = out["fed_back"].astype(bool)
     return out
 
 
-def is_recurrent(findings: pd.DataFrame, organisation, theme, as_of, window_months=12, threshold=3):
-    """(recurrent, count, case refs) for one organisation and theme: the scalar form for a cell."""
+class Recurrence(NamedTuple):
+    recurrent: bool
+    count: int
+    refs: list
+    fed_back: bool
+
+    def describe(self, months: int) -> str:
+        """What a cell shows: the count, and which appendix situation it is (row 2 or row 4)."""
+        found = f"{self.count} upheld finding{'s' * (self.count != 1)} in {months} months"
+        if not self.recurrent:
+            return f"{found}: not recurrent"
+        return f"{found}: recurrent, " + ("fed back before (Recurred = Y)" if self.fed_back
+                                          else "not yet fed back (Recurred = N)")
+
+
+def is_recurrent(findings: pd.DataFrame, organisation, theme, as_of, window_months=12, threshold=3,
+                 function=None) -> Recurrence:
+    """(recurrent, count, case refs, fed back) for one organisation and theme (in one function when
+    given, else SWF's): the scalar form for a cell."""
     f = findings
     if f is not None and len(f) and ORG in f and THEME in f:
         f = f[(_text(f[ORG])[1] == norm(organisation)) & (_text(f[THEME])[1] == norm(theme))]
-    rows = recurrence(f, as_of, window_months, threshold)
+    rows = recurrence(f, as_of, window_months, threshold, function or DEFAULT_FUNCTION)
     if rows.empty:
-        return False, 0, []
+        return Recurrence(False, 0, [], False)
     first = rows.iloc[0]
-    return bool(first["recurrent"]), int(first["count"]), list(first["refs"])
+    return Recurrence(bool(first["recurrent"]), int(first["count"]), list(first["refs"]), bool(first["fed_back"]))
 
 
 # --- uphold rate funnel -----------------------------------------------------------------------
@@ -191,16 +223,27 @@ def _probability(value, what: str) -> float:
     return x
 
 
-def funnel(findings: pd.DataFrame, start=None, end=None, inner=0.95, outer=0.998, by_function=False,
+def sector_map(organisations: pd.DataFrame | None) -> dict[str, str]:
+    """Organisation (matching key) -> Sector, from the Organisations table; blank sectors left out."""
+    if organisations is None or not len(organisations) or "Sector" not in organisations:
+        return {}
+    names, sectors = _text(organisations["Organisation"])[1], _text(organisations["Sector"])[0]
+    return {k: v for k, v in zip(names, sectors) if k and v}
+
+
+def funnel(findings: pd.DataFrame, start=None, end=None, inner=0.95, outer=0.998, sectors=None, min_decisions=10,
            interpolate=False) -> pd.DataFrame:
-    """Each organisation's uphold rate against the sector's, with funnel-plot control limits.
+    """Each organisation's uphold rate against its own sector's within one function, with funnel-plot limits.
 
     Decisions are findings with an Outcome whose Decision date is in [start, end] (either end
-    open when None; undated findings count only when neither is given). n decisions, k upheld,
-    rate k/n; p is the pooled sector rate over all organisations in the period (per Function
-    with `by_function`). Limits are two-sided exact binomial quantiles as proportions: inner
-    (95%) and outer (99.8%), lower and upper. flag: 'abnormally high' above the outer upper
-    limit (policy para 8), 'high' above the inner upper, 'low' below the inner lower, else 'within'.
+    open when None; undated findings count only when neither is given). Organisations are grouped
+    by Function and by sector (`sectors`: the Organisations table, or a mapping organisation ->
+    sector; organisations without one form the group NO_SECTOR). n decisions, k upheld, rate k/n;
+    group_n the group's decisions and p its pooled rate. Limits are two-sided exact binomial
+    quantiles as proportions: inner (95%) and outer (99.8%), lower and upper. flag: 'abnormally
+    high' above the outer upper limit (policy para 8), 'high' above the inner upper, 'low' below
+    the inner lower, else 'within'; 'too few to judge' in a group with fewer than `min_decisions`
+    decisions or a single organisation (there is no sector to compare with).
 
     Plain quantiles by default because the flag can prompt S&I action: a rate above r/n has a
     tail probability within the stated level. Spiegelhalter's interpolation (`interpolate=True`)
@@ -208,32 +251,36 @@ def funnel(findings: pd.DataFrame, start=None, end=None, inner=0.95, outer=0.998
     too much: 4 upheld of 4 against a sector rate of 83% (chance 48%) would be "abnormally high".
     """
     inner, outer = _probability(inner, "inner"), _probability(outer, "outer")
-    f = _read(findings, (ORG, DATE, OUTCOME) + ((FUNCTION,) if by_function else ()))
+    f = _read(findings, (ORG, DATE, OUTCOME))
     start, end = _day(start), _day(end)
     keep = f.decided & (f.org_key != "")
     if start is not None:
         keep &= f.date >= start
     if end is not None:
         keep &= f.date <= end
-    groups = ["function"] if by_function else []
-    columns = groups + list(FUNNEL_COLUMNS)
     f = f[keep]
     if f.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("organisation", "function", "flag") else float)
-                             for c in columns})
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("organisation", "function", "sector", "flag")
+                                          else float) for c in FUNNEL_COLUMNS})
+    lookup = sectors if isinstance(sectors, dict) else sector_map(sectors)
+    lookup = {norm(k): v for k, v in lookup.items()}
+    f = f.assign(sector=f.org_key.map(lookup).astype(object).fillna(NO_SECTOR))
+    groups = ["function", "sector"]
     out = f.groupby(groups + ["org_key"], sort=True).agg(
         organisation=("org", "first"), n=("decided", "size"), k=("upheld", "sum")).reset_index()
     out["n"], out["k"] = out["n"].astype(int), out["k"].astype(int)
     out["rate"] = out["k"] / out["n"]
-    pooled = out.groupby(groups)[["k", "n"]].transform("sum") if groups else out[["k", "n"]].sum()
-    out["p"] = pooled["k"] / pooled["n"]
+    pooled = out.groupby(groups)[["k", "n"]].transform("sum")
+    out["group_n"], out["p"] = pooled["n"].astype(int), pooled["k"] / pooled["n"]
     for name, level in (("inner", inner), ("outer", outer)):
         out[f"{name}_lower"] = binomial_limit(out["n"], out["p"], (1 - level) / 2, interpolate)
         out[f"{name}_upper"] = binomial_limit(out["n"], out["p"], (1 + level) / 2, interpolate)
+    alone = out.groupby(groups)["org_key"].transform("size") < 2
+    small = alone | (out["group_n"] < parse_count(min_decisions))
     out["flag"] = np.select(
-        [out["rate"] > out["outer_upper"], out["rate"] > out["inner_upper"], out["rate"] < out["inner_lower"]],
-        list(FLAGS[:3]), FLAGS[3])
-    return out[columns].reset_index(drop=True)
+        [small, out["rate"] > out["outer_upper"], out["rate"] > out["inner_upper"], out["rate"] < out["inner_lower"]],
+        [FLAGS[4], *FLAGS[:3]], FLAGS[3])
+    return out[list(FUNNEL_COLUMNS)].reset_index(drop=True)
 
 
 def funnel_curve(p: float, n_max: int, inner=0.95, outer=0.998, interpolate=False) -> pd.DataFrame:

@@ -24,10 +24,10 @@ SIGNATORIES = {  # Settings key -> who signs (name, then title)
     "Signatory: SWF Case Reviewer": "Alex Morrison, Case Reviewer, Scottish Welfare Fund",
     "Signatory: SWF Team Manager": "Jamie Reid, Team Manager, Scottish Welfare Fund",
     "Signatory: SWF Head of Service": "Morven Baird, Head of Investigation",
-    "Signatory: Complaints Case Reviewer": "Priya Shah, Complaints Reviewer",
+    "Signatory: Complaints SPSO officer": "Priya Shah, Complaints Reviewer",
     "Signatory: Complaints Team Manager": "Gordon Munro, Team Manager, Complaints",
     "Signatory: Complaints Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
-    "Signatory: INWO Case Reviewer": "Tom Byrne, Whistleblowing Reviewer",
+    "Signatory: INWO SPSO officer": "Tom Byrne, Whistleblowing Reviewer",
     "Signatory: INWO Team Manager": "Ishbel Reid, INWO Team Manager",
     "Signatory: INWO Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
     "Signatory: Member of SPSO Leadership Team": "Euan Kerr, Director",
@@ -109,12 +109,12 @@ SCENARIOS = (
     ("Poor response", "SWF", 1, 20, 0, "ontime", True, "", True),            # closed
     ("Incomplete response", "SWF", 2, 22, 0, "late", None, "", False),       # responded late, not assessed
     ("High uphold rate", None, None, 0, 0, None, None, "", False),           # new issue: start at 2
-    ("Intentional non-compliance", "SWF", 2, 5, 0, None, None, "", False),   # serious: to 5
+    ("Intentional non-compliance", "SWF", 2, 5, 0, None, None, "", False),   # serious, but on track: waits
     ("Information overdue", "Complaints", 1, 18, 2, None, None, "", False),  # policy scale: to 2
     ("Non-compliance", "Complaints", 2, 30, 0, None, None, "M", False),      # mitigating: stay
     ("Recurrent issue", "Complaints", 4, 1, 0, None, None, "P", False),     # escalated to policy 4: letter due
     ("Risk of harm", "Complaints", 4, 12, 0, None, None, "S", False),        # no default deadline
-    ("Systemic failure", "INWO", 2, 8, 0, None, None, "S", False),           # below entry 3: to 3
+    ("Systemic failure", "INWO", 2, 8, 0, None, None, "S", False),           # below entry 3, on track: waits
     ("Advice requested", "INWO", None, 0, 0, None, None, "", False),         # not an S&I action
 )
 _AREA = {"SWF": "SWF review handling", "Complaints": "Complaint handling", "INWO": "Whistleblowing handling"}
@@ -140,9 +140,10 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             received = workday(notified, 8 if response == "ontime" else 13, cal)
             history.append({"Date": received, "Ref": ref, "Level": level, "Action": "Response",
                             "By": "", "Notes": "Response received"})
-        for k in range(chasers):
-            history.append({"Date": workday(notified, 11 + 3 * k, cal), "Ref": ref, "Level": level,
-                            "Action": "Chaser", "By": "", "Notes": f"Chaser {k + 1}"})
+        chased = [workday(notified, 11 + 3 * k, cal) for k in range(chasers)]
+        for k, day in enumerate(chased):
+            history.append({"Date": day, "Ref": ref, "Level": level, "Action": "Chaser", "By": "",
+                            "Notes": f"Chaser {k + 1}"})
         closed_on = workday(received, 2, cal) if closed and received else None
         if closed_on:
             history.append({"Date": closed_on, "Ref": ref, "Level": level, "Action": "Resolution",
@@ -152,8 +153,9 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             "Trigger": trigger, "Description": _description(trigger, org, function),
             "Evidence": _evidence(trigger, function, ref, identified),
             "Date identified": identified, "Level": level, "Date notified": notified,
-            "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None, "Response received": received,
-            "Extended to": workday(as_of, 20, cal) if "P" in flags else None,
+            "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None,
+            "Last chased": chased[-1] if chased else None, "Response received": received,
+            "Respond by": workday(as_of, 20, cal) if "P" in flags else None,
             "Resolved": None if resolved is None else ("Y" if resolved else "N"),
             "Recurred": "Y" if "R" in flags else None, "Significant": "Y" if "S" in flags else None,
             "Refused": "Y" if "F" in flags else None, "Mitigating": "Y" if "M" in flags else None,

@@ -293,7 +293,8 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
                      f"notified to time them from: left out of the response times.")
     tables["response"] = Table("Response times (working days)", rt, f"No responses were received in {q.label}.",
                                formats={"Median": "0.0", "90th percentile": "0.0"})
-    fun, ftab, curve, no_funnel = _funnel(tracker.parsed["Findings"], q, start, end, limits)
+    fun, ftab, curve, no_funnel = _funnel(tracker.parsed["Findings"], q, start, end, limits,
+                                          tracker.parsed["Organisations"], settings.funnel_min)
     if no_funnel:
         notes.append(no_funnel)
     outliers = {flag: sorted(fun.loc[fun["flag"] == flag, "organisation"].tolist(), key=str.casefold)
@@ -313,7 +314,7 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
         "resolutions": len(res), "resolved_cases": int(res["key"].nunique()), "closed": int(closed["key"].nunique()),
         "overdue": int(state["overdue"].sum()), "responses": len(days),
         "response_median": _percentile(days, 50), "response_p90": _percentile(days, 90),
-        "decisions": int(fun["n"].sum()) if len(fun) else 0, "sector_rate": float(fun["p"].iloc[0]) if len(fun) else None,
+        "decisions": int(fun["n"].sum()) if len(fun) else 0, "sector_rate": float(fun.loc[fun["group_n"].idxmax(), "p"]) if len(fun) else None,
         "outer_outliers": len(outliers["abnormally high"]),
     }
     charts = [chart for chart, shown in ((Chart("levels_by_month", "Actions by level, month by month"), len(aq)),
@@ -383,31 +384,35 @@ def _response_times(aq, acts, cases, start, end, cal) -> tuple[pd.DataFrame, np.
         unmatched
 
 
-def _funnel(findings, q: Quarter, start, end, limits) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
-    """evidence.funnel over the quarter's decisions, as a table (outliers first) and chart lines; and
+def _funnel(findings, q: Quarter, start, end, limits, organisations=None, min_decisions=10
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """evidence.funnel over the quarter's decisions (each organisation against its own sector within its
+    function), as a table (outliers first) and the chart lines of the group with most decisions; and
     the note to show when there is no funnel."""
     inner, outer = limits
     recorded = findings is not None and not findings[["Decision date", "Outcome"]].dropna(how="all").empty
     dates = findings["Decision date"] if recorded else None
     if dates is not None and pd.api.types.is_datetime64_any_dtype(dates):  # the rows funnel keeps, found cheaply
         findings = findings[(dates >= start) & (dates <= end)]
-    fun = funnel(findings, start, end, inner, outer)
+    fun = funnel(findings, start, end, inner, outer, organisations, min_decisions)
     note = "" if len(fun) else (f"No casework decisions (Findings) are dated in {q.label}: no uphold-rate funnel."
                                 if recorded else
                                 "The tracker has no Findings (casework decisions): the uphold-rate funnel needs them.")
     flag_text = {"abnormally high": f"Abnormally high (above {_pct(outer)})", "high": f"High (above {_pct(inner)})",
-                 "low": f"Low (below {_pct(inner)})", "within": "Within limits"}
+                 "low": f"Low (below {_pct(inner)})", "within": "Within limits",
+                 "too few to judge": f"Too few decisions in the sector to judge (under {min_decisions})"}
     order = fun["flag"].map({f: i for i, f in enumerate(FLAGS)})
     fun = fun.assign(_o=order).sort_values(["_o", "rate", "organisation"], ascending=[True, False, True],
                                            ignore_index=True)
-    table = pd.DataFrame({"Organisation": fun["organisation"], "Decisions": fun["n"].astype(int),
+    table = pd.DataFrame({"Organisation": fun["organisation"], "Function": fun["function"], "Sector": fun["sector"],
+                          "Decisions": fun["n"].astype(int),
                           "Upheld": fun["k"].astype(int), "Uphold rate": fun["rate"], "Sector rate": fun["p"],
                           f"{_pct(inner)} lower": fun["inner_lower"], f"{_pct(inner)} upper": fun["inner_upper"],
                           f"{_pct(outer)} lower": fun["outer_lower"], f"{_pct(outer)} upper": fun["outer_upper"],
                           "Funnel": fun["flag"].map(flag_text)})
     curve = pd.DataFrame(columns=["Decisions"])
     if len(fun):  # the limit lines at about 60 sizes up to the largest organisation: smooth enough, cheap
-        p = float(fun["p"].iloc[0])
+        p = float(fun.loc[fun["group_n"].idxmax(), "p"])  # the largest sector-and-function group's rate
         n = np.unique(np.geomspace(1, max(int(fun["n"].max() * 1.1), 2), 60).round().astype(int))
         curve = pd.DataFrame({"Decisions": n, **{f"{_pct(lim)} {side}": binomial_limit(n, p, (1 + sign * lim) / 2)
                                                  for lim in limits for side, sign in (("lower", -1), ("upper", 1))},
@@ -449,7 +454,11 @@ def _by_org(aq, opened, esc, res, cases, state, fun, ftab) -> pd.DataFrame:
         "Cases opened": count(opened), "Escalations": count(esc), "Resolutions": count(res),
         "Overdue at quarter end": count(cases[state["overdue"]]),
     }
-    f = fun.assign(key=_keys(fun["organisation"]), text=ftab["Funnel"]).set_index("key") if len(fun) else None
+    f = None
+    if len(fun):  # an organisation in more than one function: its decisions together, its worst flag (listed first)
+        f = fun.assign(key=_keys(fun["organisation"]), text=ftab["Funnel"]).groupby("key", sort=False).agg(
+            organisation=("organisation", "first"), n=("n", "sum"), k=("k", "sum"), text=("text", "first"))
+        f["rate"] = f["k"] / f["n"]
     if f is not None:
         names.update({k: o for k, o in zip(f.index, f["organisation"]) if k not in names})
     index = pd.Index(sorted(names), dtype=object)

@@ -8,17 +8,17 @@ import pandas as pd
 import pytest
 
 from spso_xl.errors import InputError
-from spso_xl.evidence import (FUNNEL_COLUMNS, RECURRENCE_COLUMNS, binomial_limit, funnel, funnel_curve, is_recurrent,
-                              recurrence)
+from spso_xl.evidence import (FUNNEL_COLUMNS, NO_SECTOR, RECURRENCE_COLUMNS, Recurrence, binomial_limit, funnel,
+                              funnel_curve, is_recurrent, recurrence)
 
 D = dt.date
 HEADERS = ["Case ref", "Organisation", "Function", "Decision date", "Outcome", "Theme", "Fed back"]
 
 
 def findings(*rows):
-    """Rows of (ref, organisation, decision date, outcome, theme[, function])."""
-    return pd.DataFrame([(r[0], r[1], r[5] if len(r) > 5 else "SWF", r[2], r[3], r[4], None) for r in rows],
-                        columns=HEADERS)
+    """Rows of (ref, organisation, decision date, outcome, theme[, function[, fed back]])."""
+    return pd.DataFrame([(r[0], r[1], r[5] if len(r) > 5 else "SWF", r[2], r[3], r[4], r[6] if len(r) > 6 else None)
+                         for r in rows], columns=HEADERS)
 
 
 # --- recurrence -------------------------------------------------------------------------------
@@ -66,14 +66,16 @@ def test_matching_is_tolerant_and_grouped_per_organisation_and_theme():
         ("B3", "", "01/02/2026", "Upheld", "Delay"),  # no organisation: not grouped
     )
     out = recurrence(f, AS_OF)
-    assert [tuple(r) for r in out[["organisation", "theme", "count", "recurrent"]].itertuples(index=False)] == [
-        ("Angus Council", "Delay", 1, False), ("Fife Council", "Communication", 1, False),
-        ("Fife Council", "Delay", 3, True)]
+    assert [tuple(r) for r in out[["organisation", "function", "theme", "count", "recurrent"]].itertuples(
+        index=False)] == [("Angus Council", "Complaints", "Delay", 1, False),
+                          ("Fife Council", "SWF", "Communication", 1, False), ("Fife Council", "SWF", "Delay", 3, True)]
     assert out.iloc[2]["refs"] == ["A1", "A2", "A3"]
     assert recurrence(f, AS_OF, function="complaints")["organisation"].tolist() == ["Angus Council"]
-    assert is_recurrent(f, "FIFE council", " delay", AS_OF, 12, 3) == (True, 3, ["A1", "A2", "A3"])
-    assert is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 4) == (False, 3, ["A1", "A2", "A3"])
-    assert is_recurrent(f, "Moray Council", "Delay", AS_OF, 12, 3) == (False, 0, [])
+    assert is_recurrent(f, "FIFE council", " delay", AS_OF, 12, 3) == Recurrence(True, 3, ["A1", "A2", "A3"], False)
+    assert is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 4) == Recurrence(False, 3, ["A1", "A2", "A3"], False)
+    assert is_recurrent(f, "Moray Council", "Delay", AS_OF, 12, 3) == Recurrence(False, 0, [], False)
+    assert is_recurrent(f, "Angus Council", "Delay", AS_OF, 12, 1).count == 0  # SWF unless the function is given
+    assert is_recurrent(f, "Angus Council", "Delay", AS_OF, 12, 1, "Complaints").recurrent
 
 
 def test_datetime_column_and_empty_tables():
@@ -84,7 +86,7 @@ def test_datetime_column_and_empty_tables():
                   findings(("N1", "Fife Council", D(2026, 1, 15), "Not upheld", "Delay"))):
         out = recurrence(empty, AS_OF)
         assert out.empty and list(out.columns) == list(RECURRENCE_COLUMNS)
-    assert is_recurrent(pd.DataFrame(), "Fife Council", "Delay", AS_OF, 12, 3) == (False, 0, [])
+    assert is_recurrent(pd.DataFrame(), "Fife Council", "Delay", AS_OF, 12, 3) == Recurrence(False, 0, [], False)
 
 
 @pytest.mark.parametrize("bad, code, words", [
@@ -180,7 +182,7 @@ def test_funnel_rates_limits_and_flags():
 
 def test_interpolated_limits_flag_small_counts_at_the_quantile():
     f = decisions({"Fife": (4, 4), "Angus": (2, 1)})  # sector rate 5/6
-    plain, smooth = funnel(f), funnel(f, interpolate=True)
+    plain, smooth = funnel(f, min_decisions=0), funnel(f, min_decisions=0, interpolate=True)
     assert plain["flag"].tolist() == ["within", "within"]
     assert smooth.loc[smooth.organisation == "Fife Council", "flag"].item() == "abnormally high"
     assert smooth["outer_upper"].tolist() == pytest.approx([hand_limit(n, 5 / 6, 0.999, True) for n in (2, 4)])
@@ -191,26 +193,69 @@ def test_funnel_period_and_functions():
                    decisions({"A": (10, 1)}, D(2026, 7, 1)),
                    decisions({"A": (20, 2), "B": (20, 18)}, D(2026, 4, 2), function="Complaints")])
     q1 = funnel(f, start="01/04/2026", end=D(2026, 6, 30))
-    assert q1[["organisation", "n", "k"]].values.tolist() == [["A Council", 30, 11], ["B Council", 30, 19]]
+    assert q1[["function", "organisation", "n", "k"]].values.tolist() == [
+        ["Complaints", "A Council", 20, 2], ["Complaints", "B Council", 20, 18],
+        ["SWF", "A Council", 10, 9], ["SWF", "B Council", 10, 1]]
     both = funnel(f, start=D(2026, 4, 1), end=D(2026, 4, 1), inner="95%", outer=99.8)  # both ends inclusive
     assert both["n"].tolist() == [10, 10] and both["p"].tolist() == [0.5, 0.5]
-    per = funnel(f, by_function=True)
-    assert per.columns[0] == "function"
-    assert per[["function", "organisation", "n", "k"]].values.tolist() == [
-        ["Complaints", "A Council", 20, 2], ["Complaints", "B Council", 20, 18],
-        ["SWF", "A Council", 20, 10], ["SWF", "B Council", 10, 1]]
+    per = funnel(f)  # SWF reviews are compared with SWF reviews, complaints with complaints
+    assert per[["function", "organisation", "n", "k", "group_n"]].values.tolist() == [
+        ["Complaints", "A Council", 20, 2, 40], ["Complaints", "B Council", 20, 18, 40],
+        ["SWF", "A Council", 20, 10, 30], ["SWF", "B Council", 10, 1, 30]]
     assert per["p"].tolist() == pytest.approx([0.5, 0.5, 11 / 30, 11 / 30])
+    assert set(per["sector"]) == {NO_SECTOR}
 
 
-def test_funnel_with_nothing_to_show():
-    for empty in (pd.DataFrame(), pd.DataFrame(columns=HEADERS), None,
-                  findings(("A1", "Fife Council", "15/01/2026", None, "Delay"))):  # no outcome yet: not a decision
-        out = funnel(empty)
-        assert out.empty and list(out.columns) == list(FUNNEL_COLUMNS)
-    assert funnel(decisions(ORGS), start=D(2027, 1, 1)).empty
-    assert list(funnel(pd.DataFrame(), by_function=True).columns) == ["function", *FUNNEL_COLUMNS]
-    with pytest.raises(InputError):
-        funnel(decisions(ORGS), inner="most")
+def test_funnel_compares_each_organisation_with_its_own_sector():
+    """Policy para 8: "an abnormally high proportion of complaints to SPSO are upheld, compared to the sector"."""
+    councils = {f"Council {i}": (100, 20) for i in range(6)}
+    boards = {"NHS A": (100, 60), "NHS B": (100, 65), "NHS C": (100, 62), "NHS D": (100, 58)}
+    f = decisions(councils | boards, function="Complaints")
+    f["Organisation"] = f["Organisation"].str.replace(" Council$", "", regex=True)
+    pooled = funnel(f)
+    assert (pooled.loc[pooled.organisation.str.startswith("NHS"), "flag"] == "abnormally high").all()
+    orgs = pd.DataFrame({"Organisation": list(councils) + list(boards),
+                         "Sector": ["Local government"] * 6 + ["  NHS  boards"] * 4})
+    own = funnel(f, sectors=orgs)
+    assert set(own.loc[own.organisation.str.startswith("NHS"), "flag"]) == {"within"}
+    assert set(own["sector"]) == {"Local government", "NHS boards"}
+    assert own.loc[own.sector == "NHS boards", "p"].iloc[0] == pytest.approx(245 / 400)
+    assert funnel(f, sectors={"nhs a": "NHS boards"}).set_index("organisation").loc["NHS A", "flag"] == \
+        "too few to judge"  # alone in its sector: nothing to compare it with
+
+
+def test_funnel_groups_too_small_to_judge_say_so():
+    f = decisions({"A": (4, 4), "B": (4, 0)})
+    assert set(funnel(f)["flag"]) == {"too few to judge"}  # 8 decisions < 10
+    assert set(funnel(f, min_decisions=8)["flag"]) != {"too few to judge"}
+    assert funnel(f, min_decisions=0)["group_n"].tolist() == [8, 8]
+
+
+def test_recurrence_per_function_and_whether_it_was_fed_back():
+    """Appendix row 2 (level 1): "Our casework data shows a recurrent issue in our findings about your
+    organisation." Row 4 (level 2): "... and this has been fed back as part of a previous decision." """
+    f = findings(
+        ("S1", "Fife Council", D(2026, 3, 1), "Upheld", "Delay", "SWF", "N"),
+        ("S2", "Fife Council", D(2026, 5, 1), "Upheld", "Delay", "SWF", "Y"),
+        ("S3", "Fife Council", D(2026, 9, 1), "Upheld", "Delay", "SWF", None),
+        ("C1", "Fife Council", D(2026, 4, 1), "Upheld", "Delay", "Complaints", "N"),
+        ("C2", "Fife Council", D(2026, 6, 1), "Upheld", "Delay", "Complaints", "no"),
+        ("C3", "Fife Council", D(2026, 8, 1), "Not upheld", "Delay", "Complaints", "Y"),
+        ("C4", "Fife Council", D(2026, 10, 1), "Upheld", "Delay", "Complaints", None),
+    )
+    out = recurrence(f, AS_OF).set_index("function")
+    assert out.loc["SWF", "count"] == 3 and out.loc["SWF", "fed_back"] and out.loc["SWF", "recurrent"]
+    assert out.loc["Complaints", "count"] == 3 and out.loc["Complaints", "fed_back"]  # fed back in C3's decision
+    assert not recurrence(f.drop(index=5), AS_OF).set_index("function").loc["Complaints", "fed_back"]
+    r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+    assert r == Recurrence(True, 3, ["S1", "S2", "S3"], True)
+    assert r.describe(12) == "3 upheld findings in 12 months: recurrent, fed back before (Recurred = Y)"
+    assert is_recurrent(f, "Fife Council", "Delay", D(2026, 4, 30), 12, 1, "SWF").describe(12) == (
+        "1 upheld finding in 12 months: recurrent, not yet fed back (Recurred = N)")
+    assert is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 4).describe(6) == (
+        "3 upheld findings in 6 months: not recurrent")
+    with pytest.raises(InputError, match="S9"):
+        recurrence(findings(("S9", "Fife Council", D(2026, 3, 1), "Upheld", "Delay", "SWF", "maybe")), AS_OF)
 
 
 def test_funnel_curve_matches_the_limits():

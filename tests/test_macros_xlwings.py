@@ -4,6 +4,7 @@ tracker file; the returned actions are checked, applied back to the file and re-
 import datetime as dt
 import importlib.util
 
+import openpyxl
 import pytest
 import xlwings as xw
 
@@ -17,7 +18,8 @@ TODAY = dt.date(2026, 11, 23)
 CASE = {"Organisation": "Fife Council", "Function": "SWF", "Area": "SWF review handling",
         "Trigger": "Information overdue", "Description": "File not sent"}
 CASES = [
-    CASE | {"Ref": "SI-1", "Level": 1, "Date notified": dt.date(2026, 10, 1), "Chasers": 2},  # overdue: escalate
+    CASE | {"Ref": "SI-1", "Level": 1, "Date notified": dt.date(2026, 10, 1), "Chasers": 2,  # overdue: escalate
+            "Last chased": dt.date(2026, 10, 20), "Respond by": dt.date(2026, 10, 15), "Recurred": "Y"},
     CASE | {"Ref": "SI-2", "Level": 1, "Date notified": dt.date(2026, 11, 20), "Chasers": 0},  # on track
     CASE | {"Ref": "SI-3", "Level": 2, "Date notified": dt.date(2026, 9, 1), "Chasers": 1, "Significant": "Y"},
 ]
@@ -50,6 +52,7 @@ def test_record_chaser_increments_and_logs(tracker):
     remote.apply(tracker, actions)
     t = read_tracker(tracker)
     assert list(t.cases["Chasers"]) == [3, 1, 1]
+    assert [d.date() if d == d else None for d in t.cases["Last chased"]] == [TODAY, TODAY, None]
     log = t.parsed["Actions"]
     assert list(log["Ref"]) == ["SI-1", "SI-2"] and set(log["Action"]) == {"Chaser"}
     assert list(log["Date"].dt.date) == [TODAY, TODAY]
@@ -64,10 +67,34 @@ def test_record_escalation_moves_only_cases_that_are_due(tracker):
     t = read_tracker(tracker)
     si1 = t.cases.iloc[0]
     assert (si1["Level"], si1["Date notified"].date(), si1["Chasers"]) == (2, TODAY, 0)
+    for cleared in ("Response received", "Resolved", "Recurred", "Last chased", "Respond by"):
+        assert t.raw["Cases"][cleared].iloc[0] is None, cleared
+    assert t.raw["Cases"]["Chasers"].iloc[0] is None
     assert t.cases.iloc[1]["Level"] == 1  # on track: untouched
     [row] = t.parsed["Actions"].to_dict("records")
     assert (row["Ref"], row["Level"], row["Action"]) == ("SI-1", 2, "Escalation")
-    assert "from level 1 (notified 01/10/2026)" in row["Notes"] and "para 10" in row["Notes"]
+    assert "from level 1 (notified 01/10/2026)" in row["Notes"] and "appendix row 3" in row["Notes"]
+    # the escalated case now has the new level's time: a second click does not move it again
+    again = run(tracker, "Record escalation", selection=f"A{FIRST}")
+    assert "No selected case is due an escalation" in alerts(again)[0][0] and "until" in alerts(again)[0][0]
+
+
+def test_buttons_on_a_tracker_with_the_old_extended_to_header(tmp_path):
+    path = build_tracker(tmp_path / "old.xlsm", {"Cases": CASES}, as_of=TODAY)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["Cases"]
+    col = [c.value for c in ws[schema.CASES_HEADER_ROW]].index("Respond by") + 1
+    ws.cell(schema.CASES_HEADER_ROW, col).value = "Extended to"
+    ws.tables["Cases"].tableColumns[col - 1].name = "Extended to"
+    wb.save(path)
+    before = read_tracker(path)
+    assert before.old_headers == {("Cases", "Respond by"): "Extended to"} and not before.problems
+    assert before.cases["Respond by"].iloc[0].date() == dt.date(2026, 10, 15)
+    actions = run(path, "Record escalation", selection=f"A{FIRST}")
+    assert "SI-1 to level 2" in alerts(actions)[0][0]
+    remote.apply(path, actions)
+    after = read_tracker(path)
+    assert after.raw["Cases"]["Respond by"].iloc[0] is None and after.cases["Level"].iloc[0] == 2
 
 
 @pytest.mark.parametrize("kwargs, words", [

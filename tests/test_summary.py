@@ -260,7 +260,7 @@ def _generated(seed):
                           level, notified, identified, function=rng.choice(["SWF", "Complaints"]),
                           **{"Response received": received, "Closed": closed,
                              "Urgent": "Y" if rng.random() < 0.1 else None,
-                             "Extended to": notified + dt.timedelta(days=25) if notified and rng.random() < 0.1
+                             "Respond by": notified + dt.timedelta(days=25) if notified and rng.random() < 0.1
                              else None}))
     return cases, actions
 
@@ -309,7 +309,7 @@ def _oracle(cases, actions, start, end):
         opened += bool(first and start <= first <= end)
         past = [a for a in mine if a["Date"] <= end]
         if c["Date notified"] and c["Date notified"] <= end:
-            level, since, ext = c["Level"], c["Date notified"], c.get("Extended to")
+            level, since, ext = c["Level"], c["Date notified"], c.get("Respond by")
             got = c.get("Response received") if c.get("Response received") and c["Response received"] <= end else None
         elif past:
             j = len(past) - 1
