@@ -235,6 +235,74 @@ def cmd_doctor(args) -> int:
     print(f"{problems} problem{'s' * (problems != 1)}" if problems else "ready")
     return 1 if problems else 0
 
+
+def _recorded(args, decide, verb: str) -> int:
+    """`chase` and `escalate`: what the Cases buttons do, decided by spso_xl.record, written through edit_tracker."""
+    from .record import NotRecorded, as_edit
+    from .safewrite import edit_tracker
+    from .tracker import read_tracker
+
+    tracker = read_tracker(args.path)
+    try:
+        changes = decide(tracker, args.ref, args.as_of)
+    except NotRecorded as e:
+        print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
+        return 1
+    done = [c for c in changes if c.done]
+    for c in changes:
+        print(c.message if c.done else f"not {verb}: {c.message}", file=sys.stdout if c.done else sys.stderr)
+    if not done:
+        return 1
+    edit, missing = as_edit(tracker, done)
+    saved = edit_tracker(args.path, edit)
+    if missing:
+        print(f"note: {args.path.name} has no {', '.join(missing)} column: run spso-xl upgrade {args.path.name}")
+    print(f"logged {len(done)} in Actions (backup: {saved})")
+    return 0 if len(done) == len(changes) else 1
+
+
+def cmd_chase(args) -> int:
+    """Record a chaser for each case: one more in Chasers, Last chased set, logged in Actions."""
+    from .record import chasers
+
+    return _recorded(args, chasers, "chased")
+
+
+def cmd_escalate(args) -> int:
+    """Move each case to its recommended level: Level and Date notified set, the old level's answers cleared."""
+    from .record import escalations
+
+    return _recorded(args, escalations, "escalated")
+
+
+def cmd_upgrade(args) -> int:
+    """Bring an older tracker to the current headers, keeping every value."""
+    import dataclasses
+
+    from . import schema
+    from .safewrite import TrackerEdit, edit_tracker
+    from .tracker import read_tracker
+
+    tracker = read_tracker(args.path)
+    rename = {(sheet, old): new for (sheet, new), old in tracker.old_headers.items()}
+    add: dict[str, list[str]] = {}
+    for sheet, header in sorted(schema.ADDED & tracker.absent):
+        add.setdefault(sheet, []).append(header)
+    can_add = "add_columns" in {f.name for f in dataclasses.fields(TrackerEdit)}
+    edit = TrackerEdit(rename=rename, **({"add_columns": add} if can_add and add else {}))
+    if not edit:
+        print(f"{args.path.name} is up to date" + (f" (it has no {', '.join(h for v in add.values() for h in v)} "
+                                                   "column: add it to the table by hand)" if add else ""))
+        return 0
+    saved = edit_tracker(args.path, edit)
+    for (sheet, old), new in rename.items():
+        print(f"renamed {sheet}!{old} to {new}, keeping its values")
+    for sheet, headers in (add.items() if can_add else ()):
+        print(f"added {sheet}!{', '.join(headers)} (blank)")
+    print(f"backup: {saved}")
+    return 0
+
+
 SAMPLE_DATES = ["20/11/2026", "18/12/2026", "24/12/2026", "26/03/2027", "30/07/2027", "26/11/2027"]
 
 
@@ -302,6 +370,22 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--fix", action="store_true",
                         help="write the missing entry module beside the workbook (after a rename or copy)")
     doctor.set_defaults(func=cmd_doctor)
+
+
+    for name, func, what in (("chase", cmd_chase, "record a chaser sent (the Cases button Record chaser)"),
+                             ("escalate", cmd_escalate,
+                              "move cases to their recommended level (the Cases button Record escalation)")):
+        cmd = sub.add_parser(name, help=what, description=func.__doc__)
+        cmd.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+        cmd.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
+                         help="the cases' Refs (several allowed)")
+        cmd.add_argument("--as-of", type=_date, default=dt.date.today(), help="the date to record (default today)")
+        cmd.set_defaults(func=func)
+
+    upgrade = sub.add_parser("upgrade", help="bring an older tracker to the current headers, keeping every value",
+                             description=cmd_upgrade.__doc__)
+    upgrade.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    upgrade.set_defaults(func=cmd_upgrade)
 
     demo = sub.add_parser("demo", help="build a sample tracker, then report, letters and summary from it")
     demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write into (default ./demo)")

@@ -105,3 +105,19 @@ def escalations(tracker: Tracker, refs, today: dt.date) -> list[Change]:
              "Notes": f"Escalated {was}. {rec['Reason']}"},
             f"{ref} to level {target} ({rec['Contact from']})"))
     return out
+
+
+def as_edit(tracker: Tracker, changes: list[Change]):
+    """The changes as one `safewrite.TrackerEdit` for the file the tracker was read from, with the headers
+    it has (an old name where it still carries one); and the headers it lacks, which are left out."""
+    from .safewrite import TrackerEdit
+
+    cells, missing = {}, set()
+    for change in changes:
+        for header, value in change.cells.items():
+            if ("Cases", header) in tracker.absent:
+                missing.add(header)
+            else:
+                cells[("Cases", change.row, tracker.header("Cases", header))] = value
+    logs = [c.log for c in changes if c.log]
+    return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), sorted(missing)

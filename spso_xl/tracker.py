@@ -52,6 +52,7 @@ class Tracker:
     settings: object = DEFAULTS
     calendar: Calendar = None
     old_headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, header) -> the old one in the file
+    absent: set[tuple[str, str]] = field(default_factory=set)  # (sheet, header) the file does not have
 
     def header(self, sheet: str, name: str) -> str:
         """The header as the file has it: `name`, or the old name it still carries (schema.RENAMED)."""
@@ -120,19 +121,20 @@ def sheet_values(path: Path, names) -> dict[str, list[list]]:
 def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None) -> Tracker:
     """A tracker from each sheet's cell values from A1 (as a file or an open xlwings Book holds them)."""
     problems: list[Problem] = []
-    raw, old = {}, {}
+    raw, old, absent = {}, {}, set()
     for name, sheet in schema.SHEETS.items():
         if name not in sheets:
             problems.append(Problem(name, None, None, None, f"the sheet '{name}' is missing"))
             raw[name] = _empty(sheet)
             continue
         top = schema.CASES_HEADER_ROW - 1 if sheet is schema.CASES else 0
-        raw[name] = _frame(sheets[name], sheet, top, problems, old)
+        raw[name] = _frame(sheets[name], sheet, top, problems, old, absent)
     settings = _settings(raw["Settings"], problems)
     orgs = {norm(o) for o in raw["Organisations"]["Organisation"] if not is_blank(o)}
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
-    return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old)
+    return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old,
+                   absent)
 
 
 def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -149,10 +151,12 @@ def _empty(sheet: schema.Sheet) -> pd.DataFrame:
     return pd.DataFrame(columns=[*sheet.headers, ROW])
 
 
-def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Problem], old: dict) -> pd.DataFrame:
+def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Problem], old: dict,
+           absent: set) -> pd.DataFrame:
     """Find the header row (expected at `top`, else the best match near the top) and take
     every non-blank row below it, by header. An old header (schema.RENAMED) is read as its new
-    name, and noted in `old`."""
+    name, and noted in `old`; headers the sheet lacks are noted in `absent` (a problem unless
+    the column was added since earlier trackers, schema.ADDED)."""
     renamed = {was: now for (name, was), now in schema.RENAMED.items() if name == sheet.name}
     wanted = set(sheet.headers)
 
@@ -170,7 +174,10 @@ def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Probl
             headers[i] = renamed[h]
             old[(sheet.name, renamed[h])] = h
     for h in sheet.headers:
-        if h not in headers and (sheet.name, h) not in schema.ADDED:
+        if h in headers:
+            continue
+        absent.add((sheet.name, h))
+        if (sheet.name, h) not in schema.ADDED:
             problems.append(Problem(sheet.name, head + 1, h, None, f"the column '{h}' is missing from the header row"))
     keep = [i for i, h in enumerate(headers) if h]
     seen = set()

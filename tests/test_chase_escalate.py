@@ -1,0 +1,147 @@
+"""`spso-xl chase`, `escalate` and `upgrade`: the Cases buttons' twins on the command line (DESIGN §9, §12).
+
+Both paths ask `spso_xl.record` what changes; these tests hold the command line to the same result
+as the button on the same tracker, and check that nothing else moves.
+"""
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+
+from spso_xl import schema
+from spso_xl.build import build_tracker
+from spso_xl.cli import main
+from spso_xl.record import CLEARED_ON_ESCALATION, chasers, escalations
+from spso_xl.tracker import read_tracker
+from tests import remote
+from tests.test_macros_xlwings import CASES, FIRST, TODAY, run
+
+AS_OF = ["--as-of", TODAY.strftime("%d/%m/%Y")]
+
+
+@pytest.fixture
+def tracker(tmp_path):
+    return build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": CASES}, as_of=TODAY)
+
+
+def _state(path):
+    """Cases and Actions as read (canonical values: Excel's 2.0 and our 2 are one level)."""
+    t = read_tracker(path)
+
+    def rows(frame):
+        return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return rows(t.cases), rows(t.parsed["Actions"])
+
+
+def test_chase_from_the_command_line(tracker, capsys):
+    assert main(["chase", str(tracker), "--ref", "SI-1", "si-2", *AS_OF]) == 0
+    out = capsys.readouterr().out
+    assert "SI-1: chaser 3 recorded" in out and "SI-2: chaser 1 recorded" in out and "backup" in out
+    t = read_tracker(tracker)
+    assert list(t.cases["Chasers"]) == [3, 1, 1]
+    assert [d.date() if d == d else None for d in t.cases["Last chased"]] == [TODAY, TODAY, None]
+    log = t.parsed["Actions"]
+    assert list(log["Ref"]) == ["SI-1", "SI-2"] and set(log["Action"]) == {"Chaser"}
+    assert not t.problems
+
+
+def test_escalate_from_the_command_line_clears_the_old_levels_answers(tracker, capsys):
+    assert main(["escalate", str(tracker), "--ref", "SI-1", *AS_OF]) == 0
+    assert "SI-1 to level 2 (Team Manager)" in capsys.readouterr().out
+    t = read_tracker(tracker)
+    si1 = t.raw["Cases"].iloc[0]
+    assert si1["Level"] == 2 and t.cases["Date notified"].iloc[0].date() == TODAY
+    assert all(si1[h] is None for h in CLEARED_ON_ESCALATION), si1
+    [row] = t.parsed["Actions"].to_dict("records")
+    assert row["Action"] == "Escalation" and "appendix row 3" in row["Notes"]
+    # the new level gives the organisation its time: nothing to escalate the same day
+    assert main(["escalate", str(tracker), "--ref", "SI-1", *AS_OF]) == 1
+    assert "not escalated: SI-1: Stay at level 2: the organisation has until" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action, refs, code", [("Record chaser", ["SI-1", "SI-2"], 0),
+                                               ("Record escalation", ["SI-1", "SI-2", "SI-3"], 1)])  # SI-2 waits
+def test_the_button_and_the_command_line_make_the_same_change(tracker, tmp_path, action, refs, code):
+    twin, orig = tmp_path / "twin" / tracker.name, tmp_path / "orig" / tracker.name
+    for copy in (twin, orig):
+        copy.parent.mkdir()
+        shutil.copy(tracker, copy)
+    remote.apply(tracker, run(tracker, action, selection=f"A{FIRST}:A{FIRST + len(refs) - 1}"))
+    command = "chase" if action == "Record chaser" else "escalate"
+    assert main([command, str(twin), "--ref", *refs, *AS_OF]) == code
+    assert _state(tracker) == _state(twin)
+    assert _state(tracker) != _state(orig)  # something did change
+
+
+def test_a_case_not_due_an_escalation_is_left_and_said_why(tracker, capsys):
+    before = tracker.read_bytes()
+    assert main(["escalate", str(tracker), "--ref", "SI-2", *AS_OF]) == 1
+    assert "not escalated: SI-2: Stay at level 1: the organisation has until" in capsys.readouterr().err
+    assert tracker.read_bytes() == before
+
+
+@pytest.mark.parametrize("refs, words", [(["SI-9"], "there is no case 'SI-9'"), (["SI-1", "nope"], "'nope'")])
+def test_an_unknown_ref_changes_nothing(tracker, capsys, refs, words):
+    before = tracker.read_bytes()
+    assert main(["chase", str(tracker), "--ref", *refs]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "nothing was changed" in err and "Traceback" not in err
+    assert tracker.read_bytes() == before
+
+
+def test_the_ref_is_required(tracker, capsys):
+    with pytest.raises(SystemExit):
+        main(["escalate", str(tracker)])
+    assert "--ref" in capsys.readouterr().err
+
+
+def test_the_core_decides_in_plain_data(tracker):
+    t = read_tracker(tracker)
+    [c] = chasers(t, ["SI-3"], TODAY)
+    assert (c.ref, c.row, c.cells) == ("SI-3", FIRST + 2, {"Chasers": 2, "Last chased": TODAY})
+    [e] = escalations(t, [" si-1 "], TODAY)
+    assert e.cells == {"Level": 2, "Date notified": TODAY, **dict.fromkeys(CLEARED_ON_ESCALATION)}
+    assert e.log["Level"] == 2 and e.log["Action"] == "Escalation"
+
+
+# --- an older tracker: the `Extended to` header ---------------------------------------------------------
+
+def _old(tmp_path):
+    path = build_tracker(tmp_path / "old.xlsm", {"Cases": CASES}, as_of=TODAY)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["Cases"]
+    col = [c.value for c in ws[schema.CASES_HEADER_ROW]].index("Respond by") + 1
+    ws.cell(schema.CASES_HEADER_ROW, col).value = "Extended to"
+    ws.tables["Cases"].tableColumns[col - 1].name = "Extended to"
+    wb.save(path)
+    return path
+
+
+def test_an_old_tracker_reads_as_before_and_upgrade_renames_in_place(tmp_path, capsys):
+    path = _old(tmp_path)
+    old = read_tracker(path)
+    assert old.old_headers == {("Cases", "Respond by"): "Extended to"} and not old.problems
+    assert old.cases["Respond by"].iloc[0].date() == dt.date(2026, 10, 15)
+    report_before = old.cases.drop(columns=["_row"]).astype(object).to_dict("records")
+
+    assert main(["upgrade", str(path)]) == 0
+    assert "renamed Cases!Extended to to Respond by, keeping its values" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(path)["Cases"]
+    headers = [c.value for c in ws[schema.CASES_HEADER_ROW]]
+    assert "Respond by" in headers and "Extended to" not in headers
+    assert [t.name for t in ws.tables["Cases"].tableColumns][headers.index("Respond by") - headers.index("Ref")] == \
+        "Respond by"
+    new = read_tracker(path)
+    assert new.old_headers == {} and not new.problems
+    assert new.cases.drop(columns=["_row"]).astype(object).to_dict("records") == report_before
+    assert main(["upgrade", str(path)]) == 0 and "up to date" in capsys.readouterr().out
+
+
+def test_chase_and_escalate_write_to_an_old_trackers_header(tmp_path, capsys):
+    path = _old(tmp_path)
+    assert main(["escalate", str(path), "--ref", "SI-1", *AS_OF]) == 0
+    t = read_tracker(path)
+    assert t.raw["Cases"]["Respond by"].iloc[0] is None and t.cases["Level"].iloc[0] == 2
+    assert t.old_headers  # still the old header: nothing renamed behind the user's back
