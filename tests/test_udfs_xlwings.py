@@ -63,13 +63,13 @@ def test_every_function_is_registered_with_xlwings():
 
 
 def test_deadline_through_xlwings_with_closures_and_settings():
-    due = call("SI_DEADLINE", dt.date(2026, 11, 20), "L2", BLANK, BLANK, "SWF", holidays_range(), SETTINGS)
+    due = call("SI_DEADLINE", dt.date(2026, 11, 20), "L2", BLANK, BLANK, "SWF", BLANK, holidays_range(), SETTINGS)
     assert as_date(due) == dt.date(2026, 12, 7)  # St Andrew's Day skipped
     closed = holidays_range([(dt.date(2026, 12, 7), "Office move", "Closure")])
-    assert as_date(call("SI_DEADLINE", dt.date(2026, 11, 20), 2, BLANK, BLANK, BLANK, closed, SETTINGS)) == \
+    assert as_date(call("SI_DEADLINE", dt.date(2026, 11, 20), 2, BLANK, BLANK, BLANK, BLANK, closed, SETTINGS)) == \
         dt.date(2026, 12, 8)
     worked = holidays_range([(dt.date(2026, 11, 30), "Saint Andrew's Day", "Working day")])
-    assert as_date(call("SI_DEADLINE", dt.date(2026, 11, 20), 2, None, None, None, worked)) == dt.date(2026, 12, 4)
+    assert as_date(call("SI_DEADLINE", dt.date(2026, 11, 20), 2, None, None, None, None, worked)) == dt.date(2026, 12, 4)
 
 
 def test_blank_and_no_deadline_give_an_empty_cell():
@@ -100,10 +100,31 @@ def test_level_reason_and_contact_cite_the_policy():
     args = (2, "information overdue", "OVERDUE", 2, "", "", "", "", "", "SWF")
     assert call("SI_LEVEL", *args) == 3
     reason = call("SI_REASON", *args, dt.date(2026, 12, 4))
-    assert reason.startswith("Escalate to level 3") and "04/12/2026" in reason and "para 10" in reason
+    assert reason.startswith("Escalate to level 3") and "04/12/2026" in reason and "leaflet §3 level 2" in reason
     assert call("SI_CONTACT", 3, "SWF") == "Head of Service"
     assert call("SI_CONTACT", "L4", "Complaints") == "Ombudsman"
     assert call("SI_LEVEL", "", "Advice requested", "", "", "", "", "", "", "") == 0
+    assert call("SI_CONTACT", 1, "INWO") == "SPSO officer"
+
+
+def test_level_reads_the_chaser_window_through_xlwings():
+    """A chaser gives the organisation the chaser window (Settings, 5 working days) before the next step."""
+    args = (1, "Information overdue", "OVERDUE", 2, "", "", "", "", "", "SWF", dt.date(2026, 12, 7))
+    assert call("SI_LEVEL", *args, dt.date(2026, 12, 14), holidays_range(), SETTINGS) == 1
+    assert call("SI_LEVEL", *args, dt.date(2026, 12, 15), holidays_range(), SETTINGS) == 2
+    reason = call("SI_REASON", *args, dt.date(2026, 12, 14), holidays_range(), SETTINGS, dt.date(2026, 12, 4))
+    assert "until 14/12/2026" in reason
+    closed = holidays_range([(dt.date(2026, 12, 14), "Office move", "Closure")])
+    assert call("SI_LEVEL", *args, dt.date(2026, 12, 15), closed, SETTINGS) == 1  # the window moved a day
+
+
+def test_deadline_non_payment_of_an_award_is_urgent_unless_n():
+    notified = dt.date(2026, 11, 20)
+    assert as_date(call("SI_DEADLINE", notified, 2, BLANK, BLANK, "SWF", "Non-payment of award")) == \
+        dt.date(2026, 11, 24)
+    assert as_date(call("SI_DEADLINE", notified, 2, "N", BLANK, "SWF", "Non-payment of award")) == \
+        dt.date(2026, 12, 7)
+    assert as_date(call("SI_DEADLINE", notified, 6, BLANK, dt.date(2027, 1, 8), "SWF")) == dt.date(2027, 1, 8)
 
 
 def test_workday_matches_excel_semantics_through_xlwings():
@@ -134,11 +155,21 @@ FINDINGS = [["Case ref", "Organisation", "Function", "Decision date", "Outcome",
 
 
 def test_recurrence_and_uphold_over_the_findings_table():
-    assert call("SI_RECURRENCE", "fife council", "delay", FINDINGS, dt.date(2026, 11, 22), SETTINGS) == 4
-    assert call("SI_RECURRENCE", "Fife Council", "Delay", FINDINGS, dt.date(2027, 3, 1), SETTINGS) == 2
+    assert call("SI_RECURRENCE", "fife council", "delay", FINDINGS, dt.date(2026, 11, 22), SETTINGS) == (
+        "4 upheld findings in 12 months: recurrent, fed back before (Recurred = Y)")
+    assert call("SI_RECURRENCE", "Fife Council", "Delay", FINDINGS, dt.date(2027, 3, 1), SETTINGS) == (
+        "2 upheld findings in 12 months: not recurrent")
+    assert call("SI_RECURRENCE", "Fife Council", "Delay", FINDINGS, dt.date(2026, 11, 22), SETTINGS,
+                "Complaints") == "0 upheld findings in 12 months: not recurrent"
     assert call("SI_UPHOLD", "Fife Council", FINDINGS) == "abnormally high"
+    assert call("SI_UPHOLD", "Fife Council", FINDINGS, BLANK, BLANK, BLANK, BLANK, "Complaints") == ""
     table = call("SI_UPHOLD_TABLE", FINDINGS)
-    assert table[0][:3] == ["organisation", "n", "k"] and len(table) == 4
+    assert table[0][:4] == ["function", "sector", "organisation", "n"] and len(table) == 4
+    # each organisation against its own sector: Fife alone in its sector cannot be judged
+    orgs = [["Organisation", "Sector"], ["Fife Council", "Island councils"], ["Angus Council", "Councils"],
+            ["Moray Council", "Councils"]]
+    assert call("SI_UPHOLD", "Fife Council", FINDINGS, BLANK, BLANK, SETTINGS, orgs) == "too few to judge"
+    assert call("SI_UPHOLD", "Angus Council", FINDINGS, BLANK, BLANK, SETTINGS, orgs) == "low"
 
 
 # --- SI_CASES: the tracker's one call per recalculation ------------------------------------------

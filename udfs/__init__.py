@@ -293,18 +293,40 @@ def SI_CONTACT(level, fn=None):
 # --- evidence -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _sectors(rows: tuple) -> dict:
+    """Organisation -> Sector from an Organisations range (its header row first, or Organisation, Sector columns)."""
+    if not rows:
+        return {}
+    head = [norm(v) if isinstance(v, str) else "" for v in rows[0]]
+    at = (head.index("organisation"), head.index("sector")) if {"organisation", "sector"} <= set(head) else None
+    body = rows[1:] if at else rows
+    i, j = at or (0, 1)
+    return evidence.sector_map(pd.DataFrame({"Organisation": [r[i] if len(r) > i else None for r in body],
+                                             "Sector": [r[j] if len(r) > j else None for r in body]}, dtype=object))
+
+
+def _funnel(findings, start, end_date, settings, organisations):
+    s = settings_from(settings)
+    return evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner, s.funnel_outer,
+                           _sectors(_rows(organisations)), s.funnel_min)
+
+
 @xw.func(call_in_wizard=False)
 @xw.arg("organisation", doc="The organisation")
 @xw.arg("theme", doc="The finding theme")
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("as_of", doc="Optional: end of the rolling window; TODAY() by default")
-@xw.arg("settings", doc="Optional: Settings[] (window months)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (window months, threshold)", **RANGE)
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO: findings of that function only")
 @cell_safe
-def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None):
-    """Upheld findings of this theme for this organisation in the rolling window (compare with the threshold)."""
+def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None, fn=None):
+    """Upheld findings of this theme for this organisation and function in the rolling window: whether that is
+    recurrent, and whether the theme was fed back before (Recurred = Y, appendix row 4) or not yet (row 2)."""
     s = settings_from(settings)
-    return evidence.is_recurrent(findings_from(findings), organisation, theme, _today(as_of),
-                                 s.recurrence_months, s.recurrence_threshold)[1]
+    found = evidence.is_recurrent(findings_from(findings), organisation, theme, _today(as_of), s.recurrence_months,
+                                  s.recurrence_threshold, parse_function(fn))
+    return found.describe(s.recurrence_months)
 
 
 @xw.func(call_in_wizard=False)
@@ -312,14 +334,16 @@ def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None):
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("start", doc="Optional: first decision date counted")
 @xw.arg("end_date", doc="Optional: last decision date counted")
-@xw.arg("settings", doc="Optional: Settings[] (funnel limits)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (funnel limits, minimum decisions)", **RANGE)
+@xw.arg("organisations", doc="Optional: the Organisations table (each organisation's Sector)", **RANGE)
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO")
 @cell_safe
-def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None):
-    """The organisation's uphold rate on the funnel plot: abnormally high, high, within or low."""
-    s = settings_from(settings)
-    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner,
-                            s.funnel_outer)
-    row = table[table["organisation"].map(norm) == norm(organisation)]
+def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None, organisations=None, fn=None):
+    """The organisation's uphold rate against its own sector's in one function: abnormally high, high, within,
+    low, or too few to judge."""
+    table = _funnel(findings, start, end_date, settings, organisations)
+    row = table[(table["organisation"].map(norm) == norm(organisation))
+                & (table["function"] == (parse_function(fn) or "SWF"))]
     return "" if row.empty else row["flag"].iloc[0]
 
 
@@ -454,7 +478,7 @@ def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
 @xw.arg("last_chased", doc="Optional: Last chased column", **RANGE)
 @xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
-@xw.arg("settings", doc="Optional: the Settings table (chaser window)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (chaser window)", **RANGE)
 @cell_safe
 def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, significant, refused, mitigating,
                    functions=None, last_chased=None, as_of=None, closures=None, settings=None):
@@ -473,11 +497,10 @@ def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, sign
 @xw.arg("findings", doc="The Findings table", **RANGE)
 @xw.arg("start", doc="Optional: first decision date counted")
 @xw.arg("end_date", doc="Optional: last decision date counted")
-@xw.arg("settings", doc="Optional: Settings[] (funnel limits)", **RANGE)
+@xw.arg("settings", doc="Optional: Settings[] (funnel limits, minimum decisions)", **RANGE)
+@xw.arg("organisations", doc="Optional: the Organisations table (each organisation's Sector)", **RANGE)
 @cell_safe
-def SI_UPHOLD_TABLE(findings, start=None, end_date=None, settings=None):
-    """The uphold-rate funnel for every organisation, with its header row (a dynamic array)."""
-    s = settings_from(settings)
-    table = evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner,
-                            s.funnel_outer)
+def SI_UPHOLD_TABLE(findings, start=None, end_date=None, settings=None, organisations=None):
+    """The uphold-rate funnel per function and sector for every organisation, with its header row (a dynamic array)."""
+    table = _funnel(findings, start, end_date, settings, organisations)
     return [list(table.columns)] + table.astype(object).where(table.notna(), "").values.tolist()
