@@ -99,7 +99,7 @@ def test_status_overdue_and_days_overdue():
 def test_level_reason_and_contact_cite_the_policy():
     args = (2, "information overdue", "OVERDUE", 2, "", "", "", "", "", "SWF")
     assert call("SI_LEVEL", *args) == 3
-    reason = call("SI_REASON", *args, dt.date(2026, 12, 4))
+    reason = call("SI_REASON", *args, BLANK, BLANK, BLANK, BLANK, dt.date(2026, 12, 4))
     assert reason.startswith("Escalate to level 3") and "04/12/2026" in reason and "leaflet §3 level 2" in reason
     assert call("SI_CONTACT", 3, "SWF") == "Head of Service"
     assert call("SI_CONTACT", "L4", "Complaints") == "Ombudsman"
