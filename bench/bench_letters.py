@@ -28,7 +28,7 @@ def _tracker(folder: Path) -> Path:
         cases.append({"Ref": ref, "Organisation": f"Council {n % 10}", "Function": "SWF", "Trigger": "Information overdue",
                       "Description": f"Information for review {n} & others was sent late.", "Evidence": f"SWF/2026/{n:04}",
                       "Level": level, "Chasers": 2,  # not yet notified: each letter is the notification
-                      "Extended to": dt.date(2026, 12, 18) if level >= 5 else None})
+                      "Respond by": dt.date(2026, 12, 18) if level >= 5 else None})
         actions += [{"Date": dt.date(2026, 9, 1 + k), "Ref": ref, "Level": 2, "Action": "Chaser", "By": "AB"} for k in range(3)]
         findings.append({"Case ref": f"SWF/2026/{n:04}", "Organisation": f"Council {n % 10}", "Function": "SWF",
                          "Decision date": dt.date(2026, 9, 15), "Outcome": "Upheld", "Theme": "Delay"})

@@ -29,11 +29,11 @@ def _native(path: Path, cases: list[dict]) -> None:
         hol.write_datetime(i, 0, dt.datetime.combine(d, dt.time()))
     h = f"Holidays!$A$1:$A${len(days)}"
     ws = wb.add_worksheet("Cases")
-    ws.write_row(0, 0, ["Date notified", "Level", "Urgent", "Extended to", "Response received", "Closed",
+    ws.write_row(0, 0, ["Date notified", "Level", "Urgent", "Respond by", "Response received", "Closed",
                         "Due", "Status", "Working days overdue"])
     for r, c in enumerate(cases, start=1):
         x = r + 1
-        for col, key in enumerate(("Date notified", "Level", "Urgent", "Extended to", "Response received", "Closed")):
+        for col, key in enumerate(("Date notified", "Level", "Urgent", "Respond by", "Response received", "Closed")):
             v = c.get(key)
             if isinstance(v, dt.date):
                 ws.write_datetime(r, col, dt.datetime.combine(v, dt.time()))

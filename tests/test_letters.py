@@ -32,10 +32,10 @@ SIGNATORIES = {  # Settings key -> value (name, then title)
     "Signatory: SWF Head of Service": "Niall Mac an t-Saoir, Head of Investigation",
     "Signatory: Member of SPSO Leadership Team": "Ruth O'Hara & Partner, Director",
     "Signatory: Ombudsman": "Rosemary Ombudsman, Scottish Public Services Ombudsman",
-    "Signatory: Complaints Case Reviewer": "Col Complaints",  # no title: the role and function are printed
+    "Signatory: Complaints SPSO officer": "Col Complaints",  # no title: the role and function are printed
     "Signatory: Complaints Team Manager": "Gordon Munro, Team Manager, Complaints",
     "Signatory: Complaints Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
-    "Signatory: INWO Case Reviewer": "Ina Officer, Whistleblowing Reviewer",
+    "Signatory: INWO SPSO officer": "Ina Officer, Whistleblowing Reviewer",
     "Signatory: INWO Team Manager": "Ishbel Reid, INWO Team Manager",
     "Signatory: INWO Head of Service": "Ailsa Grant, Head of Improvement, Standards and Engagement",
 }
@@ -81,18 +81,18 @@ CASES = [
     _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence="See Findings",
           Description="Crisis grant decisions in Dumfries & Galloway keep missing the evidence of need."),
     _case("SI-4", "Fife Council", 4, Evidence="SWF/2026/0101", Chasers=2),
-    _case("SI-5", "Fife Council", 5, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2026, 12, 18)}),
-    _case("SI-6", "Fife Council", 6, Refused="Y", Evidence="SWF/2026/0101", **{"Extended to": dt.date(2027, 1, 15)}),
+    _case("SI-5", "Fife Council", 5, Refused="Y", Evidence="SWF/2026/0101", **{"Respond by": dt.date(2026, 12, 18)}),
+    _case("SI-6", "Fife Council", 6, Refused="Y", Evidence="SWF/2026/0101", **{"Respond by": dt.date(2027, 1, 15)}),
     _case("SI-1F", "Fife Council", 1, Trigger="Poor response", Evidence="SWF/2026/0101"),  # feedback
     _cp("CP-1", 1, Trigger="Information overdue", **{"Date notified": dt.date(2026, 11, 2)}),
     _cp("CP-1F", 1),
     _cp("CP-2", 2),
     _cp("CP-3", 3),
-    _cp("CP-4", 4, **{"Extended to": dt.date(2026, 12, 18)}),
-    _cp("CP-5", 5, Trigger="Information overdue", Area="Engagement with SPSO", **{"Extended to": dt.date(2026, 12, 18)}),
+    _cp("CP-4", 4, **{"Respond by": dt.date(2026, 12, 18)}),
+    _cp("CP-5", 5, Trigger="Information overdue", Area="Engagement with SPSO", **{"Respond by": dt.date(2026, 12, 18)}),
     _cp("CP-5R", 5, Trigger="Refusal to comply", Area="Engagement with SPSO", Refused="Y",
-        **{"Extended to": dt.date(2026, 12, 18)}),
-    _cp("CP-5P", 5, Trigger="Recurrent issue", Recurred="Y", **{"Extended to": dt.date(2026, 12, 18)}),
+        **{"Respond by": dt.date(2026, 12, 18)}),
+    _cp("CP-5P", 5, Trigger="Recurrent issue", Recurred="Y", **{"Respond by": dt.date(2026, 12, 18)}),
     _case("IN-2", "Fife Council", 2, Function="INWO", Area="Whistleblowing handling", Trigger="Poor response",
           Evidence="INWO case 202600321"),
     _case(PATH_REF, DG, 2, Description=HOSTILE, Evidence="=1+1"),
@@ -221,7 +221,7 @@ def test_every_letter_carries_its_levels_elements_for_its_scale(run, ref):
     expected += [case["Evidence"]] if case["Evidence"] and case["Evidence"] != "See Findings" else []
     for value in expected:
         assert value in body, value
-    respond = case.get("Extended to")
+    respond = case.get("Respond by")
     assert (f"by {L.weekday_date(respond)}" if respond else CHASE_BY if chaser else BY) in body
     # the function's own contact details, never another function's
     phone, web = SWF_CONTACT if scale.name == "SWF" else POLICY_CONTACT
@@ -387,7 +387,7 @@ def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
         "Executive")
     assert refused["MISS-ADDR"].reasons == (
         "Organisations!Address for 'Moray Council' is blank (row 6): the letter needs a postal address",)
-    assert refused["MISS-5"].reasons[0].startswith("Cases!Extended to for 'MISS-5' is blank (row 24): a level 5 "
+    assert refused["MISS-5"].reasons[0].startswith("Cases!Respond by for 'MISS-5' is blank (row 24): a level 5 "
                                                    "letter must set a timeframe")
     assert all(r.blocking for r in refused.values())
     names = [p.name for p in (path.parent / "letters").iterdir()]
@@ -545,7 +545,8 @@ def test_due_writes_the_recommended_level_once(tracker):
     result = L.write_letters(tracker, due=True, as_of=AS_OF)
     got = {w.plan.ref: w.plan.level for w in result.written}
     assert got == {"DUE-1": 3, "DUE-4": 4, "SI-4": 4}  # each above its Level, or escalated with no letter since
-    assert {r.ref for r in result.refused} == {"MISS-DUE", "SI-3"}  # due, but data missing (SI-3: no history)
+    assert {r.ref for r in result.refused} == {"MISS-DUE"}  # due, but data missing
+    # (SI-3, recurred at level 3 but never notified, has no deadline yet: it waits for Date notified, DESIGN §6 rule 4)
     assert "Dear Ken Gourlay" in text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
     again = L.write_letters(tracker, due=True, as_of=AS_OF)
     assert again.written == [] and again.backup is None
