@@ -238,7 +238,8 @@ def generate_letters(book, today: dt.date, refs: list[str] | None = None, folder
     cell = case_cells(book)
 
     def set_cell(row, header, value):
-        cell(row, header).value = value
+        if (target := cell(row, header)) is not None:  # a column an older tracker lacks is left out
+            target.value = value
 
     return letters.from_book(tracker, refs, today, folder, lambda table, records: append_to_table(book, table, records),
                              set_cell)

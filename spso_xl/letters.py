@@ -479,7 +479,8 @@ class _Planner:
                 out[RESPOND_BY] = respond_by
             return out
         if chaser:
-            return {"Chasers": chasers + 1, **({LAST_CHASED: self.as_of} if LAST_CHASED in self.t.cases else {})}
+            return {"Chasers": chasers + 1, **({LAST_CHASED: self.as_of} if ("Cases", LAST_CHASED) not in self.t.absent
+                                               else {})}
         return {}
 
     def _respond_by(self, i, case, ref, row, level, function, chaser, missing):
@@ -758,9 +759,9 @@ def log_edit(rows: dict[str, list[dict]]) -> TrackerEdit:
                                for table, records in rows.items() if records})
 
 
-def case_cells(plans: Iterable[LetterPlan]) -> dict[tuple[str, int, str], object]:
-    """What the letters record on their cases' rows, as TrackerEdit.cells."""
-    return {("Cases", p.row, header): value for p in plans for header, value in p.cells.items()}
+def case_cells(plans: Iterable[LetterPlan], tracker: Tracker) -> dict[tuple[str, int, str], object]:
+    """What the letters record on their cases' rows, as TrackerEdit.cells (by the headers the file has)."""
+    return {("Cases", p.row, tracker.header("Cases", header)): value for p in plans for header, value in p.cells.items()}
 
 
 def copy_templates(folder: Path) -> None:
@@ -827,7 +828,7 @@ def _write_letters(path: Path, refs, due, as_of, pdf, progress, out_dir, templat
                 for table, records in log_rows(w.plan, w.docx, path.parent).items():
                     rows[table] += records
             edit = log_edit(rows)
-            edit.cells.update(case_cells(w.plan for w in result.written))
+            edit.cells.update(case_cells((w.plan for w in result.written), tracker))
             try:
                 result.backup = edit_tracker(path, edit)
             except WriteRefused as e:
