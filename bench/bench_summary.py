@@ -55,7 +55,7 @@ def dataset(n_cases=N_CASES, n_actions=N_ACTIONS, n_findings=N_FINDINGS, seed=1)
         "Function": pick(["SWF", "Complaints", "INWO"], n_cases, [0.6, 0.3, 0.1]), "Area": pick(AREAS, n_cases),
         "Trigger": pick(list(TRIGGERS)[:-1], n_cases), "Description": pick(["Late reply", "Poor reply"], n_cases),
         "Evidence": blank, "Date identified": s(identified), "Level": pd.Series(top.astype(int), dtype=object),
-        "Date notified": s(notified), "Urgent": pick([None, True], n_cases, [0.95, 0.05]), "Extended to": s(
+        "Date notified": s(notified), "Urgent": pick([None, True], n_cases, [0.95, 0.05]), "Respond by": s(
             np.full(n_cases, np.datetime64("NaT"), dtype="datetime64[D]")), "Chasers": 0,
         "Response received": s(received), "Resolved": blank, "Recurred": blank, "Significant": blank,
         "Refused": blank, "Mitigating": blank, "Owner": blank, "Closed": s(closed),

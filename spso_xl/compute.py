@@ -15,7 +15,7 @@ import pandas as pd
 from .deadlines import status_array, window_days
 from .errors import InputError
 from .rules import recommend_frame
-from .schema import COMPUTED
+from .schema import COMPUTED, RENAMED
 from .settings import DEFAULTS
 from .workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
 
@@ -43,7 +43,8 @@ def due_column(notified, level, urgent, respond_by, function, trigger=None, sett
 
 
 # The input headers compute_cases reads: a block without one of them cannot be computed.
-NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Extended to", "Chasers", "Response received",
+# (Last chased is read when there, as blank when not: schema.ADDED; an old Extended to reads as Respond by.)
+NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Respond by", "Chasers", "Response received",
          "Resolved", "Recurred", "Significant", "Refused", "Mitigating", "Closed")
 
 
@@ -81,7 +82,8 @@ def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Cale
     `#` message in Status and Reason; a block without a needed column says so on every row."""
     from .tracker import ROW, cases_from_block
 
-    header = {str(v).strip() for v in (rows[0] if rows else ()) if isinstance(v, str)}
+    header = {RENAMED.get(("Cases", v.strip()), v.strip()) for v in (rows[0] if rows else ())
+              if isinstance(v, str)}
     if missing := [h for h in NEEDS if h not in header]:
         return message_block(rows, f"#CASES? the column '{missing[0]}' is missing: pass the Cases table with its "
                                    f"header row, e.g. Cases[[#All],[Ref]:[Closed]]")

@@ -95,7 +95,7 @@ CASES = Sheet("Cases", (
            example="=SI_DAYS_OVERDUE(Cases[@[Due]],Cases[@[Response received]],TODAY(),Closures,Cases[@[Closed]])"),
     Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS})"),
     Column("Contact from", "computed", 22, example="=SI_CONTACT(Cases[@[Recommended level]],Cases[@[Function]])"),
-    Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]])"),
+    Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]],Cases[@[Closed]])"),
 ), "One row per Support and Intervention issue, in its current state.")
 
 ORGANISATIONS = Sheet("Organisations", (

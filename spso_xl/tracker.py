@@ -143,7 +143,7 @@ def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
     row 1), and the problems of its cells. Columns are found by header, so columns added or
     moved later flow through."""
     problems: list[Problem] = []
-    raw = _frame([list(r) for r in rows], schema.CASES, 0, problems)
+    raw = _frame([list(r) for r in rows], schema.CASES, 0, problems, {}, set())
     return _parse(raw, schema.CASES, problems, set(), DEFAULTS), problems
 
 

@@ -252,9 +252,9 @@ def _level_args(f):
 
 
 def _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn, last_chased,
-               as_of, closures, settings, due=None):
+               as_of, closures, settings, due=None, closed=None):
     return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, fn, to_date(due), last_chased, _today(as_of), None,
+                                 mitigating, fn, to_date(due), last_chased, _today(as_of), closed,
                                  settings_from(settings), calendar_from(closures))
 
 
@@ -271,12 +271,13 @@ def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, r
 @xw.func
 @_level_args
 @xw.arg("due", doc="Optional: the Due date, named in the reason")
+@xw.arg("closed", doc="Optional: the Closed date, named in the reason")
 @cell_safe
 def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
-              last_chased=None, as_of=None, closures=None, settings=None, due=None):
+              last_chased=None, as_of=None, closures=None, settings=None, due=None, closed=None):
     """Why SI_LEVEL recommends what it does, citing the policy paragraph or leaflet passage it rests on."""
     return _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn,
-                      last_chased, as_of, closures, settings, due).reason
+                      last_chased, as_of, closures, settings, due, closed).reason
 
 
 @xw.func
