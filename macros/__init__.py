@@ -283,6 +283,8 @@ def check_book(book, today: dt.date, shown: int = 15) -> str:
     the cases by Status as of today. Changes nothing."""
     from collections import Counter
 
+    from spso_xl.compute import compute_cases
+
     tracker = read_book(book)
     statuses = Counter(compute_cases(tracker.cases, today, tracker.settings, tracker.calendar)["Status"])
     cases = len(tracker.cases)

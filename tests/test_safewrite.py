@@ -7,9 +7,10 @@ import shutil
 import zipfile
 
 import openpyxl
+import openpyxl.utils
 import pytest
 
-from spso_xl import patch, safewrite
+from spso_xl import patch, safewrite, schema
 from spso_xl.safewrite import TrackerEdit, WriteRefused, atomic_write, backup, edit_tracker, prune_backups
 from spso_xl.settings import DEFAULTS
 from tests import xlsx_parts as xp
@@ -39,7 +40,8 @@ def test_preserves_everything_it_does_not_own(built_tracker, tracker):
     assert [c.value for c in wb["Actions"][2]][:4] == [dt.datetime(2026, 11, 23), "SI-1", 2, "Chaser"]
     assert wb["Actions"]["A3"].number_format == "dd/mm/yyyy"  # the column's format, from the row above
     assert wb["Actions"]["B3"].value == "SI-2"
-    assert wb["Cases"]["V4"].value.text.startswith("=INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),")
+    due = openpyxl.utils.get_column_letter(schema.CASES.headers.index("Due") + 1)  # found by header, not letter
+    assert wb["Cases"][f"{due}4"].value.text.startswith("=INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),")
 
 
 def test_unchanged_parts_are_copied_raw(built_tracker, tracker):
