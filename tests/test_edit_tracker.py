@@ -53,14 +53,14 @@ def test_an_unknown_column_changes_nothing(tracker):
 
 
 def test_renaming_a_column_renames_the_references_to_it(tracker):
-    edit_tracker(tracker, TrackerEdit(append={"Cases": [CASE]}, rename={("Cases", "Extended to"): "Respond by"}))
+    edit_tracker(tracker, TrackerEdit(append={"Cases": [CASE]}, rename={("Cases", "Respond by"): "Reply by"}))
     parts = xp.parts(tracker)
     table = next(d for n, d in parts.items() if n.startswith("xl/tables/") and b'name="Cases"' in d).decode()
     cases = parts[xp.sheet_parts(tracker)["Cases"]].decode()
-    assert 'name="Respond by"' in table and "[Extended to]" not in table and "[Extended to]" not in cases
-    assert "[Respond by]" in table + cases or "Calc" in xp.sheet_parts(tracker)  # formulas that named it
+    assert 'name="Reply by"' in table and "[Respond by]" not in table and "[Respond by]" not in cases
+    assert "[Reply by]" in table + cases or "Calc" in xp.sheet_parts(tracker)  # formulas that named it
     wb = openpyxl.load_workbook(tracker)
-    assert "Respond by" in [c.value for c in wb["Cases"][3]]
+    assert "Reply by" in [c.value for c in wb["Cases"][3]]
 
 
 def test_columns_are_added_at_the_tables_right_end(tracker):

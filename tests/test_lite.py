@@ -256,14 +256,15 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
     table = _call(main, "SI_UPHOLD_TABLE", findings, None, None, settings)
     called.add("SI_UPHOLD_TABLE")
     assert table[0] == list(funnel.columns) and len(table) == len(funnel) + 1 > 2
-    for org, flag in zip(funnel["organisation"], funnel["flag"]):
+    for org, fn, flag in zip(funnel["organisation"], funnel["function"], funnel["flag"]):  # per function (DESIGN §7)
         called.add("SI_UPHOLD")
-        assert _call(main, "SI_UPHOLD", org, findings, None, None, settings) == flag
+        assert _call(main, "SI_UPHOLD", org, findings, None, None, settings, None, fn) == flag
     for org, theme in sorted({(r[1], r[5]) for r in findings})[:10]:
         called.add("SI_RECURRENCE")
         s = classic.settings
         assert _call(main, "SI_RECURRENCE", org, theme, findings, to_serial(TODAY), settings) == \
-            evidence.is_recurrent(parsed, org, theme, TODAY, s.recurrence_months, s.recurrence_threshold)[1]
+            evidence.is_recurrent(parsed, org, theme, TODAY, s.recurrence_months, s.recurrence_threshold).describe(
+                s.recurrence_months)
     assert called == set(meta), f"not exercised: {set(meta) - called}"
 
 
