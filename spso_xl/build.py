@@ -110,13 +110,15 @@ BUTTONS = {  # how the actions are run, per edition
     "classic": (
         ("Buttons on Cases: select one or more rows, choose an action beside the button, click 'Run action':", ""),
         ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
-        ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
+        ("   Record chaser - one more Chaser, Last chased today.   Record escalation - the recommended level, notified today; "
+         "clears Response received, Resolved, Recurred, Chasers, Last chased, Respond by.", ""),
         ("Summary: choose a quarter and click 'Build summary' for the quarterly report (policy paras 18-20).", ""),
     ),
     "lite": (
         ("Actions, in the xlwings Lite pane: select one or more case rows, choose the script, click its button (or F5):", ""),
         ("   Generate letters - the Word letter each level requires, logged in Letters and Actions.", ""),
-        ("   Record chaser - adds one to Chasers and logs it.   Record escalation - moves the case to its recommended level.", ""),
+        ("   Record chaser - one more Chaser, Last chased today.   Record escalation - the recommended level, notified today; "
+         "clears Response received, Resolved, Recurred, Chasers, Last chased, Respond by.", ""),
         ("   In App Mode you can type the cases' Refs (e.g. SI-2026-005, SI-2026-009) instead of selecting rows.", ""),
         ("Summary: choose a quarter and click 'Build summary' (or run it from the pane) for the quarterly report "
          "(policy paras 18-20).", ""),
