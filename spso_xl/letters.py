@@ -127,6 +127,7 @@ class LetterPlan:
     stem: str  # sanitised file name, without version or suffix
     context: dict
     cells: dict = field(default_factory=dict)  # Cases header -> value the letter records on the case's row
+    logs: list = field(default_factory=list)  # Actions rows recorded with it (the escalation it notifies)
 
     @property
     def chaser(self) -> bool:
@@ -464,24 +465,37 @@ class _Planner:
         }
         return LetterPlan(ref, row, level, template_name(scale.name, level, chaser), as_of, respond_by,
                           letter_stem(ref, level, as_of), context,
-                          self._records(case, level, chaser, respond_by, chasers))
+                          *self._records(case, ref, level, chaser, respond_by, chasers))
 
-    def _records(self, case, level, chaser, respond_by, chasers) -> dict:
-        """What the letter changes on its row, so that Level, Due, Status and the letter agree (DESIGN §10).
+    def _records(self, case, ref, level, chaser, respond_by, chasers) -> tuple[dict, list[dict]]:
+        """What the letter changes on its row, and the Actions lines it logs before its own, so that Level,
+        Due, Status, the log and the letter agree (DESIGN §10).
 
-        A letter to a case not yet notified is the notification: Date notified (and Level, for a new issue)
-        become the letter's; a chaser that notifies fixes its short window as the case's respond-by date.
-        A chaser to a notified case counts as a chaser (DESIGN §5). An escalation is recorded by `--due`.
+        A letter for a level above the case's (what `--due` writes) records that escalation as the Record
+        escalation button does (`record.escalations`: the level, notified today, the reason logged). A letter
+        to a case not yet notified is the notification: Date notified (and Level) become the letter's; a
+        chaser that notifies fixes its short window as the respond-by date. A chaser to a notified case
+        counts as a chaser (DESIGN §5).
         """
-        if _day(case["Date notified"]) is None and (not _text(case["Level"]) or int(case["Level"]) == level):
+        current = int(case["Level"]) if _text(case["Level"]) else 0
+        if level > current and level >= 2:
+            from .record import NotRecorded, escalations
+
+            try:
+                [change] = escalations(self.t, [ref], self.as_of)
+            except NotRecorded:
+                change = None
+            if change is not None and change.cells.get("Level") == level:
+                return dict(change.cells), [change.log]
+        if _day(case["Date notified"]) is None and current in (0, level):
             out = {"Level": level, "Date notified": self.as_of}
             if chaser:
                 out[RESPOND_BY] = respond_by
-            return out
+            return out, []
         if chaser:
             return {"Chasers": chasers + 1, **({LAST_CHASED: self.as_of} if ("Cases", LAST_CHASED) not in self.t.absent
-                                               else {})}
-        return {}
+                                               else {})}, []
+        return {}, []
 
     def _respond_by(self, i, case, ref, row, level, function, chaser, missing):
         """(respond-by date, working days given or None, the case's Due) for the letter.
@@ -742,7 +756,7 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
         "Letters": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Organisation": c["organisation"],
                      "Recipient": recipient, "Signed by": c["signatory_name"], "Respond by": plan.respond_by,
                      "File": file}],
-        "Actions": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level,
+        "Actions": [*plan.logs, {"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level,
                      "Action": "Chaser" if plan.chaser and "Chasers" in plan.cells else "Letter",
                      "By": c["signatory_name"],
                      "Notes": f"Level {plan.level} letter to {recipient}, {c['organisation']}; "

@@ -548,10 +548,24 @@ def test_due_writes_the_recommended_level_once(tracker):
     assert {r.ref for r in result.refused} == {"MISS-DUE"}  # due, but data missing
     # (SI-3, recurred at level 3 but never notified, has no deadline yet: it waits for Date notified, DESIGN §6 rule 4)
     assert "Dear Ken Gourlay" in text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
+    # the escalation each letter notifies is recorded with it: Level, Due, the log and the letter agree
+    t = read_tracker(tracker)
+    computed = compute_cases(t.cases, AS_OF, t.settings, t.calendar).set_index(t.cases[ROW])
+    cases = t.cases.set_index(ROW)
+    for w in result.written:
+        assert cases.at[w.plan.row, "Level"] == w.plan.level
+        assert cases.at[w.plan.row, "Date notified"].date() == AS_OF
+        assert computed.at[w.plan.row, "Due"].date() == w.plan.respond_by
+    acts = t.parsed["Actions"]
+    escalated = acts[(acts["Action"] == "Escalation") & (acts["Date"].dt.date == AS_OF)]
+    assert sorted(escalated["Ref"]) == ["DUE-1", "DUE-4"] and sorted(escalated["Level"]) == [3, 4]
+    assert all("Escalate to level" in n for n in escalated["Notes"])
+    due1 = text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
+    assert "We are taking action at level 3 because your organisation has not responded" in due1
     again = L.write_letters(tracker, due=True, as_of=AS_OF)
-    assert again.written == [] and again.backup is None
-    skipped = {r.ref: r for r in again.refused if not r.blocking}
-    assert set(skipped) == set(got) - {"SI-4"} and "a level 3 letter is already logged" in str(skipped["DUE-1"])
+    assert again.written == [] and again.backup is None and {r.ref for r in again.refused} == {"MISS-DUE"}
+    # and the next letter named for the case is the level it is now at
+    assert L.write_letters(tracker, refs=["DUE-1"], as_of=AS_OF).written[0].plan.level == 3
 
 
 # --- command line --------------------------------------------------------------------------------
