@@ -11,7 +11,21 @@ import os
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import xlwings.utils  # noqa: E402
+
+from bench.bench_cases_udf import jsnull_from_sys_modules  # noqa: E402
+
+# xlwings 0.37.8 retries a failing `import pyodide.ffi` for every cell it converts outside
+# Pyodide (minutes for a Findings table under load); the answer is the same from sys.modules.
+xlwings.utils.is_jsnull = jsnull_from_sys_modules
+
 import pytest
+from hypothesis import settings
+
+# Property tests check correctness; speed is measured in bench/. A per-example deadline only
+# measures how loaded the machine is (it failed whole runs on a busy 2-core machine).
+settings.register_profile("spso", deadline=None)
+settings.load_profile("spso")
 
 from spso_xl.office import soffice
 
