@@ -254,7 +254,7 @@ def _recorded(args, decide, verb: str) -> int:
     if not done:
         return 1
     edit, missing = as_edit(tracker, done)
-    saved = edit_tracker(args.path, edit)
+    saved = edit_tracker(args.path, edit, args.as_of)
     if missing:
         print(f"note: {args.path.name} has no {', '.join(missing)} column: run spso-xl upgrade {args.path.name}")
     print(f"logged {len(done)} in Actions (backup: {saved})")

@@ -844,7 +844,7 @@ def _write_letters(path: Path, refs, due, as_of, pdf, progress, out_dir, templat
             edit = log_edit(rows)
             edit.cells.update(case_cells((w.plan for w in result.written), tracker))
             try:
-                result.backup = edit_tracker(path, edit)
+                result.backup = edit_tracker(path, edit, as_of)
             except WriteRefused as e:
                 names = ", ".join(w.docx.name for w in result.written)
                 raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None

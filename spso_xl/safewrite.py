@@ -66,11 +66,12 @@ class TrackerEdit:
         return bool(self.cells or any(self.append.values()) or self.rename or any(self.add_columns.values()))
 
 
-def edit_tracker(path, edit: TrackerEdit) -> Path:
-    """Apply `edit` to the tracker at `path` safely; the backup's path."""
+def edit_tracker(path, edit: TrackerEdit, as_of: dt.date | None = None) -> Path:
+    """Apply `edit` to the tracker at `path` safely; the backup's path. The rows it touches get their
+    computed values as of `as_of` (default today), the date the command itself worked to."""
     from .refresh import apply_edit
 
-    return change_tracker(path, lambda package: apply_edit(package, edit))
+    return change_tracker(path, lambda package: apply_edit(package, edit, as_of))
 
 
 def link_target(target: str) -> str:
