@@ -253,7 +253,7 @@ def build_summary(book, today: dt.date, quarter: str | None = None, folder: Path
 
     from spso_xl.errors import InputError
     from spso_xl.summary import build_summary as summarise, summary_layout
-    from spso_xl.summary_xlsx import chart_pngs, write_standalone
+    from spso_xl.summary_xlsx import chart_pngs, save_new, write_standalone
 
     quarter = quarter or book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
     try:
@@ -274,6 +274,7 @@ def build_summary(book, today: dt.date, quarter: str | None = None, folder: Path
         sheet.range("A1").value = [[neutralise(v) for v in row] for row in layout.rows]
         for placed, png in zip(layout.charts, pngs):
             sheet.pictures.add(png, anchor=sheet.range(placed.anchor))
+    out = save_new((folder or Path(book.fullname).parent) / summary.file_name, lambda p: write_standalone(layout, p))
     notes = f"\n{' '.join(summary.notes)}" if summary.notes else ""
     return f"Summary for {summary.quarter.label} written to the sheet '{layout.sheet_name}' and to {out}.{notes}"
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import keyword
 import re
 import zipfile
 from pathlib import Path
@@ -27,6 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from . import schema
+from .errors import InputError
 from .councils import COUNCILS
 from .letters import copy_templates
 from .quarters import last_full_quarter, recent_quarters
@@ -181,6 +183,9 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     }
 
 
+_TAKEN = {"macros", "udfs", "spso_xl", "xlwings", "pandas", "numpy", "openpyxl"}  # modules the entry module needs
+
+
 def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None,
                   edition: str = "classic") -> Path:
     """Write a tracker to `path`, and beside it what its edition needs; `rows` replace the defaults per sheet.
@@ -193,13 +198,17 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     if edition not in EDITIONS:
         raise ValueError(f"{edition!r} is not an edition: use {' or '.join(EDITIONS)}")
     if edition == "lite" and path.suffix.lower() != ".xlsx":
-        raise ValueError(f"{path.name}: the xlwings Lite edition has no macros, name it .xlsx")
+        raise InputError("NAME", f"{path.name}: the xlwings Lite edition has no macros: name it {path.stem}.xlsx",
+                         str(path))
     if edition == "classic" and path.suffix.lower() != ".xlsm":
-        raise ValueError(f"{path.name}: a tracker is a macro-enabled workbook, name it .xlsm "
-                         f"(or build the xlwings Lite edition, a .xlsx, with --lite)")
-    if edition == "classic" and not path.stem.isidentifier():
-        raise ValueError(f"{path.name}: xlwings imports a module named like the workbook, so the name must be a "
-                         f"Python identifier (letters, digits, underscores), e.g. si_tracker.xlsm")
+        raise InputError("NAME", f"{path.name}: a tracker is a macro-enabled workbook: name it {path.stem}.xlsm "
+                                 f"(or build the xlwings Lite edition, a .xlsx, with --lite)", str(path))
+    if edition == "classic" and (not path.stem.isidentifier() or keyword.iskeyword(path.stem) or path.stem in _TAKEN):
+        fixed = re.sub(r"\W+", "_", path.stem).strip("_") or "si_tracker"
+        fixed = fixed if fixed.isidentifier() and fixed not in _TAKEN and not keyword.iskeyword(fixed) else f"si_{fixed}"
+        raise InputError("NAME", f"{path.name}: Excel's Python (xlwings) imports a module named like the workbook, so "
+                                 f"the name may hold only letters, digits and underscores, must not start with a "
+                                 f"digit and must not be a name Python already uses: e.g. {fixed}.xlsm", str(path))
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)

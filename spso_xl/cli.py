@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from . import __version__
 from .dates import to_date, uk
-from .errors import InputError
+from .errors import InputError, explain, plural
 
 
 def _date(text: str) -> dt.date:
@@ -39,10 +40,17 @@ def cmd_due(args) -> int:
     return 0
 
 
-def _console():
+def _width() -> int:
+    """The terminal's width (COLUMNS when set; 120 when the output is not a terminal)."""
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def _console(file=None):
     from rich.console import Console
 
-    return Console(width=200 if not sys.stdout.isatty() else None)
+    return Console(file=file, width=_width(), highlight=False, soft_wrap=file is not None)
 
 
 def cmd_new(args) -> int:
@@ -77,13 +85,29 @@ def cmd_new(args) -> int:
     return 0
 
 
-def print_problems(problems, console) -> None:
+def in_sheet_order(problems) -> list:
+    """Problems as a person walks the workbook: sheet by sheet (tab order), row by row, left to right."""
+    from . import schema
+
+    sheets = list(schema.SHEETS)
+    columns = {name: list(sheet.headers) for name, sheet in schema.SHEETS.items()}
+
+    def key(p):
+        cols = columns.get(p.sheet, [])
+        return (sheets.index(p.sheet) if p.sheet in sheets else len(sheets), p.row or 0,
+                cols.index(p.column) if p.column in cols else len(cols))
+
+    return sorted(problems, key=key)
+
+
+def print_problems(problems, console, name: str = "") -> None:
     from rich.table import Table
 
-    table = Table(title=f"{len(problems)} problem{'s' * (len(problems) != 1)}", show_lines=False)
+    table = Table(title=f"{name}: {plural(len(problems), 'problem')}" if name else plural(len(problems), "problem"),
+                  show_lines=False)
     for col in ("Sheet", "Row", "Column", "Value", "Problem"):
-        table.add_column(col, overflow="fold")
-    for p in problems:
+        table.add_column(col)
+    for p in in_sheet_order(problems):
         table.add_row(p.sheet, str(p.row or ""), p.column or "", "" if p.value is None else repr(p.value), p.message)
     console.print(table)
 
@@ -94,17 +118,16 @@ def cmd_check(args) -> int:
 
     tracker = read_tracker(args.path)
     if not tracker.problems:
-        n = len(tracker.cases)
-        print(f"{args.path.name}: no problems ({n} case{'s' * (n != 1)} checked)")
+        print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0
-    print_problems(tracker.problems, _console())
+    print_problems(tracker.problems, _console(), args.path.name)
     return 1
 
 
 def cmd_report(args) -> int:
     """The Cases table with the computed columns, overdue and escalation-due rows first."""
     from .outputs import refuse_tracker_as_output
-    from .report import SHOWN, report_frame, to_csv, to_xlsx
+    from .report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
     from .safewrite import atomic_write
     from .tracker import read_tracker
 
@@ -113,31 +136,33 @@ def cmd_report(args) -> int:
     tracker = read_tracker(args.path)
     frame, skipped = report_frame(tracker, args.as_of)
     if skipped:
-        print(f"spso-xl: skipped Cases row{'s' * (len(skipped) != 1)} {', '.join(map(str, skipped))} "
+        print(f"spso-xl: skipped Cases {'row' if len(skipped) == 1 else 'rows'} {', '.join(map(str, skipped))} "
               f"(bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
-    if args.format == "csv":
-        text = to_csv(frame)
-        if args.output:
-            atomic_write(args.output, lambda p: p.write_text(text, encoding="utf-8-sig"))
-        else:
-            sys.stdout.write(text)
-    elif args.format == "xlsx":
+    columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
+    if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
-        atomic_write(out, lambda p: to_xlsx(frame, p))
-        print(f"wrote {out}")
+        atomic_write(out, lambda p: to_xlsx(frame[columns], p))
+        print(f"wrote {out} ({plural(len(frame), 'case')})")
+        return 0
+    if args.format == "csv":
+        text = to_csv(frame[columns])
     else:
-        from rich.table import Table
-
-        from .report import _display
-
-        table = Table(title=f"{args.path.name} as of {uk(args.as_of)}: {len(frame)} cases")
-        for col in SHOWN:
-            table.add_column(col, overflow="fold", max_width=70 if col == "Reason" else None)
-        styles = {"OVERDUE": "bold red", "DUE TODAY": "yellow", "DUE SOON": "yellow"}
-        for row in frame.itertuples(index=False):
-            rec = dict(zip(frame.columns, row))
-            table.add_row(*(_display(rec[c]) for c in SHOWN), style=styles.get(rec["Status"]))
-        _console().print(table)
+        overdue, escalate = needs_action(frame)
+        title = (f"{args.path.name} as of {uk(args.as_of)}: {plural(len(frame), 'case')}, "
+                 f"{int((overdue | escalate).sum())} needing action ({int(overdue.sum())} overdue, "
+                 f"{int(escalate.sum())} to escalate; the reason is under each)")
+        lines = text_table(frame, columns, _width(), title)
+        if not args.output:
+            console = _console()
+            for line in lines:
+                console.print(line, overflow="ignore", crop=False)
+            return 0
+        text = "".join(f"{line.plain}\n" for line in lines)
+    if args.output:
+        atomic_write(args.output, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
+        print(f"wrote {args.output} ({plural(len(frame), 'case')})")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -173,9 +198,9 @@ def cmd_letters(args) -> int:
         print("spso-xl: name the cases with --ref REF ... or use --due", file=sys.stderr)
         return 2
     console = _console()
-    result = write_letters(args.path, refs=args.ref, due=args.due, as_of=args.as_of, pdf=args.pdf,
-                           progress=lambda plans: track(plans, description="Writing letters", console=console,
-                                                        transient=True))
+    progress = (lambda plans: track(plans, description="Writing letters", console=console, transient=True)) \
+        if console.is_terminal else None  # a transient bar off a terminal leaves only a blank line behind
+    result = write_letters(args.path, refs=args.ref, due=args.due, as_of=args.as_of, pdf=args.pdf, progress=progress)
     for w in result.written:
         if w.recovered:
             print(f"logged {w.docx} (written by an earlier run that stopped before logging it)")
@@ -188,20 +213,22 @@ def cmd_letters(args) -> int:
     if result.pdf_error:
         print(f"spso-xl: {result.pdf_error}", file=sys.stderr)
     if result.written:
-        print(f"logged {len(result.written)} letter{'s' * (len(result.written) != 1)} in Letters and Actions "
+        print(f"logged {plural(len(result.written), 'letter')} in Letters and Actions "
               f"(backup: {result.backup})")
     elif not result.refused:
         print("no letters due")
     return 1 if result.pdf_error or any(r.blocking for r in result.refused) else 0
 
 
-def _quarter(text: str):
+def _quarter(text: str) -> str:
+    """The quarter as typed, once it is known to be one (its meaning depends on the tracker's Settings)."""
     from .quarters import parse_quarter
 
     try:
-        return parse_quarter(text)
+        parse_quarter(text)
     except InputError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def cmd_summary(args) -> int:
@@ -211,6 +238,7 @@ def cmd_summary(args) -> int:
 
     result = write_summary(args.path, args.quarter, args.output, args.pdf, args.as_of, sheet=not args.no_sheet)
     s = result.summary
+    print(f"{s.title}: {s.period} ({s.convention.lower()} quarter)")
     for note in s.notes:
         print(f"note: {note}")
     for key in ("level1_actions", "level2_actions", "level3_actions", "opened", "escalations", "resolutions",
@@ -232,7 +260,7 @@ def cmd_doctor(args) -> int:
     for f in findings:
         print(f.line())
     problems = sum(f.status == PROBLEM for f in findings)
-    print(f"{problems} problem{'s' * (problems != 1)}" if problems else "ready")
+    print(plural(problems, "problem") if problems else "ready")
     return 1 if problems else 0
 
 
@@ -306,91 +334,113 @@ def cmd_upgrade(args) -> int:
 SAMPLE_DATES = ["20/11/2026", "18/12/2026", "24/12/2026", "26/03/2027", "30/07/2027", "26/11/2027"]
 
 
+DATE = "DD/MM/YYYY"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="spso-xl", description=__doc__)
+    p = argparse.ArgumentParser(prog="spso-xl", description=__doc__,
+                                epilog="Run 'spso-xl COMMAND --help' for a command's options.")
+    p.add_argument("--version", action="version", version=f"spso-xl {__version__}")
+    p.add_argument("--debug", action="store_true", help="on an error, show Python's full traceback")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    due = sub.add_parser("due", help="response due dates for notification dates, with the holidays skipped")
-    due.add_argument("dates", nargs="*", type=_date, default=[_date(d) for d in SAMPLE_DATES],
-                     help="notification dates (dd/mm/yyyy); default: a sample around Christmas and Easter")
-    due.set_defaults(func=cmd_due)
+    def command(name, help, func):
+        c = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="on an error, show Python's full traceback")
+        c.set_defaults(func=func)
+        return c
 
-    new = sub.add_parser("new", help="build a fresh tracker workbook (.xlsm) and its xlwings entry module")
-    new.add_argument("path", type=Path, help="where to write it, e.g. si_tracker.xlsm (or si_tracker.xlsx with --lite)")
+    def as_of(c, what):
+        c.add_argument("--as-of", type=_date, default=dt.date.today(), metavar=DATE,
+                       help=f"{what} as if on this date, e.g. 22/11/2026 (default today)")
+
+    def tracker(c):
+        c.add_argument("path", type=Path, help="the tracker workbook (.xlsm)")
+
+    due = command("due", "response due dates for notification dates, with the holidays skipped", cmd_due)
+    due.add_argument("dates", nargs="*", type=_date, default=[_date(d) for d in SAMPLE_DATES], metavar=DATE,
+                     help="notification dates; default: a sample around Christmas and Easter")
+
+    new = command("new", "build a fresh tracker workbook (.xlsm) and its xlwings entry module beside it (--lite: a .xlsx for xlwings Lite)", cmd_new)
+    new.add_argument("path", type=Path, help="where to write it, e.g. si_tracker.xlsm (letters, digits and "
+                                             "underscores only: Excel's Python imports a module of that name)")
     new.add_argument("--lite", action="store_true",
                      help="the xlwings Lite edition: a macro-free .xlsx for Excel on Windows, Mac and the web, "
                           "with main.py, requirements.txt and the personal modules folder beside it")
-    new.add_argument("--force", action="store_true", help="replace an existing file")
-    new.add_argument("--as-of", type=_date, default=dt.date.today(), help="build as if on this date (default today)")
-    new.set_defaults(func=cmd_new)
+    new.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
+    as_of(new, "build")
 
-    check = sub.add_parser("check", help="validate every input cell; exit 1 if anything needs fixing")
-    check.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-    check.set_defaults(func=cmd_check)
+    check = command("check", "validate every input cell; exit 1 if anything needs fixing", cmd_check)
+    tracker(check)
 
-    report = sub.add_parser("report", help="the Cases table with Due, Status, overdue days and recommended level")
-    report.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-    report.add_argument("--as-of", type=_date, default=dt.date.today(), help="status as of this date (default today)")
-    report.add_argument("--format", choices=("table", "csv", "xlsx"), default="table")
-    report.add_argument("--output", type=Path, help="file to write (csv: default standard output; "
-                                                     "xlsx: default '<tracker> report <date>.xlsx' beside the tracker)")
-    report.set_defaults(func=cmd_report)
+    report = command("report", "the Cases table with Due, Status, days late and the recommended level", cmd_report)
+    tracker(report)
+    as_of(report, "status")
+    report.add_argument("--format", choices=("table", "csv", "xlsx"), default="table",
+                        help="table: fits the terminal (default); csv; xlsx: a workbook to filter and print")
+    report.add_argument("--columns", metavar="NAMES",
+                        help="comma-separated columns to show, e.g. 'Ref,Organisation,Due,Status' (any Cases "
+                             "header or the table's headings; default for the table: Ref, Organisation, Level, "
+                             "Due, Status, Days late, Recommended, Contact; for csv and xlsx: every column)")
+    report.add_argument("--output", type=Path, metavar="FILE",
+                        help="file to write (table: a text file, default the screen; csv: default the screen; "
+                             "xlsx: default '<tracker> report <date>.xlsx' beside the tracker)")
 
-    refresh = sub.add_parser("refresh", help="store the computed values in the tracker so that it reads correctly "
-                                             "without Python (LibreOffice, previews, pandas)")
-    refresh.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-    refresh.add_argument("--as-of", type=_date, default=dt.date.today(), help="status as of this date (default today)")
-    refresh.set_defaults(func=cmd_refresh)
+    letters = command("letters", "write the letter each case's level requires (Word; PDF with --pdf) into the "
+                                 "'letters' folder beside the tracker, logged on its Letters and Actions sheets",
+                      cmd_letters)
+    tracker(letters)
 
-    letters = sub.add_parser("letters", help="write the letter each case's level requires (Word; PDF with --pdf)")
-    letters.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
+    refresh = command("refresh", "store the computed values in the tracker so that it reads correctly without "
+                                 "Python (LibreOffice, previews, pandas)", cmd_refresh)
+    tracker(refresh)
+    as_of(refresh, "work out the status")
     letters.add_argument("--ref", nargs="+", action="extend", default=[], metavar="REF",
                          help="the cases' Refs: the letter for each case's Level")
     letters.add_argument("--due", action="store_true",
-                         help="every case whose recommended level is above its Level and calls for a letter (2+)")
+                         help="every case whose recommended level is above its Level and calls for a letter "
+                              "(2+); with --ref, only those cases, each told apart as written or skipped and why")
     letters.add_argument("--pdf", action="store_true", help="also a PDF copy of each letter (needs LibreOffice)")
-    letters.add_argument("--as-of", type=_date, default=dt.date.today(), help="date the letters (default today)")
-    letters.set_defaults(func=cmd_letters)
+    as_of(letters, "date the letters")
 
-    summary = sub.add_parser("summary", help="the quarterly summary: a sheet in the tracker and a standalone workbook")
-    summary.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-    summary.add_argument("--quarter", type=_quarter, help="e.g. 2026-27Q2 (financial) or 2026Q3 (calendar); "
-                                                          "default the last full quarter by the Settings convention")
-    summary.add_argument("--output", type=Path, help="the standalone workbook (default 'SI summary <quarter>.xlsx' "
-                                                     "beside the tracker)")
+    summary = command("summary", "the quarterly summary: a sheet in the tracker and a standalone workbook to "
+                                 "forward, laid out for A4 landscape", cmd_summary)
+    tracker(summary)
+    summary.add_argument("--quarter", type=_quarter, metavar="QUARTER",
+                         help="e.g. 2026-27Q2 (financial year 2026-27: July to September 2026) or 2026Q3; "
+                              "YYYYQn counts quarters as the tracker's Settings do (financial: 2026Q2 is "
+                              "2026-27 Q2). Default: the last full quarter")
+    summary.add_argument("--output", type=Path, metavar="FILE",
+                         help="the standalone workbook (default 'SI summary <quarter>.xlsx' beside the tracker; "
+                              "an earlier file is never replaced: a new version is numbered)")
     summary.add_argument("--pdf", action="store_true", help="also a PDF of the workbook (needs LibreOffice)")
     summary.add_argument("--no-sheet", action="store_true", help="leave the tracker unchanged: standalone workbook only")
-    summary.add_argument("--as-of", type=_date, default=dt.date.today(),
-                         help="count as if on this date (default today)")
-    summary.set_defaults(func=cmd_summary)
+    as_of(summary, "count")
 
-    doctor = sub.add_parser("doctor", help="is this computer and this tracker ready for desktop Excel? "
-                                           "(Python, xlwings, add-in, entry module, xlwings.conf, Trust Center)")
+    doctor = command("doctor", "is this computer and this tracker ready for desktop Excel? (Python, xlwings, "
+                               "add-in, entry module, xlwings.conf, Trust Center)", cmd_doctor)
     doctor.add_argument("path", type=Path, nargs="?", help="the tracker (.xlsm); without it, this computer only")
     doctor.add_argument("--fix", action="store_true",
                         help="write the missing entry module beside the workbook (after a rename or copy)")
-    doctor.set_defaults(func=cmd_doctor)
 
 
     for name, func, what in (("chase", cmd_chase, "record a chaser sent (the Cases button Record chaser)"),
                              ("escalate", cmd_escalate,
                               "move cases to their recommended level (the Cases button Record escalation)")):
-        cmd = sub.add_parser(name, help=what, description=func.__doc__)
-        cmd.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-        cmd.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
-                         help="the cases' Refs (several allowed)")
-        cmd.add_argument("--as-of", type=_date, default=dt.date.today(), help="the date to record (default today)")
-        cmd.set_defaults(func=func)
+        c = command(name, what, func)
+        tracker(c)
+        c.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
+                       help="the cases' Refs (several allowed)")
+        as_of(c, "record it")
 
-    upgrade = sub.add_parser("upgrade", help="bring an older tracker to the current headers, keeping every value",
-                             description=cmd_upgrade.__doc__)
-    upgrade.add_argument("path", type=Path, help="the tracker (.xlsm/.xlsx)")
-    upgrade.set_defaults(func=cmd_upgrade)
+    upgrade = command("upgrade", "bring an older tracker to the current headers, keeping every value", cmd_upgrade)
+    tracker(upgrade)
 
-    demo = sub.add_parser("demo", help="build a sample tracker, then report, letters and summary from it")
-    demo.add_argument("--out", type=Path, default=Path("demo"), help="folder to write into (default ./demo)")
-    demo.add_argument("--as-of", type=_date, default=dt.date.today(), help="run as if on this date (default today)")
-    demo.set_defaults(func=cmd_demo)
+    demo = command("demo", "build a sample tracker, then report, letters and summary from it", cmd_demo)
+    demo.add_argument("--out", type=Path, default=Path("demo"), metavar="FOLDER",
+                      help="folder to write into (default ./demo)")
+    as_of(demo, "run")
     return p
 
 
@@ -401,12 +451,14 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (InputError, FileNotFoundError) as e:
-        print(f"spso-xl: {e}", file=sys.stderr)
-        return 2
-    except RuntimeError as e:  # WriteRefused and LibreOffice failures carry a message for the user
-        print(f"spso-xl: {e}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print("spso-xl: stopped (files are written whole or not at all)", file=sys.stderr)
+        return 130
+    except Exception as e:  # the one place an error becomes the line a person reads
+        if args.debug:
+            raise
+        print(f"spso-xl: {explain(e, getattr(args, 'path', None))}", file=sys.stderr)
+        return 1 if isinstance(e, RuntimeError) else 2
 
 
 if __name__ == "__main__":

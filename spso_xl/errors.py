@@ -21,3 +21,33 @@ class InputError(ValueError):
 def shorten(text: str, limit: int = 40) -> str:
     """A typed value cut to fit in a message."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """'1 case', '2 cases', '0 cases' (`nouns` for irregular plurals)."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def explain(error: BaseException, path=None) -> str:
+    """The one line a person sees for any error: what went wrong, naming the file, and what to do.
+
+    InputError and RuntimeError (WriteRefused, LibreOffice failures) already say so; an operating
+    system error is put in words; anything else is named as unexpected, with the way to report it.
+    """
+    name = f"{path}: " if path is not None else ""
+    if isinstance(error, (InputError, RuntimeError)):
+        return str(error)
+    if isinstance(error, FileNotFoundError) and not error.filename:
+        return str(error)
+    if isinstance(error, OSError):
+        target = error.filename or path or "the file"
+        if isinstance(error, PermissionError):
+            return (f"{target}: permission denied: choose a file or folder you may write to, "
+                    f"or ask whoever manages the folder for access")
+        if isinstance(error, IsADirectoryError):
+            return f"{target} is a folder: name a file"
+        if isinstance(error, FileNotFoundError):
+            return f"{target}: no such file or folder: check the name and the folder"
+        return f"{target}: {error.strerror or error}"
+    return (f"{name}unexpected error ({type(error).__name__}: {shorten(str(error), 120)}): run the command again "
+            f"with --debug and send what it prints to whoever supports spso-xl")

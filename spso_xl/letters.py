@@ -309,7 +309,8 @@ class _Planner:
             case = cases.loc[i]
             ref, row = _text(self.t.raw["Cases"].at[i, "Ref"]), int(case[ROW])
             if row in self.bad:
-                out.append(Refusal(ref, row, tuple(self.bad[row]) + ("fix the cells above (spso-xl check)",)))
+                out.append(Refusal(ref, row, tuple(self.bad[row]) + (f"fix {'that cell' if len(self.bad[row]) == 1 else 'those cells'} first "
+                                                                   f"(spso-xl check lists every problem)",)))
                 continue
             level = self._level(i, case, ref, row, due, explicit=bool(refs))
             if isinstance(level, int):

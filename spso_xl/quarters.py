@@ -57,8 +57,9 @@ def recent_quarters(today: dt.date, convention: str = "Financial", count: int = 
     return out
 
 
-def parse_quarter(text: str) -> Quarter:
-    """`2026-27 Q2`, `2026-27Q2` (financial) or `2026 Q3`, `2026Q3` (calendar)."""
+def parse_quarter(text: str, convention: str = "Calendar") -> Quarter:
+    """`2026-27 Q2`, `2026-27Q2` (always financial) or `2026 Q3`, `2026Q3` (by `convention`: calendar, or
+    on a financial-year tracker the year that starts in April 2026, so `2026Q2` is `2026-27 Q2`)."""
     s = " ".join(str(text).split()).casefold()
     if m := _FIN.match(s):
         year, nxt, q = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -66,5 +67,12 @@ def parse_quarter(text: str) -> Quarter:
             raise InputError("QUARTER", f"'{text}' is not a financial year: the years must follow on, e.g. 2026-27 Q2", text)
         return _make(year, q, True)
     if m := _CAL.match(s):
-        return _make(int(m.group(1)), int(m.group(2)), False)
-    raise InputError("QUARTER", f"'{text}' is not a quarter: use e.g. 2026-27 Q2 (financial) or 2026 Q3 (calendar)", text)
+        return _make(int(m.group(1)), int(m.group(2)), convention == "Financial")
+    raise InputError("QUARTER", f"'{text}' is not a quarter: use e.g. 2026-27 Q2 (financial year 2026-27) or 2026 Q3",
+                     text)
+
+
+def long_dates(q: Quarter, end: dt.date | None = None) -> str:
+    """'1 July 2026 to 30 September 2026' (to `end` when given, for a quarter not over)."""
+    end = end or q.end
+    return f"{q.start.day} {q.start:%B %Y} to {end.day} {end:%B %Y}"

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from . import schema
+from .errors import InputError
 from .compute import compute_cases
 from .outputs import neutralise
 from .tracker import ROW, Tracker
@@ -27,13 +28,113 @@ def report_frame(tracker: Tracker, as_of: dt.date) -> tuple[pd.DataFrame, list[i
     extra = [c for c in raw.columns if c not in out and c != ROW]
     out = pd.concat([out[[h for h in schema.CASES.headers]], raw[extra]], axis=1)
     out.insert(0, "Row", good[ROW])
-    level = pd.to_numeric(out["Level"], errors="coerce")
-    escalate = pd.to_numeric(out["Recommended level"], errors="coerce") > level.fillna(0)
-    priority = (out["Status"].eq("OVERDUE").map({True: 0, False: 3})
-                .where(~escalate | out["Status"].eq("OVERDUE"), 1)
+    overdue, escalate = needs_action(out)
+    priority = (overdue.map({True: 0, False: 3})
+                .where(~escalate | overdue, 1)
                 .where(~out["Status"].isin(["DUE TODAY", "DUE SOON"]), 2))
     out = out.assign(_p=priority).sort_values(["_p", "Due", "Row"], na_position="last", kind="stable").drop(columns="_p")
     return out.reset_index(drop=True), bad
+
+
+def needs_action(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The rows a manager acts on: (overdue, a higher level recommended than the case's Level)."""
+    level = pd.to_numeric(frame["Level"], errors="coerce").fillna(0)
+    return frame["Status"].eq("OVERDUE"), pd.to_numeric(frame["Recommended level"], errors="coerce") > level
+
+
+# --- choosing columns ---------------------------------------------------------------------------
+
+TERMINAL = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue", "Recommended level", "Contact from")
+HEADINGS = {"Working days overdue": "Days late", "Recommended level": "Recommended", "Contact from": "Contact"}
+NUMBERS = {"Row", "Level", "Working days overdue", "Recommended level", "Chasers"}
+
+
+def choose_columns(frame: pd.DataFrame, wanted: str | None, default) -> list[str]:
+    """The columns named in `wanted` ('Ref, Due, late': headers or short headings, any case), else `default`."""
+    if not wanted:
+        return [c for c in default if c in frame.columns]
+    from .vocab import did_you_mean, norm
+
+    names = {norm(c): c for c in frame.columns} | {norm(h): c for c, h in HEADINGS.items()}
+    names |= {norm(h.split()[-1]): c for c, h in HEADINGS.items()} | {"recommended": "Recommended level"}
+    out = []
+    for name in (n.strip() for n in wanted.split(",")):
+        if not name:
+            continue
+        if norm(name) not in names:
+            raise InputError("COLUMNS", f"--columns: '{name}' is not a report column:"
+                                        f"{did_you_mean(name, [*frame.columns, *HEADINGS.values()])} use any of "
+                                        f"{', '.join(HEADINGS.get(c, c) for c in frame.columns)}", name)
+        out.append(names[norm(name)])
+    return list(dict.fromkeys(out))
+
+
+# --- the terminal table -------------------------------------------------------------------------
+
+GAP = "  "
+STYLES = {"OVERDUE": "bold red", "DUE TODAY": "yellow", "DUE SOON": "yellow"}
+
+
+def _fit(natural: list[int], least: list[int], room: int) -> list[int]:
+    """Column widths within `room`: the widest slack is narrowed first, never below a column's longest word."""
+    widths = list(natural)
+    excess = sum(widths) - room
+    while excess > 0:
+        i = max(range(len(widths)), key=lambda j: widths[j] - least[j])
+        slack = widths[i] - least[i]
+        if slack <= 0:
+            break  # narrower than the longest words: lines run long rather than split a word
+        others = max([widths[j] - least[j] for j in range(len(widths)) if j != i] or [0])
+        step = min(excess, max(1, slack - others))
+        widths[i] -= step
+        excess -= step
+    return widths
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    if len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def text_table(frame: pd.DataFrame, columns: list[str], width: int, title: str):
+    """The report as lines of rich Text that fit `width`: one row per case (cells wrap between words),
+    and the Reason wrapped beneath each overdue or escalation-due row."""
+    from rich.text import Text
+
+    heads = [HEADINGS.get(c, c) for c in columns]
+    cells = [[_display(v) for v in frame[c].tolist()] for c in columns]
+    longest = lambda s: max((len(w) for w in s.split()), default=0)  # noqa: E731
+    natural = [max([len(h), *map(len, col)]) for h, col in zip(heads, cells)]
+    least = [max([longest(h), *map(longest, col)]) for h, col in zip(heads, cells)]
+    widths = _fit(natural, least, width - len(GAP) * (len(columns) - 1))
+    right = [c in NUMBERS for c in columns]
+
+    def lines(values: list[str]) -> list[str]:
+        wrapped = [_wrap(v, w) for v, w in zip(values, widths)]
+        return [GAP.join((part[k] if k < len(part) else "").rjust(w) if r else
+                         (part[k] if k < len(part) else "").ljust(w)
+                         for part, w, r in zip(wrapped, widths, right)).rstrip()
+                for k in range(max(map(len, wrapped)))]
+
+    for line in _wrap(title, width):
+        yield Text(line, style="bold")
+    for line in lines(heads):
+        yield Text(line, style="bold")
+    yield Text(GAP.join("─" * w for w in widths))
+    overdue, escalate = needs_action(frame)
+    reasons = frame["Reason"].tolist() if "Reason" in frame and "Reason" not in columns else None
+    indent = " " * min(widths[0] + len(GAP), 16)
+    for i, status in enumerate(frame["Status"].tolist() if "Status" in frame else [None] * len(frame)):
+        style = STYLES.get(status, "")
+        for line in lines([col[i] for col in cells]):
+            yield Text(line, style=style)
+        if reasons and (overdue.iat[i] or escalate.iat[i]) and reasons[i]:
+            for line in _wrap(str(reasons[i]), max(width - len(indent), longest(str(reasons[i])))):
+                yield Text(indent + line, style="italic")
+            yield Text("")
 
 
 def _display(value):
@@ -74,7 +175,13 @@ def to_xlsx(frame: pd.DataFrame, path) -> None:
                                          "default_date_format": "dd/mm/yyyy"})
     ws = wb.add_worksheet("Report")
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
-    ws.write_row(0, 0, [neutralise(str(c), parsed=False) for c in frame.columns], wb.add_format({"bold": True}))
+    ws.write_row(0, 0, [neutralise(str(c), parsed=False) for c in frame.columns], wb.add_format({"bold": True, "text_wrap": True, "valign": "top"}))
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    for c, name in enumerate(frame.columns):  # wide enough for the longest value, long text wraps
+        values = [_display(v) for v in frame[name].head(2000).tolist()]
+        longest = max([max((len(w) for w in str(name).split()), default=0), *map(len, values)])
+        width = 10.5 if pd.api.types.is_datetime64_any_dtype(frame[name]) else min(longest + 2, XLSX_WRAP)
+        ws.set_column(c, c, width, wrap if longest > XLSX_WRAP else None)
     for r, row in enumerate(frame.itertuples(index=False), start=1):
         for c, v in enumerate(row):
             if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)) and not pd.isna(v):
@@ -83,4 +190,10 @@ def to_xlsx(frame: pd.DataFrame, path) -> None:
                 ws.write(r, c, v if isinstance(v, (int, float, bool)) else neutralise(str(v), parsed=False))
     ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
     ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(0)
     wb.close()
+
+
+XLSX_WRAP = 60  # characters: longer text (Reason, Description) wraps in its cell

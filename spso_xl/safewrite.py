@@ -160,7 +160,8 @@ def lock_files(path: Path) -> list[Path]:
 def refuse_if_open(path: Path) -> None:
     if locks := lock_files(path):
         raise WriteRefused(f"{Path(path).name} is open in Excel or LibreOffice ({locks[0].name} exists): "
-                           f"close it there first, then try again. Nothing was changed.")
+                           f"close it there first, then try again. If nobody has it open, a crash left that lock "
+                           f"file behind: delete {locks[0]} (a hidden file), then try again. Nothing was changed.")
 
 
 def refuse_if_read_only(path: Path) -> None:

@@ -24,7 +24,8 @@ from .dates import to_date, uk
 from .deadlines import Status, status_array
 from .evidence import FLAGS, binomial_limit, funnel
 from .rules import contact
-from .quarters import Quarter, last_full_quarter, parse_quarter
+from .errors import InputError, plural
+from .quarters import Quarter, last_full_quarter, long_dates, parse_quarter
 from .vocab import norm
 from .workdays import scottish_calendar, working_days_after_array
 
@@ -87,12 +88,26 @@ class Summary:
     limits: tuple[float, float] = (0.95, 0.998)  # funnel inner, outer
 
     @property
+    def running(self) -> bool:
+        """The quarter is not over: its figures are 'to date'."""
+        return self.cutoff < self.quarter.end
+
+    @property
+    def title(self) -> str:
+        return f"{self.quarter.label} to date" if self.running else self.quarter.label
+
+    @property
+    def period(self) -> str:
+        """The dates the figures cover, in words."""
+        return long_dates(self.quarter, self.cutoff)
+
+    @property
     def sheet_name(self) -> str:
         return f"Summary {self.quarter.label}"  # at most 21 characters: inside Excel's 31
 
     @property
     def file_name(self) -> str:
-        return f"SI summary {self.quarter.label}.xlsx"
+        return f"SI summary {self.title}.xlsx"
 
 
 def _pct(x: float) -> str:
@@ -235,20 +250,28 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
     as_of = to_date(as_of) or dt.date.today()
     tracker.require("Cases")
     settings = tracker.settings
+    tracker_convention = getattr(settings, "quarters", "Financial")
+    notes: list[str] = []
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
-        q = last_full_quarter(as_of, getattr(settings, "quarters", "Financial"))
+        q = last_full_quarter(as_of, tracker_convention)
+    elif isinstance(quarter, Quarter):
+        q = quarter
     else:
-        q = quarter if isinstance(quarter, Quarter) else parse_quarter(quarter)
+        q = parse_quarter(quarter, tracker_convention)
+        if norm(q.label).replace(" ", "") != norm(quarter).replace(" ", ""):
+            notes.append(f"'{quarter}' is read as {q.label}, {long_dates(q)}: this tracker counts "
+                         f"{tracker_convention.lower()} quarters (Settings).")
     convention = "Financial" if "-" in q.label else "Calendar"
+    if as_of < q.start:
+        raise InputError("QUARTER", f"{q.label} ({long_dates(q)}) has not started yet on {uk(as_of)}: there is "
+                                    f"nothing to summarise; choose a quarter that has begun", q.label)
     cutoff = min(q.end, as_of)
     cal = tracker.calendar or scottish_calendar()
     limits = (settings.funnel_inner, settings.funnel_outer)
     start, end = pd.Timestamp(q.start), pd.Timestamp(cutoff)
-    notes: list[str] = []
-    if as_of < q.start:
-        notes.append(f"{q.label} has not started yet (today is {uk(as_of)}): there is nothing to count.")
-    elif as_of < q.end:
-        notes.append(f"{q.label} is not over yet: figures are to {uk(as_of)}.")
+    if as_of < q.end:
+        notes.append(f"{q.label} is not over: figures are to date, {long_dates(q, as_of)} (the quarter ends "
+                     f"{uk(q.end)}).")
 
     cases = _cases(tracker)
     acts, undated = _actions(tracker, cases)
@@ -264,17 +287,19 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
     closed = cases[(cases["closed"] >= start) & (cases["closed"] <= end)]
 
     if undated:
-        notes.append(f"{undated} Actions row(s) have no valid Date and are not counted: run spso-xl check.")
+        notes.append(f"{plural(undated, 'Actions row')} {'has' if undated == 1 else 'have'} no valid Date and "
+                     f"{'is' if undated == 1 else 'are'} not counted: run spso-xl check.")
     if aq.empty and as_of >= q.start:
         notes.append(f"No actions were logged in {q.label}.")
     if orphans := int((~aq["on_cases"]).sum()):
-        notes.append(f"{orphans} action{'s' * (orphans > 1)} in {q.label} name a Ref that is not on Cases: "
+        notes.append(f"{plural(orphans, 'action')} in {q.label} {'names' if orphans == 1 else 'name'} a Ref that is not on Cases: "
                      f"counted, with organisation and trigger shown as '{NOT_ON_CASES}'.")
     if lvl.isna().any():
-        notes.append(f"{int(lvl.isna().sum())} action(s) have no level recorded (Actions or Cases): "
+        notes.append(f"{plural(int(lvl.isna().sum()), 'action')} {'has' if lvl.isna().sum() == 1 else 'have'} no level "
+                     f"recorded (Actions or Cases): "
                      f"counted under '{UNKNOWN_LEVEL}'.")
     if tracker.problems:
-        notes.append(f"The tracker has {len(tracker.problems)} problem(s) (run spso-xl check): cells that could not "
+        notes.append(f"The tracker has {plural(len(tracker.problems), 'problem')} (run spso-xl check): cells that could not "
                      f"be read are left out of these figures.")
 
     no_l12 = f"No level 1 or 2 actions were logged in {q.label}."
@@ -289,7 +314,7 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
     }
     rt, days, unmatched = _response_times(aq, acts, cases, start, end, cal)
     if unmatched:
-        notes.append(f"{unmatched} response(s) in {q.label} have no earlier Contact, Letter, Escalation or Date "
+        notes.append(f"{plural(unmatched, 'response')} in {q.label} {'has' if unmatched == 1 else 'have'} no earlier Contact, Letter, Escalation or Date "
                      f"notified to time them from: left out of the response times.")
     tables["response"] = Table("Response times (working days)", rt, f"No responses were received in {q.label}.",
                                formats={"Median": "0.0", "90th percentile": "0.0"})
@@ -587,9 +612,10 @@ def summary_layout(s: Summary) -> Layout:
             add([line], style)
 
     q = s.quarter
-    add([f"Support and Intervention summary {q.label}"], "title")
-    add([f"{q.start.day} {q.start:%B %Y} to {q.end.day} {q.end:%B %Y} ({s.convention.lower()} quarter); figures as they "
-         f"stood on {uk(s.cutoff)}; from {s.source}, built {uk(s.as_of)}. Policy paras 18-20."], "subtitle")
+    add([f"Support and Intervention summary {s.title}"], "title")
+    running = f", to date: the quarter ends {q.end.day} {q.end:%B %Y}" if s.running else ""
+    add([f"{s.period} ({s.convention.lower()} quarter{running}); figures as they stood on {uk(s.cutoff)}; from "
+         f"{s.source}, built {uk(s.as_of)}. Policy paras 18-20."], "subtitle")
     add()
     for n in s.notes:
         say(n, "note")

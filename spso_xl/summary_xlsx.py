@@ -287,6 +287,21 @@ def write_standalone(lay: Layout, path: Path) -> None:
     wb.save(path)
 
 
+def save_new(path: Path, write) -> Path:
+    """Publish a new file at `path`, or at 'name (2).xlsx', 'name (3).xlsx', ... when that name is taken:
+    an earlier summary is a record and is never replaced. Returns the name used."""
+    path = Path(path)
+    for n in range(1, 1000):
+        target = path if n == 1 else path.with_name(f"{path.stem} ({n}){path.suffix}")
+        if target.exists():
+            continue
+        try:
+            return atomic_write(target, write, overwrite=False)
+        except FileExistsError:  # taken meanwhile
+            continue
+    raise RuntimeError(f"{path.parent} holds 999 versions of {path.name}: move some away, then try again")
+
+
 # --- PNG charts -------------------------------------------------------------------------------
 
 
@@ -406,15 +421,14 @@ def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=
     refuse_tracker_as_output(output, path)
     refuse_if_open(output)
     backup = change_tracker(path, lambda package: put_sheet(package, lay)) if sheet else None
-    atomic_write(output, lambda tmp: write_standalone(lay, tmp))
+    output = save_new(output, lambda tmp: write_standalone(lay, tmp))
     pdf_path = None
     if pdf:
         from .office import convert
 
-        pdf_path = output.with_suffix(".pdf")
         with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
             source = Path(tmp) / output.name
             shutil.copyfile(output, source)
             made = convert(source, "pdf", Path(tmp) / "pdf")[0]
-            atomic_write(pdf_path, lambda target: shutil.copyfile(made, target))
+            pdf_path = save_new(output.with_suffix(".pdf"), lambda target: shutil.copyfile(made, target))
     return SummaryResult(summary, lay.sheet_name if sheet else None, backup, output, pdf_path)

@@ -16,8 +16,9 @@ import pandas as pd
 from . import schema
 from .dates import to_date
 from .errors import InputError, shorten
+from .files import workbook_kind
 from .settings import DEFAULTS, is_setting, settings_from_rows
-from .vocab import is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
+from .vocab import did_you_mean, is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
 from .workdays import YEARS, Calendar, scottish_calendar
 from .xlsx_cells import MAX_TEXT, CellError, read_boxes
@@ -79,8 +80,7 @@ def read_tracker(path) -> Tracker:
     Only each table's cells are read (`xlsx_cells`): a stray cell far from a table costs nothing,
     and error values reach the checks as `CellError`."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such tracker")
+    workbook_kind(path)  # a folder, a CSV, an old .xls, an empty file: one line saying what to do
     try:
         import python_calamine  # noqa: F401
     except ImportError:  # xlwings Lite (Pyodide): openpyxl reads the same values
@@ -130,7 +130,7 @@ def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None)
         top = schema.CASES_HEADER_ROW - 1 if sheet is schema.CASES else 0
         raw[name] = _frame(sheets[name], sheet, top, problems, old, absent)
     settings = _settings(raw["Settings"], problems)
-    orgs = {norm(o) for o in raw["Organisations"]["Organisation"] if not is_blank(o)}
+    orgs = {norm(o): str(o).strip() for o in raw["Organisations"]["Organisation"] if not is_blank(o)}
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
     return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old,
@@ -234,7 +234,7 @@ def _tracker_date(value):
 _CHOICE_PARSERS = {"Function": parse_function, "Area": parse_area, "Trigger": parse_trigger}
 
 
-def _parser(column: schema.Column, orgs: set):
+def _parser(column: schema.Column, orgs: dict):
     """The cell parser for a column's kind: canonical value, or InputError."""
     if column.kind == "date":
         return _tracker_date
@@ -250,13 +250,14 @@ def _parser(column: schema.Column, orgs: set):
             if is_blank(value):
                 return None
             if norm(value) not in orgs:
-                raise InputError("ORG", f"'{value}' is not in the Organisations sheet: add it there first", value)
+                raise InputError("ORG", f"'{value}' is not in the Organisations sheet:{did_you_mean(value, orgs.values())} "
+                                        f"add it there first", value)
             return str(value).strip()
         return org
     return lambda v: None if is_blank(v) else (v.strip() if isinstance(v, str) else v)
 
 
-def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], orgs: set, settings) -> pd.DataFrame:
+def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], orgs: dict, settings) -> pd.DataFrame:
     """Canonical values for every input column; each distinct cell value is parsed once."""
     out = pd.DataFrame({ROW: frame[ROW].to_numpy()}, index=frame.index)
     rows = frame[ROW].tolist()

@@ -36,7 +36,17 @@ def _lookup(vocab, value, code: str, what: str, aliases=None):
     table = {norm(v): v for v in vocab} | (aliases or {})
     if key in table:
         return table[key]
-    raise InputError(code, f"'{shorten(str(value))}' is not a {what}: use one of {', '.join(vocab)}", value)
+    raise InputError(code, f"'{shorten(str(value))}' is not a {what}:{did_you_mean(value, vocab)} use one of "
+                           f"{', '.join(vocab)}", value)
+
+
+def did_you_mean(value, choices) -> str:
+    """' did you mean Fife Council? Otherwise' for a near miss of one of `choices`, else ''."""
+    import difflib
+
+    by_key = {norm(c): c for c in choices}
+    close = difflib.get_close_matches(norm(value), by_key, n=1, cutoff=0.75)
+    return f" did you mean {by_key[close[0]]}? Otherwise" if close else ""
 
 
 def parse_function(value) -> str | None:

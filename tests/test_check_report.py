@@ -38,7 +38,8 @@ def planted(tmp_path_factory):
     return build_tracker(tmp_path_factory.mktemp("planted") / "si_tracker.xlsm", rows, as_of=AS_OF)
 
 
-def test_check_lists_every_planted_problem_where_it_is(planted, capsys):
+def test_check_lists_every_planted_problem_where_it_is(planted, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
     assert main(["check", str(planted)]) == 1
     out = capsys.readouterr().out
     problems = read_tracker(planted).problems
