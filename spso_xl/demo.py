@@ -7,13 +7,14 @@ from pathlib import Path
 
 from .build import build_tracker
 from .dates import uk
+from .errors import plural
 from .sample import demo_rows
 
 
 def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
     """Build a sample tracker in `out`, then report, letters and summary from it; the files written."""
     from .letters import write_letters
-    from .report import report_frame
+    from .report import needs_action, report_frame
     from .summary import write_summary
     from .tracker import read_tracker
 
@@ -27,23 +28,24 @@ def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
                   f"{len(demo_rows(as_of)['Cases'])} cases.\n")
 
     frame, _ = report_frame(read_tracker(path), as_of)
-    overdue = frame[frame["Status"] == "OVERDUE"]
-    up = frame[frame["Recommended level"].astype(float) > frame["Level"].astype(float).fillna(0)]
-    console.print(f"[bold]As of {uk(as_of)}[/]: {len(overdue)} overdue, {len(up)} to escalate.")
-    for _, row in frame.iterrows():
-        if row["Status"] == "OVERDUE" or row.name in up.index:
-            console.print(f"  [red]{row['Ref']}[/] {row['Organisation']}: {row['Status']}; {row['Reason']}")
+    overdue, up = needs_action(frame)
+    act = frame[overdue | up]
+    console.print(f"[bold]As of {uk(as_of)}[/]: {plural(len(act), 'case')} {'needs' if len(act) == 1 else 'need'} "
+                  f"action ({int(overdue.sum())} overdue, {int(up.sum())} to escalate):")
+    for _, row in act.iterrows():
+        console.print(f"  [red]{row['Ref']}[/] {row['Organisation']}: {row['Status']}; {row['Reason']}")
 
     letters = write_letters(path, due=True, as_of=as_of)
     written += [w.docx for w in letters.written]
-    console.print(f"\n[bold]Letters[/]: {len(letters.written)} written for the cases due one"
+    console.print(f"\n[bold]Letters[/]: {plural(len(letters.written), 'letter')} written for the cases due one"
                   + (f"; {len(letters.refused)} not written:" if letters.refused else "."))
     for refusal in letters.refused:
         console.print(f"  {refusal}")
 
     summary = write_summary(path, as_of=as_of)
     written += summary.written
-    console.print(f"\n[bold]Summary[/] for {summary.quarter.label} written to the tracker and beside it.")
+    console.print(f"\n[bold]Summary[/] for {summary.summary.title} ({summary.summary.period}) written to the tracker "
+                  f"and beside it.")
 
     backups = sorted((out / "backups").glob("*")) if (out / "backups").exists() else []
     console.print("\n[bold]Files written[/]:")

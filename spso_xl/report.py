@@ -45,7 +45,7 @@ def needs_action(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 # --- choosing columns ---------------------------------------------------------------------------
 
 TERMINAL = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue", "Recommended level", "Contact from")
-HEADINGS = {"Working days overdue": "Days late", "Recommended level": "Recommended", "Contact from": "Contact"}
+HEADINGS = {"Working days overdue": "Days late", "Recommended level": "Rec. level", "Contact from": "Contact"}
 NUMBERS = {"Row", "Level", "Working days overdue", "Recommended level", "Chasers"}
 
 
@@ -56,7 +56,7 @@ def choose_columns(frame: pd.DataFrame, wanted: str | None, default) -> list[str
     from .vocab import did_you_mean, norm
 
     names = {norm(c): c for c in frame.columns} | {norm(h): c for c, h in HEADINGS.items()}
-    names |= {norm(h.split()[-1]): c for c, h in HEADINGS.items()} | {"recommended": "Recommended level"}
+    names |= {"late": "Working days overdue", "recommended": "Recommended level", "contact": "Contact from"}
     out = []
     for name in (n.strip() for n in wanted.split(",")):
         if not name:
@@ -109,12 +109,13 @@ def text_table(frame: pd.DataFrame, columns: list[str], width: int, title: str):
     longest = lambda s: max((len(w) for w in s.split()), default=0)  # noqa: E731
     natural = [max([len(h), *map(len, col)]) for h, col in zip(heads, cells)]
     least = [max([longest(h), *map(longest, col)]) for h, col in zip(heads, cells)]
-    widths = _fit(natural, least, width - len(GAP) * (len(columns) - 1))
+    gap = GAP if sum(least) + len(GAP) * (len(columns) - 1) <= width else " "  # a narrow terminal: closer columns
+    widths = _fit(natural, least, width - len(gap) * (len(columns) - 1))
     right = [c in NUMBERS for c in columns]
 
     def lines(values: list[str]) -> list[str]:
         wrapped = [_wrap(v, w) for v, w in zip(values, widths)]
-        return [GAP.join((part[k] if k < len(part) else "").rjust(w) if r else
+        return [gap.join((part[k] if k < len(part) else "").rjust(w) if r else
                          (part[k] if k < len(part) else "").ljust(w)
                          for part, w, r in zip(wrapped, widths, right)).rstrip()
                 for k in range(max(map(len, wrapped)))]
@@ -123,10 +124,10 @@ def text_table(frame: pd.DataFrame, columns: list[str], width: int, title: str):
         yield Text(line, style="bold")
     for line in lines(heads):
         yield Text(line, style="bold")
-    yield Text(GAP.join("─" * w for w in widths))
+    yield Text(gap.join("─" * w for w in widths))
     overdue, escalate = needs_action(frame)
     reasons = frame["Reason"].tolist() if "Reason" in frame and "Reason" not in columns else None
-    indent = " " * min(widths[0] + len(GAP), 16)
+    indent = " " * min(widths[0] + len(gap), 16)
     for i, status in enumerate(frame["Status"].tolist() if "Status" in frame else [None] * len(frame)):
         style = STYLES.get(status, "")
         for line in lines([col[i] for col in cells]):
