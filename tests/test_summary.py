@@ -16,6 +16,7 @@ from spso_xl import schema
 from spso_xl.build import build_tracker
 from spso_xl.cli import main
 from spso_xl.deadlines import Status, due_date, status
+from spso_xl.errors import InputError
 from spso_xl.office import convert
 from spso_xl.quarters import parse_quarter
 from spso_xl.summary import build_summary, summary_grid, summary_layout
@@ -187,7 +188,7 @@ def test_by_month_and_by_organisation(summary):
 
 def test_notes_say_what_was_left_out(summary):
     text = " ".join(summary.notes)
-    assert "1 action in 2026-27 Q2 name a Ref that is not on Cases" in text
+    assert "1 action in 2026-27 Q2 names a Ref that is not on Cases" in text
 
 
 # --- the funnel -----------------------------------------------------------------------------------
@@ -370,19 +371,33 @@ def test_both_quarter_conventions(tmp_path, sample):
     assert by_default.figures == build_summary(read_tracker(sample), None, AS_OF).figures  # the same three months
     financial = build_summary(read_tracker(sample), None, AS_OF)
     assert financial.quarter.label == Q2 and financial.convention == "Financial"
-    q4 = build_summary(calendar, "2026-27 Q4", AS_OF)  # a label in the other convention is taken as it says
+    q4 = build_summary(calendar, "2026-27 Q4", D(2027, 4, 30))  # a label in the other convention is taken as it says
     assert (q4.quarter.start, q4.quarter.end, q4.convention) == (D(2027, 1, 1), D(2027, 3, 31), "Financial")
+    # YYYYQn counts quarters as the tracker does, and the summary says what it was read as, with the dates
+    on_financial = build_summary(read_tracker(sample), "2026Q2", AS_OF)
+    assert on_financial.quarter.label == Q2 and on_financial.figures == financial.figures
+    assert "'2026Q2' is read as 2026-27 Q2, 1 July 2026 to 30 September 2026: this tracker counts financial " \
+           "quarters (Settings)." in on_financial.notes
+    on_calendar = build_summary(calendar, "2026Q2", AS_OF)
+    assert (on_calendar.quarter.start, on_calendar.quarter.end) == (D(2026, 4, 1), D(2026, 6, 30))
+    assert not any("read as" in n for n in on_calendar.notes)
     assert "Quarter: 2026 Q3, 01/07/2026 to 30/09/2026 (calendar quarters" in by_default.definitions[0]
 
 
 def test_future_current_and_empty_quarters_say_so(sample):
     tracker = read_tracker(sample)
-    future = build_summary(tracker, "2027-28 Q1", AS_OF)
-    assert future.notes[0] == "2027-28 Q1 has not started yet (today is 22/11/2026): there is nothing to count."
-    assert future.figures["actions"] == 0 and future.charts == []
+    with pytest.raises(InputError, match=r"^2027-28 Q1 \(1 April 2027 to 30 June 2027\) has not started yet on "
+                                         r"22/11/2026: there is nothing to summarise"):
+        build_summary(tracker, "2027-28 Q1", AS_OF)
     current = build_summary(tracker, "2026-27 Q3", AS_OF)
-    assert current.notes[0] == "2026-27 Q3 is not over yet: figures are to 22/11/2026."
+    assert current.notes[0] == ("2026-27 Q3 is not over: figures are to date, 1 October 2026 to 22 November 2026 "
+                                "(the quarter ends 31/12/2026).")
     assert current.cutoff == AS_OF and current.figures["actions"] == 4  # 01/10, 05/10, 10/10, 20/10
+    assert (current.title, current.file_name) == ("2026-27 Q3 to date", "SI summary 2026-27 Q3 to date.xlsx")
+    grid = summary_grid(current)
+    assert grid[0][0] == "Support and Intervention summary 2026-27 Q3 to date"
+    assert grid[1][0].startswith("1 October 2026 to 22 November 2026 (financial quarter, to date: the quarter ends "
+                                 "31 December 2026)")
     empty = build_summary(tracker, "2025-26 Q1", AS_OF)
     assert "No actions were logged in 2025-26 Q1." in empty.notes
     assert "No casework decisions (Findings) are dated in 2025-26 Q1: no uphold-rate funnel." in empty.notes
@@ -484,14 +499,16 @@ def test_refuses_a_tracker_open_in_excel(copy):
 def test_cli_output_opens_in_libreoffice_with_pdf(copy, libreoffice, capsys, tmp_path):
     out = tmp_path / "out" / "forward me.xlsx"
     out.parent.mkdir()
-    assert main(["summary", str(copy), "--quarter", "2026Q3", "--output", str(out), "--pdf", "--as-of",
+    assert main(["summary", str(copy), "--quarter", "2026Q2", "--output", str(out), "--pdf", "--as-of",
                  "22/11/2026"]) == 0
     printed = capsys.readouterr().out
-    assert "Summary 2026 Q3" in printed and out.name in printed
+    assert printed.startswith("2026-27 Q2: 1 July 2026 to 30 September 2026 (financial quarter)\n")
+    assert "note: '2026Q2' is read as 2026-27 Q2" in printed
+    assert "Summary 2026-27 Q2" in printed and out.name in printed
     assert out.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
     csv_file = convert(out, "csv", tmp_path / "csv")[0]
     text = csv_file.read_text(encoding="utf-8", errors="replace")
-    assert "Support and Intervention summary 2026 Q3" in text and "Glasgow City Council" in text
+    assert "Support and Intervention summary 2026-27 Q2" in text and "Glasgow City Council" in text
     assert FORMULA_TEXT.replace('"', '""') in text  # still text, not evaluated
     tracker_csv = convert(copy, "pdf", tmp_path / "tracker")[0]  # the tracker still opens
     assert tracker_csv.read_bytes()[:5] == b"%PDF-"
