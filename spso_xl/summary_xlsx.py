@@ -24,25 +24,28 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.units import cm_to_EMU
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 
 from .outputs import neutralise, refuse_tracker_as_output
 from .safewrite import atomic_write, change_tracker, refuse_if_open
-from .summary import Layout, PlacedChart, Summary, build_summary, summary_layout
+from .summary import PRINT_TITLE_ROWS, Layout, PlacedChart, Summary, build_summary, summary_layout
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
 LEVEL_COLOURS = ("9DC3E6", "2E75B6", "FFC000", "ED7D31", "C00000", "7B0000", "A6A6A6")
 FLAG_COLOURS = {"Abnormally high": RED, "High": AMBER, "Low": "70AD47", "Within limits": "2E75B6"}
-_FONTS = {"title": Font(bold=True, size=16, color=NAVY), "subtitle": Font(italic=True, color=GREY),
-          "section": Font(bold=True, size=12, color=NAVY), "header": Font(bold=True, color="FFFFFF"),
-          "note": Font(italic=True, color="9C0006"), "text": Font(color="262626")}
+FONT = "Calibri"  # every cell names it: a style without a font name prints in a serif fallback
+_FONTS = {"title": Font(FONT, bold=True, size=16, color=NAVY), "subtitle": Font(FONT, italic=True, color=GREY),
+          "section": Font(FONT, bold=True, size=12, color=NAVY), "header": Font(FONT, bold=True, color="FFFFFF"),
+          "note": Font(FONT, italic=True, color="9C0006"), "text": Font(FONT, color="262626")}
 _HEADER_FILL = PatternFill("solid", fgColor=NAVY)
 _ALIGN = {  # made once: openpyxl compares and hashes every style object it is given
     "header": Alignment(wrap_text=True, vertical="top"), "header number": Alignment(wrap_text=True, vertical="top",
                                                                                      horizontal="center"),
-    "figure": Alignment(horizontal="left"), "wrap": Alignment(wrap_text=True, vertical="top"),
+    "figure": Alignment(horizontal="left", vertical="top"), "wrap": Alignment(wrap_text=True, vertical="top"),
     "number": Alignment(horizontal="center", vertical="top"), "text": Alignment(vertical="top"),
 }
-_BOLD = Font(bold=True)
+_BOLD = Font(FONT, bold=True)
 
 
 def _colour(series: str) -> str:
@@ -111,10 +114,7 @@ def write_layout(ws, lay: Layout, charts: bool = True) -> None:
     for c, w in enumerate(lay.widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
     ws.sheet_view.showGridLines = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, lay)
     if charts:
         for placed in lay.charts:
             chart = _CHARTS[placed.key](ws, lay)
@@ -125,11 +125,32 @@ def write_layout(ws, lay: Layout, charts: bool = True) -> None:
             ws.add_chart(chart, _anchor(placed))
 
 
+def print_setup(ws, lay: Layout) -> None:
+    """A4 landscape at full size (11 pt text, never shrunk to fit a width): the title and the period's dates
+    on every page, column A repeated on pages a wide table runs on to, a page break between sections, each
+    row band printed across before the next, and the quarter's dates and page number in the footer."""
+    ws.sheet_format.defaultRowHeight, ws.sheet_format.customHeight = 15, True  # as the page breaks reckon
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.page_setup.scale = 100
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_title_rows = f"1:{PRINT_TITLE_ROWS}"
+    ws.print_title_cols = "A:A"
+    for r in lay.breaks:
+        ws.row_breaks.append(Break(id=r))  # after the r-th row (1-based): before the 0-based row r
+    ws.oddFooter.left.text = lay.header.replace("&", "&&")
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.left.size = ws.oddFooter.right.size = 10
+
+
 def _anchor(placed: PlacedChart) -> TwoCellAnchor:
-    """The chart stretched over its cells, a little in from the left so neighbours do not touch."""
+    """The chart stretched from its anchor cell to its end cell, each at its offset (so it is the width the
+    layout chose and ends before the printed page does)."""
     (c0, r0), (c1, r1) = (coordinate_to_tuple(placed.anchor)[::-1], coordinate_to_tuple(placed.end)[::-1])
-    return TwoCellAnchor(_from=AnchorMarker(col=c0 - 1, colOff=cm_to_EMU(0.3), row=r0 - 1),
-                         to=AnchorMarker(col=c1 - 1, row=r1 - 1))
+    return TwoCellAnchor(_from=AnchorMarker(col=c0 - 1, colOff=cm_to_EMU(placed.left_cm), row=r0 - 1),
+                         to=AnchorMarker(col=c1 - 1, colOff=cm_to_EMU(placed.right_cm), row=r1 - 1))
 
 
 def _ref(ws, lay: Layout, key: str, column: str, header: bool = False, rows: tuple[int, int] | None = None):

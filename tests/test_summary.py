@@ -419,7 +419,9 @@ def test_layout_is_rectangular_and_charts_do_not_cover_cells(summary):
     assert [c.key for c in lay.charts] == ["levels_by_month", "level12_by_trigger", "funnel"]
     top, bottom = coordinate_to_tuple(lay.charts[0].anchor)[0], coordinate_to_tuple(lay.charts[-1].end)[0]
     assert all(v is None for r in lay.rows[top - 1:bottom - 1] for v in r)  # the band the charts cover is empty
-    assert [c.anchor[0] for c in lay.charts] == ["A", lay.charts[0].end[0], lay.charts[1].end[0]]  # side by side
+    first, second, third = lay.charts  # two side by side, the third below at column A
+    assert (first.anchor[0], second.anchor[0], third.anchor[0]) == ("A", first.end[0], "A")
+    assert first.anchor[1:] == second.anchor[1:] and int(third.anchor[1:]) > int(first.end[1:])
     assert len(summary.sheet_name) <= 31
 
 
@@ -450,7 +452,9 @@ def test_writes_the_sheet_and_keeps_the_tracker_intact(sample, copy):
     names = list(xp.sheet_parts(sample))
     assert list(xp.sheet_parts(copy)) == names[:names.index("Summary") + 1] + ["Summary 2026-27 Q2"] + \
         names[names.index("Summary") + 1:]
-    assert xp.tables(copy) == xp.tables(sample) and xp.defined_names(copy) == xp.defined_names(sample)
+    names = xp.defined_names(copy)  # and the new sheet's print titles (its title rows and column A)
+    assert names.pop("_xlnm.Print_Titles") == "'Summary 2026-27 Q2'!$1:$2,'Summary 2026-27 Q2'!$A:$A"
+    assert xp.tables(copy) == xp.tables(sample) and names == xp.defined_names(sample)
     for sheet in ("Cases", "Summary", "Actions"):
         for element in ("dataValidation", "conditionalFormatting", "legacyDrawing"):
             assert xp.count(copy, sheet, element) == xp.count(sample, sheet, element), (sheet, element)
@@ -521,3 +525,100 @@ def test_a_fresh_tracker_gives_a_summary_that_says_so(tracker):
         "The tracker has no Findings (casework decisions): the uphold-rate funnel needs them."]
     assert result.summary.figures["overdue"] == 0 and result.summary.charts == []
     assert not openpyxl.load_workbook(result.workbook).active._charts
+
+
+# --- printing: A4 landscape at full size, the period's dates everywhere, never an earlier file overwritten --------
+
+def test_a_second_summary_is_a_new_version_never_an_overwrite(copy, capsys):
+    first = write_summary(copy, Q2, as_of=AS_OF, sheet=False).workbook
+    kept = first.read_bytes()
+    assert main(["summary", str(copy), "--quarter", Q2, "--as-of", "22/11/2026", "--no-sheet"]) == 0
+    second = copy.parent / "SI summary 2026-27 Q2 (2).xlsx"
+    assert f"wrote {second}" in capsys.readouterr().out
+    assert first.name == "SI summary 2026-27 Q2.xlsx" and first.read_bytes() == kept and second.exists()
+
+
+def test_a_quarter_not_yet_started_is_refused_and_nothing_is_written(copy, capsys):
+    before, tracker = sorted(copy.parent.iterdir()), copy.read_bytes()
+    code = main(["summary", str(copy), "--quarter", "2027-28Q1", "--as-of", "22/11/2026"])
+    captured = capsys.readouterr()
+    assert code == 2 and "Traceback" not in captured.err and captured.err.count("\n") == 1
+    assert "2027-28 Q1 (1 April 2027 to 30 June 2027) has not started yet on 22/11/2026" in captured.err
+    assert sorted(copy.parent.iterdir()) == before and copy.read_bytes() == tracker
+
+
+def test_a_running_quarter_is_labelled_to_date(copy, capsys):
+    assert main(["summary", str(copy), "--quarter", "2026-27Q3", "--as-of", "22/11/2026", "--no-sheet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2026-27 Q3 to date: 1 October 2026 to 22 November 2026 (financial quarter)")
+    ws = openpyxl.load_workbook(copy.parent / "SI summary 2026-27 Q3 to date.xlsx").active
+    assert ws["A1"].value == "Support and Intervention summary 2026-27 Q3 to date"
+    assert "to date" in ws.oddFooter.left.text
+
+
+def _long(summary, rows=90):
+    """The summary with a By organisation table longer than a printed page."""
+    import dataclasses
+
+    frame = summary.tables["by_org"].frame
+    big = pd.concat([frame] * (rows // max(len(frame), 1) + 1), ignore_index=True).head(rows)
+    tables = dict(summary.tables, by_org=dataclasses.replace(summary.tables["by_org"], frame=big))
+    return dataclasses.replace(summary, tables=tables)
+
+
+def test_layout_pages_sections_and_repeats_long_tables_headers(summary):
+    from spso_xl.summary import PAGE_CM, PAGE_PT, _cm
+
+    lay = summary_layout(_long(summary))
+    assert lay.breaks == sorted(set(lay.breaks)) and lay.breaks
+    bands = {coordinate_to_tuple(c.anchor)[0] - 1 for c in lay.charts}
+    for b in lay.breaks:  # a page starts with a section's title, a band of charts or a long table's header again
+        assert lay.styles.get(b) in ("section", "header") or b in bands, (b, lay.rows[b][:2])
+    org = lay.blocks["by_org"]
+    repeats = [r for r in range(org.header_row + 1, org.last_row + 1) if lay.styles.get(r) == "header"]
+    assert repeats and all(r in lay.breaks for r in repeats)
+    assert all(lay.rows[r][:3] == lay.rows[org.header_row][:3] for r in repeats)
+    pages = [0, *lay.breaks, len(lay.rows)]  # no page holds more than a page of rows (charts aside)
+    for a, b in zip(pages, pages[1:]):
+        height = sum(lay.heights.get(r, 15.0) for r in range(max(a, 2), b))
+        assert height <= PAGE_PT + 15 * 18 or any(coordinate_to_tuple(c.anchor)[0] - 1 in range(a, b) for c in lay.charts)
+    for chart in lay.charts:  # every chart ends before the printed page's edge, two to a band
+        end = coordinate_to_tuple(chart.end)[1] - 1
+        assert sum(_cm(w) for w in lay.widths[:end]) + chart.right_cm <= PAGE_CM
+    assert lay.header == "Support and Intervention summary 2026-27 Q2: 1 July 2026 to 30 September 2026"
+
+
+def _word_heights(pdf) -> list[list[tuple[float, str]]]:
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+    return [[(float(b) - float(a), w) for a, b, w in word.findall(page)] for page in html.split("<page ")[1:]]
+
+
+@pytest.mark.libreoffice
+def test_the_summary_prints_on_a4_landscape_at_9_pt_or_more(copy, libreoffice, tmp_path):
+    """DESIGN §11: laid out to print legibly on A4 landscape (body text at least 9 pt; tables that do not
+    fit one page width repeat their headers across pages rather than shrink)."""
+    import subprocess
+
+    result = write_summary(copy, Q2, pdf=True, as_of=AS_OF, sheet=False)
+    ws = openpyxl.load_workbook(result.workbook).active
+    assert (ws.page_setup.orientation, int(ws.page_setup.paperSize)) == ("landscape", int(ws.PAPERSIZE_A4))
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale in (None, 100)
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$2", "$A:$A") and ws.row_breaks.brk
+    reference = openpyxl.Workbook()  # 9 pt in the same font, printed by the same LibreOffice
+    reference.active["A1"].value = "Reference"
+    reference.active["A1"].font = openpyxl.styles.Font("Calibri", size=9)
+    reference.save(tmp_path / "nine.xlsx")
+    [(nine, _)] = _word_heights(convert(tmp_path / "nine.xlsx", "pdf", tmp_path / "nine")[0])[0]
+    pages = _word_heights(result.pdf)
+    assert len(pages) > 1
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    assert "841.89 x 595.3" in info  # A4 landscape, in points
+    smallest = min(h for page in pages for h, _ in page)
+    assert smallest >= nine - 0.05, (smallest, nine)
+    for page in pages:  # the period's dates head every page
+        text = " ".join(w for _, w in page)
+        assert "1 July 2026 to 30 September 2026" in text
