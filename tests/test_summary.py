@@ -353,7 +353,7 @@ def test_counts_agree_with_an_independent_computation(seed, quarter):
     cases, actions = _generated(seed)
     tracker = tracker_from_sheets(_sheets(cases, actions))
     assert not [p for p in tracker.problems if p.sheet in ("Actions", "Cases") and p.column != "Response received"]
-    q = parse_quarter(quarter)
+    q = parse_quarter(quarter, tracker.settings.quarters)  # "2026 Q3" on a financial tracker: 2026-27 Q3
     s = build_summary(tracker, quarter, AS_OF)
     expected = _oracle(cases, actions, q.start, min(q.end, AS_OF))
     got = {k: s.figures[k] for k in expected}
