@@ -128,7 +128,6 @@ def cmd_report(args) -> int:
     """The Cases table with the computed columns, overdue and escalation-due rows first."""
     from .outputs import refuse_tracker_as_output
     from .report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
-    from .safewrite import atomic_write
     from .tracker import read_tracker
 
     if args.output:
@@ -139,6 +138,8 @@ def cmd_report(args) -> int:
         print(f"spso-xl: skipped Cases {'row' if len(skipped) == 1 else 'rows'} {', '.join(map(str, skipped))} "
               f"(bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
+    if args.format == "xlsx" or args.output:
+        from .safewrite import atomic_write  # only when writing a file
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
         atomic_write(out, lambda p: to_xlsx(frame[columns], p))
@@ -153,9 +154,9 @@ def cmd_report(args) -> int:
                  f"{int(escalate.sum())} to escalate; the reason is under each)")
         lines = text_table(frame, columns, _width(), title)
         if not args.output:
-            console = _console()
-            for line in lines:
-                console.print(line, overflow="ignore", crop=False)
+            from rich.text import Text
+
+            _console().print(Text("\n").join(lines), overflow="ignore", crop=False, soft_wrap=True)
             return 0
         text = "".join(f"{line.plain}\n" for line in lines)
     if args.output:

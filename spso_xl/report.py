@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import pandas as pd
 
@@ -91,12 +92,21 @@ def _fit(natural: list[int], least: list[int], room: int) -> list[int]:
     return widths
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
+@lru_cache(maxsize=8192)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    """Lines of at most `width` characters, broken only between words (a longer word has a line to itself)."""
     if len(text) <= width:
-        return [text]
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+        return (text,)
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            if line:
+                lines.append(line)
+            line = word
+    lines.append(line)
+    return tuple(lines)
 
 
 def text_table(frame: pd.DataFrame, columns: list[str], width: int, title: str):
@@ -105,10 +115,10 @@ def text_table(frame: pd.DataFrame, columns: list[str], width: int, title: str):
     from rich.text import Text
 
     heads = [HEADINGS.get(c, c) for c in columns]
-    cells = [[_display(v) for v in frame[c].tolist()] for c in columns]
+    cells = [shown(frame[c], defuse=False) for c in columns]
     longest = lambda s: max((len(w) for w in s.split()), default=0)  # noqa: E731
-    natural = [max([len(h), *map(len, col)]) for h, col in zip(heads, cells)]
-    least = [max([longest(h), *map(longest, col)]) for h, col in zip(heads, cells)]
+    natural = [max([len(h), *map(len, set(col))]) for h, col in zip(heads, cells)]
+    least = [max([longest(h), *map(longest, set(col))]) for h, col in zip(heads, cells)]
     gap = GAP if sum(least) + len(GAP) * (len(columns) - 1) <= width else " "  # a narrow terminal: closer columns
     widths = _fit(natural, least, width - len(gap) * (len(columns) - 1))
     right = [c in NUMBERS for c in columns]
@@ -152,20 +162,36 @@ def _display(value):
 
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV as a person reads the sheet: dd/mm/yyyy dates, Y/N, whole numbers, formula text defused."""
-    shown = pd.DataFrame(index=frame.index)
-    for name, col in frame.items():
-        if pd.api.types.is_datetime64_any_dtype(col):
-            shown[name] = col.dt.strftime("%d/%m/%Y").fillna("")
-        else:
-            cache = {}
-            shown[name] = [cache.setdefault((type(v), v), neutralise(_display(v))) if _hashable(v)
-                           else neutralise(_display(v)) for v in col.tolist()]
-    shown.columns = [neutralise(str(c)) for c in shown.columns]
-    return shown.to_csv(index=False, lineterminator="\n")
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    writer.writerows(zip(*(shown(col) for _, col in frame.items())))
+    return out.getvalue()
 
 
-def _hashable(v) -> bool:
-    return v.__hash__ is not None
+def shown(col: pd.Series, defuse: bool = True) -> list[str]:
+    """A column's cells as a person reads them (`_display`; formula text defused for files), each distinct
+    value worked out once and a date or number column in one pass."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.dt.strftime("%d/%m/%Y").fillna("").tolist()
+    if pd.api.types.is_integer_dtype(col) or pd.api.types.is_string_dtype(col) and col.dtype != object:
+        text = col.astype(str).where(col.notna(), "")
+        return text.map(neutralise).tolist() if defuse else text.tolist()
+    show = (lambda v: neutralise(_display(v))) if defuse else _display
+    cache: dict = {}
+    out = []
+    for v in col.tolist():
+        try:
+            text = cache.get((v.__class__, v))
+            if text is None:
+                text = cache[(v.__class__, v)] = show(v)
+        except TypeError:  # an unhashable value
+            text = show(v)
+        out.append(text)
+    return out
 
 
 def to_xlsx(frame: pd.DataFrame, path) -> None:
