@@ -74,7 +74,6 @@ def test_workday_lands_on_a_working_day_n_days_away(start, n):
     assert abs(networkdays(start, end)) == abs(n) + (1 if scottish_calendar().is_working_day(start) else 0)
 
 
-@settings(deadline=None)  # correctness only: speed is measured in bench/, and a loaded machine timed this out
 @given(days, days)
 @settings(deadline=None)  # 41 years of holidays on a loaded machine outran the 200 ms default: time is for bench/
 def test_networkdays_is_antisymmetric_and_inclusive(a, b):
