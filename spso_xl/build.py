@@ -198,7 +198,7 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     if edition not in EDITIONS:
         raise ValueError(f"{edition!r} is not an edition: use {' or '.join(EDITIONS)}")
     if edition == "lite" and path.suffix.lower() != ".xlsx":
-        raise InputError("NAME", f"{path.name}: the xlwings Lite edition has no macros: name it {path.stem}.xlsx",
+        raise InputError("NAME", f"{path.name}: the xlwings Lite edition has no macros, name it .xlsx ({path.stem}.xlsx)",
                          str(path))
     if edition == "classic" and path.suffix.lower() != ".xlsm":
         raise InputError("NAME", f"{path.name}: a tracker is a macro-enabled workbook: name it {path.stem}.xlsm "

@@ -70,5 +70,5 @@ def open_workbook(path: Path):
 def not_a_tracker(path: Path, sheets: list[str]) -> InputError:
     """The error for a workbook that is not an S&I tracker (it has no Cases sheet)."""
     shown = ", ".join(sheets[:5]) + (", ..." if len(sheets) > 5 else "")
-    return InputError("TRACKER", f"{path} is not an S&I tracker: it has no Cases sheet (its sheets: {shown}). "
-                                 f"Name the tracker file, or make one with spso-xl new", str(path))
+    return InputError("TRACKER", f"{path} is not an S&I tracker: it has no Cases sheet (its sheets: {shown}); nothing was "
+                                 f"done. Name the tracker file, or make one with spso-xl new", str(path))

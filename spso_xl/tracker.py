@@ -16,7 +16,7 @@ import pandas as pd
 from . import schema
 from .dates import to_date
 from .errors import InputError, shorten
-from .files import workbook_kind
+from .files import not_a_tracker, workbook_kind
 from .settings import DEFAULTS, is_setting, settings_from_rows
 from .vocab import did_you_mean, is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
@@ -86,6 +86,10 @@ def read_tracker(path) -> Tracker:
     except ImportError:  # xlwings Lite (Pyodide): openpyxl reads the same values
         return tracker_from_sheets(sheet_values(path, schema.SHEETS), path)
     cells, boxes = read_boxes(path, list(schema.SHEETS))
+    if "Cases" not in cells:
+        from python_calamine import CalamineWorkbook
+
+        raise not_a_tracker(path, CalamineWorkbook.from_path(str(path)).sheet_names)
     tracker = tracker_from_sheets({name: c.rows for name, c in cells.items()}, path)
     for name, c in cells.items():
         if c.dropped_below:

@@ -261,7 +261,8 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
-        raise InputError("FILE", f"{path.name} is not an Excel workbook (.xlsx/.xlsm): {e}", str(path)) from None
+        raise InputError("FILE", f"{path.name} could not be read as a workbook ({e}): it may be damaged; open it in "
+                                 f"Excel to repair it, or restore it from the backups folder beside it", str(path)) from None
     with z:
         check_sizes(z, path)
         try:
