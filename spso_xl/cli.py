@@ -393,10 +393,6 @@ def build_parser() -> argparse.ArgumentParser:
                       cmd_letters)
     tracker(letters)
 
-    refresh = command("refresh", "store the computed values in the tracker so that it reads correctly without "
-                                 "Python (LibreOffice, previews, pandas)", cmd_refresh)
-    tracker(refresh)
-    as_of(refresh, "work out the status")
     letters.add_argument("--ref", nargs="+", action="extend", default=[], metavar="REF",
                          help="the cases' Refs: the letter for each case's Level")
     letters.add_argument("--due", action="store_true",
@@ -404,6 +400,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "(2+); with --ref, only those cases, each told apart as written or skipped and why")
     letters.add_argument("--pdf", action="store_true", help="also a PDF copy of each letter (needs LibreOffice)")
     as_of(letters, "date the letters")
+
+    refresh = command("refresh", "store the computed values in the tracker so that it reads correctly without "
+                                 "Python (LibreOffice, previews, pandas)", cmd_refresh)
+    tracker(refresh)
+    as_of(refresh, "work out the status")
 
     summary = command("summary", "the quarterly summary: a sheet in the tracker and a standalone workbook to "
                                  "forward, laid out for A4 landscape", cmd_summary)
