@@ -27,10 +27,10 @@ import xlwings as xw  # noqa: E402
 import xlwings.server  # noqa: E402
 
 import udfs  # noqa: E402
-from spso_xl import schema  # noqa: E402
-from spso_xl.build import default_rows  # noqa: E402
-from spso_xl.dates import to_serial  # noqa: E402
-from spso_xl.sample import bulk_rows  # noqa: E402
+from spso_xl.tracker import schema  # noqa: E402
+from spso_xl.tracker.build import default_rows  # noqa: E402
+from spso_xl.calendar.dates import to_serial  # noqa: E402
+from spso_xl.tracker.sample import bulk_rows  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 22)
 

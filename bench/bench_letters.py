@@ -8,11 +8,11 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 
-from spso_xl import letters as L
-from spso_xl.build import build_tracker
+from spso_xl.letters import plan as L
+from spso_xl.tracker.build import build_tracker
 from spso_xl.safewrite import edit_tracker
-from spso_xl.settings import SPECS
-from spso_xl.tracker import read_tracker
+from spso_xl.policy.settings import SPECS
+from spso_xl.tracker.read import read_tracker
 
 N = 100
 AS_OF = dt.date(2026, 11, 19)

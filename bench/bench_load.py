@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from spso_xl.build import build_tracker
-from spso_xl.sample import bulk_rows
+from spso_xl.tracker.build import build_tracker
+from spso_xl.tracker.sample import bulk_rows
 
 AS_OF = dt.date(2026, 11, 22)
 PEAK_MIB = 2048

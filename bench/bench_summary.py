@@ -9,17 +9,17 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from spso_xl.councils import COUNCILS
-from spso_xl.deadlines import Status, due_date, status
-from spso_xl.evidence import funnel
-from spso_xl.policy import AREAS, TRIGGERS
-from spso_xl.quarters import parse_quarter
-from spso_xl.settings import DEFAULTS
-from spso_xl.summary import build_summary, summary_layout
-from spso_xl.summary_xlsx import write_standalone
-from spso_xl.tracker import Tracker
-from spso_xl.vocab import norm
-from spso_xl.workdays import scottish_calendar, working_days_after
+from spso_xl.tracker.councils import COUNCILS
+from spso_xl.policy.deadlines import Status, due_date, status
+from spso_xl.policy.evidence import funnel
+from spso_xl.policy.tables import AREAS, TRIGGERS
+from spso_xl.calendar.quarters import parse_quarter
+from spso_xl.policy.settings import DEFAULTS
+from spso_xl.summary.figures import build_summary, summary_layout
+from spso_xl.summary.workbook import write_standalone
+from spso_xl.tracker.read import Tracker
+from spso_xl.policy.vocab import norm
+from spso_xl.calendar.workdays import scottish_calendar, working_days_after
 
 N_CASES, N_ACTIONS, N_FINDINGS = 50_000, 200_000, 200_000
 QUARTER, AS_OF = "2026-27 Q2", dt.date(2026, 11, 22)

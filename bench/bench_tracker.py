@@ -11,12 +11,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from spso_xl.build import build_tracker
-from spso_xl.office import CSV_ALL_SHEETS, convert, soffice
-from spso_xl.report import report_frame, to_csv
-from spso_xl.sample import bulk_rows
-from spso_xl.tracker import read_tracker
-from spso_xl.workdays import scottish_calendar
+from spso_xl.tracker.build import build_tracker
+from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert, soffice
+from spso_xl.outputs.report import report_frame, to_csv
+from spso_xl.tracker.sample import bulk_rows
+from spso_xl.tracker.read import read_tracker
+from spso_xl.calendar.workdays import scottish_calendar
 
 AS_OF = dt.date(2026, 11, 22)
 SIZES = (1_000, 10_000, 50_000)

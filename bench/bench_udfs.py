@@ -8,7 +8,7 @@ import time
 
 import udfs
 from bench import best_of
-from spso_xl.build import default_rows
+from spso_xl.tracker.build import default_rows
 
 AS_OF = dt.date(2026, 11, 22)
 N = 10_000

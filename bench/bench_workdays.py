@@ -10,7 +10,7 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from spso_xl.workdays import scottish_calendar, workday, workday_array
+from spso_xl.calendar.workdays import scottish_calendar, workday, workday_array
 
 N = 100_000
 

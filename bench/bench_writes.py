@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from spso_xl.build import build_tracker
-from spso_xl.sample import bulk_rows
+from spso_xl.tracker.build import build_tracker
+from spso_xl.tracker.sample import bulk_rows
 
 AS_OF = dt.date(2026, 11, 22)
 DAY = AS_OF.strftime("%d/%m/%Y")
@@ -37,7 +37,7 @@ def _tracker(folder: Path, n: int) -> Path:
                              for o in sorted({c["Organisation"] for c in rows["Cases"]})]
     rows["Cases"][0] |= {"Level": 2, "Function": "SWF", "Trigger": "Information overdue", "Response received": None,
                          "Resolved": None, "Closed": None, "Respond by": None, "Extended to": None}
-    from spso_xl.settings import SPECS
+    from spso_xl.policy.settings import SPECS
 
     rows["Settings"] = [{"Setting": s.key, "Value": "A Signatory" if s.key.startswith("Signatory") else s.default}
                         for s in SPECS]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import openpyxl
 
-from spso_xl import schema
-from spso_xl.compute import compute_cases
-from spso_xl.demo import run_demo
-from spso_xl.office import convert
-from spso_xl.tracker import ROW, read_tracker
+from spso_xl.tracker import schema
+from spso_xl.policy.cases import compute_cases
+from spso_xl.cli.demo import run_demo
+from spso_xl.outputs.libreoffice import convert
+from spso_xl.tracker.read import ROW, read_tracker
 
 AS_OF = dt.date(2026, 11, 22)
 HERE = Path(__file__).parent

@@ -18,14 +18,14 @@ from typing import Callable
 
 import xlwings as xw
 
-from spso_xl import schema
-from spso_xl.dates import uk
+from spso_xl.tracker import schema
+from spso_xl.calendar.dates import uk
 from spso_xl.errors import InputError
-from spso_xl.outputs import neutralise
+from spso_xl.outputs.cell_text import neutralise
 from spso_xl.safewrite import atomic_write
-from spso_xl.tracker import tracker_from_sheets
-from spso_xl.xlsx_cells import error_or_value
-from spso_xl.vocab import is_blank, norm
+from spso_xl.tracker.read import tracker_from_sheets
+from spso_xl.xlsx.tables import error_or_value
+from spso_xl.policy.vocab import is_blank, norm
 
 TITLE = "SPSO S&I tracker"
 
@@ -198,7 +198,7 @@ def _apply(book, changes) -> str:
 
 
 def _record(book, today: dt.date, decide, refs: list[str] | None = None):
-    from spso_xl.record import NotRecorded
+    from spso_xl.tracker.chase_escalate import NotRecorded
 
     rows, refs = chosen_cases(book, refs)
     try:
@@ -208,7 +208,7 @@ def _record(book, today: dt.date, decide, refs: list[str] | None = None):
 
 
 def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
-    from spso_xl.record import chasers
+    from spso_xl.tracker.chase_escalate import chasers
 
     changes = _record(book, today, chasers, refs)
     note = _apply(book, changes)
@@ -217,7 +217,7 @@ def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
 
 
 def record_escalation(book, today: dt.date, refs: list[str] | None = None) -> str:
-    from spso_xl.record import escalations
+    from spso_xl.tracker.chase_escalate import escalations
 
     changes = _record(book, today, escalations, refs)
     moved, stayed = [c for c in changes if c.done], [c for c in changes if not c.done]
@@ -230,7 +230,7 @@ def record_escalation(book, today: dt.date, refs: list[str] | None = None) -> st
 
 def generate_letters(book, today: dt.date, refs: list[str] | None = None, folder: Path | None = None) -> str:
     """Letters for the chosen cases into the letters folder under `folder` (default: the workbook's)."""
-    from spso_xl import letters
+    from spso_xl.letters import plan as letters
 
     rows, refs = chosen_cases(book, refs)
     tracker = read_book(book)
@@ -252,8 +252,8 @@ def build_summary(book, today: dt.date, quarter: str | None = None, folder: Path
     import tempfile
 
     from spso_xl.errors import InputError
-    from spso_xl.summary import build_summary as summarise, summary_layout
-    from spso_xl.summary_xlsx import chart_pngs, save_new, write_standalone
+    from spso_xl.summary.figures import build_summary as summarise, summary_layout
+    from spso_xl.summary.workbook import chart_pngs, save_new, write_standalone
 
     quarter = quarter or book.sheets[schema.SUMMARY_SHEET].range(_name_address(book, schema.QUARTER_CELL)).value
     try:
@@ -284,7 +284,7 @@ def check_book(book, today: dt.date, shown: int = 15) -> str:
     the cases by Status as of today. Changes nothing."""
     from collections import Counter
 
-    from spso_xl.compute import compute_cases
+    from spso_xl.policy.cases import compute_cases
 
     tracker = read_book(book)
     statuses = Counter(compute_cases(tracker.cases, today, tracker.settings, tracker.calendar)["Status"])

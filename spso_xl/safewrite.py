@@ -69,7 +69,7 @@ class TrackerEdit:
 def edit_tracker(path, edit: TrackerEdit, as_of: dt.date | None = None) -> Path:
     """Apply `edit` to the tracker at `path` safely; the backup's path. The rows it touches get their
     computed values as of `as_of` (default today), the date the command itself worked to."""
-    from .refresh import apply_edit
+    from spso_xl.tracker.cached import apply_edit
 
     return change_tracker(path, lambda package: apply_edit(package, edit, as_of))
 
@@ -89,7 +89,7 @@ def link_target(target: str) -> str:
 def change_tracker(path, change: Callable) -> Path:
     """Run `change(package)` on the tracker's `patch.Package` and publish the result under the whole
     write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
-    from .patch import Package
+    from spso_xl.xlsx.package import Package
 
     link = Path(path)
     if not link.exists():
@@ -305,7 +305,7 @@ BACKUP = re.compile(r"(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?(?P<suffix>\.\
 def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> list[Path]:
     """Delete old backups of `path` by the Settings rule: keep the newest `Backups kept` and every one
     from the last `Backup days kept` days. The removed paths."""
-    from .settings import DEFAULTS
+    from spso_xl.policy.settings import DEFAULTS
 
     settings = settings or DEFAULTS
     folder = Path(path).parent / "backups"
@@ -329,7 +329,7 @@ def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> 
 
 def package_settings(path: Path):
     """The tracker's Settings (defaults where unreadable): the few values the write path itself needs."""
-    from .settings import DEFAULTS, settings_from_rows
+    from spso_xl.policy.settings import DEFAULTS, settings_from_rows
 
     try:
         from python_calamine import CalamineWorkbook

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from spso_xl.rules import recommend_cells
+from spso_xl.policy.rules import recommend_cells
 
 LEAFLET = Path(__file__).resolve().parents[2] / "shared" / "policy" / "swf-si-leaflet.md"
 

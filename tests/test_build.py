@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
 
-from spso_xl import schema
-from spso_xl.build import ENTRY_MODULE, build_tracker
-from spso_xl.councils import COUNCILS
-from spso_xl.office import CSV_ALL_SHEETS, convert
-from spso_xl.settings import SPECS
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import ENTRY_MODULE, build_tracker
+from spso_xl.tracker.councils import COUNCILS
+from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
+from spso_xl.policy.settings import SPECS
 from tests import xlsx_parts as xp
 
 
@@ -135,7 +135,7 @@ def test_an_editable_copy_of_the_letter_templates_goes_beside_the_tracker(tmp_pa
     build_tracker(path.with_name("other.xlsm"), as_of=dt.date(2026, 11, 22))
     assert edited.read_bytes() == b"a manager's edit"  # never replaced
 
-    from spso_xl.letters import TEMPLATES, templates_for
+    from spso_xl.letters.plan import TEMPLATES, templates_for
 
     assert templates_for(tmp_path) == tmp_path / "templates"
     assert templates_for(tmp_path / "elsewhere") == TEMPLATES

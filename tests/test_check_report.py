@@ -7,11 +7,11 @@ import io
 import openpyxl
 import pytest
 
-from spso_xl import schema
-from spso_xl.build import build_tracker
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import build_tracker
 from spso_xl.cli import main
-from spso_xl.sample import demo_rows
-from spso_xl.tracker import read_tracker
+from spso_xl.tracker.sample import demo_rows
+from spso_xl.tracker.read import read_tracker
 
 AS_OF = dt.date(2026, 11, 22)
 GOOD = {"Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue", "Level": 1,

@@ -119,9 +119,9 @@ def test_debug_shows_the_traceback_and_the_default_does_not(tmp_path):
 
 
 def test_an_unexpected_error_is_one_line_that_says_how_to_report_it(tracker, capsys, monkeypatch):
-    import spso_xl.tracker
+    import spso_xl.tracker.read
 
-    monkeypatch.setattr(spso_xl.tracker, "tracker_from_sheets", lambda *a: 1 / 0)
+    monkeypatch.setattr(spso_xl.tracker.read, "tracker_from_sheets", lambda *a: 1 / 0)
     err = _one_line(capsys, main(["check", str(tracker)]), tracker.name, "unexpected error (ZeroDivisionError")
     assert "--debug" in err
 
@@ -169,8 +169,8 @@ def test_an_open_tracker_refusal_says_how_to_clear_a_stale_lock(tracker, capsys)
 
 @pytest.fixture(scope="module")
 def demo_tracker(tmp_path_factory):
-    from spso_xl.build import build_tracker
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.build import build_tracker
+    from spso_xl.tracker.sample import demo_rows
 
     day = dt.date(2026, 11, 22)
     return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(day), as_of=day)
@@ -181,8 +181,8 @@ _RULE = re.compile(r"^[─ ]+$")
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_terminal_report_fits_the_width_and_never_splits_a_word(demo_tracker, capsys, monkeypatch, width):
-    from spso_xl.report import _display, report_frame
-    from spso_xl.tracker import read_tracker
+    from spso_xl.outputs.report import _display, report_frame
+    from spso_xl.tracker.read import read_tracker
 
     monkeypatch.setenv("COLUMNS", str(width))
     assert main(["report", str(demo_tracker), "--as-of", AS_OF]) == 0
@@ -242,8 +242,8 @@ def test_xlsx_report_is_sized_frozen_filtered_with_uk_dates(demo_tracker, tmp_pa
 # --- messages -----------------------------------------------------------------------------------------------
 
 def test_check_lists_problems_sheet_by_sheet_and_row_by_row(tmp_path, capsys, monkeypatch):
-    from spso_xl.build import build_tracker
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.build import build_tracker
+    from spso_xl.tracker.sample import demo_rows
 
     rows = demo_rows(dt.date(2026, 11, 22))
     rows["Cases"][5]["Trigger"] = "Informaton overdue"
@@ -263,7 +263,7 @@ def test_check_lists_problems_sheet_by_sheet_and_row_by_row(tmp_path, capsys, mo
 
 def test_function_near_miss_is_suggested():
     from spso_xl.errors import InputError
-    from spso_xl.vocab import parse_function, parse_trigger
+    from spso_xl.policy.vocab import parse_function, parse_trigger
 
     with pytest.raises(InputError, match="did you mean Complaints"):
         parse_function("Complants")
@@ -273,9 +273,9 @@ def test_function_near_miss_is_suggested():
 
 
 def test_plurals_in_what_a_person_reads(tmp_path, capsys):
-    from spso_xl.build import build_tracker
+    from spso_xl.tracker.build import build_tracker
     from spso_xl.errors import plural
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.sample import demo_rows
 
     assert (plural(1, "case"), plural(0, "case"), plural(2, "case")) == ("1 case", "0 cases", "2 cases")
     rows = demo_rows(dt.date(2026, 11, 22))
@@ -288,7 +288,7 @@ def test_plurals_in_what_a_person_reads(tmp_path, capsys):
 
 
 def test_letters_output_starts_with_what_was_done_and_ref_with_due_says_what_happened(demo_tracker, tmp_path, capsys):
-    from spso_xl.tracker import read_tracker  # noqa: F401
+    from spso_xl.tracker.read import read_tracker  # noqa: F401
 
     path = tmp_path / demo_tracker.name
     shutil.copy2(demo_tracker, path)
@@ -300,8 +300,8 @@ def test_letters_output_starts_with_what_was_done_and_ref_with_due_says_what_hap
 
 
 def test_letters_refused_for_a_bad_row_names_the_cell_not_cells_above(tmp_path, capsys):
-    from spso_xl.build import build_tracker
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.build import build_tracker
+    from spso_xl.tracker.sample import demo_rows
 
     rows = demo_rows(dt.date(2026, 11, 22))
     rows["Cases"][0]["Level"] = "L9"

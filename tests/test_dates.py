@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from spso_xl.dates import from_serial, to_date, to_serial
+from spso_xl.calendar.dates import from_serial, to_date, to_serial
 from spso_xl.errors import InputError
 
 D = dt.date

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from spso_xl.deadlines import Status, days_overdue, due_date, status, status_array
-from spso_xl.settings import settings_from_rows
+from spso_xl.policy.deadlines import Status, days_overdue, due_date, status, status_array
+from spso_xl.policy.settings import settings_from_rows
 
 D = dt.date
 FRI = D(2026, 11, 20)  # ten working days later is Mon 07/12/2026 (St Andrew's Day 30/11 skipped)
@@ -68,7 +68,7 @@ def test_status_array_agrees_with_scalar(rows, as_of):
 
 
 def test_a_scale_has_no_level_outside_it():
-    from spso_xl.policy import POLICY_SCALE, SWF_SCALE
+    from spso_xl.policy.tables import POLICY_SCALE, SWF_SCALE
 
     assert SWF_SCALE.level(6).contact_from == "Ombudsman"
     for scale, n in ((SWF_SCALE, 0), (SWF_SCALE, 7), (POLICY_SCALE, 6), (POLICY_SCALE, -1)):

@@ -3,10 +3,10 @@
 import openpyxl
 import pytest
 
-from spso_xl import doctor
-from spso_xl.build import ENTRY_MODULE
+from spso_xl.cli import doctor
+from spso_xl.tracker.build import ENTRY_MODULE
 from spso_xl.cli import main
-from spso_xl.doctor import NOTE, OK, PROBLEM, diagnose
+from spso_xl.cli.doctor import NOTE, OK, PROBLEM, diagnose
 
 
 def statuses(findings) -> list[str]:

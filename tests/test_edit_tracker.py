@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from spso_xl.safewrite import Link, TrackerEdit, WriteRefused, edit_tracker
-from spso_xl.tracker import ROW, read_tracker
+from spso_xl.tracker.read import ROW, read_tracker
 from tests import xlsx_parts as xp
 
 CASE = {"Ref": "SI-1", "Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue",

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from spso_xl.errors import InputError
-from spso_xl.evidence import (FUNNEL_COLUMNS, NO_SECTOR, RECURRENCE_COLUMNS, Recurrence, binomial_limit, funnel,
+from spso_xl.policy.evidence import (FUNNEL_COLUMNS, NO_SECTOR, RECURRENCE_COLUMNS, Recurrence, binomial_limit, funnel,
                               funnel_curve, is_recurrent, recurrence)
 
 D = dt.date

@@ -18,10 +18,10 @@ from oletools.olevba import VBA_Parser
 from xlwings.server import custom_functions_meta
 
 import udfs
-from spso_xl import schema
-from spso_xl.build import XLWINGS_CONF, build_tracker
-from spso_xl.office import CSV_ALL_SHEETS, convert
-from spso_xl.sample import bulk_rows, demo_rows
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import XLWINGS_CONF, build_tracker
+from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
+from spso_xl.tracker.sample import bulk_rows, demo_rows
 from tests import xlsx_parts as xp
 from tests.workbook_formulas import VOLATILE, Workbook
 
@@ -283,7 +283,7 @@ def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_re
     on the build date as cached values (read here with calamine, as pandas and the CLI read)."""
     from python_calamine import CalamineWorkbook
 
-    from spso_xl.build import computed_values
+    from spso_xl.tracker.build import computed_values
 
     expected = computed_values(demo_rows(AS_OF), AS_OF)
     book = CalamineWorkbook.from_path(str(demo))
@@ -327,7 +327,7 @@ def _soffice(args: list[str], profile, timeout: float = 120) -> None:
     import signal
     import subprocess
 
-    from spso_xl.office import soffice
+    from spso_xl.outputs.libreoffice import soffice
 
     proc = subprocess.Popen([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -8,11 +8,11 @@ import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from spso_xl import schema
-from spso_xl.build import build_tracker
-from spso_xl.report import report_frame
-from spso_xl.sample import demo_rows
-from spso_xl.tracker import read_tracker
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import build_tracker
+from spso_xl.outputs.report import report_frame
+from spso_xl.tracker.sample import demo_rows
+from spso_xl.tracker.read import read_tracker
 
 AS_OF = dt.date(2026, 11, 22)
 BASE = demo_rows(AS_OF)

@@ -10,7 +10,7 @@ import inspect
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import udfs
-from spso_xl.schema import CASES
+from spso_xl.tracker.schema import CASES
 
 EXCEL_ERRORS = ["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"]
 scalars = st.one_of(

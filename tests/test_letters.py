@@ -11,15 +11,15 @@ import docx
 import openpyxl
 import pytest
 
-from spso_xl import letters as L
-from spso_xl.build import build_tracker
+from spso_xl.letters import plan as L
+from spso_xl.tracker.build import build_tracker
 from spso_xl.cli import main
-from spso_xl.office import convert
-from spso_xl.policy import CHASER, ELEMENTS, SWF_LEVELS, scale_for
+from spso_xl.outputs.libreoffice import convert
+from spso_xl.policy.tables import CHASER, ELEMENTS, SWF_LEVELS, scale_for
 from spso_xl.safewrite import WriteRefused
-from spso_xl.settings import SPECS, signatory_key
-from spso_xl.compute import compute_cases
-from spso_xl.tracker import ROW, read_tracker
+from spso_xl.policy.settings import SPECS, signatory_key
+from spso_xl.policy.cases import compute_cases
+from spso_xl.tracker.read import ROW, read_tracker
 from tests import xlsx_parts as xp
 
 DATA = Path(__file__).parent / "data"

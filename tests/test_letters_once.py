@@ -14,12 +14,12 @@ import zipfile
 
 import pytest
 
-from spso_xl import letters as L
+from spso_xl.letters import plan as L
 from spso_xl import safewrite
-from spso_xl.build import build_tracker
+from spso_xl.tracker.build import build_tracker
 from spso_xl.safewrite import WriteRefused
-from spso_xl.sample import demo_rows
-from spso_xl.tracker import read_tracker
+from spso_xl.tracker.sample import demo_rows
+from spso_xl.tracker.read import read_tracker
 
 AS_OF = dt.date(2026, 11, 22)
 KILLS = int(os.environ.get("SPSO_KILLS", "6"))  # bench/ runs many more

@@ -26,13 +26,15 @@ import xlwings.server
 
 import macros.lite
 import udfs
-from spso_xl import evidence, lite, schema
-from spso_xl.build import build_tracker
-from spso_xl.compute import compute_cases
-from spso_xl.dates import from_serial, to_serial
-from spso_xl.sample import demo_rows
-from spso_xl.tracker import read_tracker
-from spso_xl.workdays import networkdays, workday
+from spso_xl.policy import evidence
+from spso_xl.tracker import lite_edition as lite
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import build_tracker
+from spso_xl.policy.cases import compute_cases
+from spso_xl.calendar.dates import from_serial, to_serial
+from spso_xl.tracker.sample import demo_rows
+from spso_xl.tracker.read import read_tracker
+from spso_xl.calendar.workdays import networkdays, workday
 from tests import remote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -356,7 +358,7 @@ def test_generate_letters_go_to_the_file_area(tracker, files):
 
 
 def test_letters_without_the_templates_uploaded_say_how_to_upload_them(tracker, files, monkeypatch):
-    from spso_xl import letters
+    from spso_xl.letters import plan as letters
 
     shutil.rmtree(files / "templates")
     monkeypatch.setattr(letters, "TEMPLATES", files / "nowhere")  # a wheel whose data files Pyodide did not install
@@ -486,7 +488,7 @@ def test_requirements_txt_matches_the_wheels_dependencies_for_pyodide(tmp_path):
         metadata = z.read("spso_xl-0.1.0.dist-info/METADATA").decode()
         assert "Root-Is-Purelib: true" in z.read("spso_xl-0.1.0.dist-info/WHEEL").decode()
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dylib"))]
-    assert {"macros/lite.py", "udfs/__init__.py", "spso_xl/lite.py", "spso_xl/tracker.py"} <= set(names)
+    assert {"macros/lite.py", "udfs/__init__.py", "spso_xl/tracker/lite_edition.py", "spso_xl/tracker/read.py"} <= set(names)
     pyodide = default_environment() | {"sys_platform": "emscripten", "platform_system": "Emscripten", "extra": ""}
     wanted = {_canon(r.name) for r in map(Requirement, re.findall(r"^Requires-Dist: (.+)$", metadata, re.M))
               if r.marker is None or r.marker.evaluate(pyodide)}

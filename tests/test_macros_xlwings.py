@@ -9,9 +9,9 @@ import pytest
 import xlwings as xw
 
 import macros
-from spso_xl import schema
-from spso_xl.build import build_tracker
-from spso_xl.tracker import read_tracker
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import build_tracker
+from spso_xl.tracker.read import read_tracker
 from tests import remote
 
 TODAY = dt.date(2026, 11, 23)
@@ -138,7 +138,7 @@ def test_the_workbooks_entry_module_reaches_main_through_the_caller(tracker, mon
 def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatch):
     from docx import Document
 
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.sample import demo_rows
 
     rows = demo_rows(TODAY)
     for r in rows["Settings"]:
@@ -166,7 +166,7 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatc
 
 
 def test_build_summary_from_the_button(tmp_path, monkeypatch):
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.sample import demo_rows
 
     path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
     monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: files go beside it
@@ -192,3 +192,32 @@ def test_a_bad_quarter_is_refused(tracker):
     macros.main(book, today=TODAY)
     actions = book.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"] and "not a quarter" in alerts(actions)[0][0]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: fixed by the layout work")
+def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(tmp_path, monkeypatch):
+    """Issue 21: the button wrote the standalone workbook twice (atomic_write, then save_new):
+    one click left 'SI summary 2026-27 Q2.xlsx' and '... (2).xlsx', and the next click replaced the
+    first, which the README promises never happens."""
+    from spso_xl.tracker.sample import demo_rows
+
+    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+    monkeypatch.chdir(tmp_path)
+
+    def click():
+        book = xw.Book(json=remote.payload(path, active="Summary", selection="B3"))
+        macros.main(book, today=TODAY)
+        [(message, mode)] = alerts(book.json()["actions"])
+        assert mode == "info", message
+        return message
+
+    def summaries():
+        return sorted(p.name for p in tmp_path.glob("SI summary*.xlsx"))
+
+    first = click()
+    assert summaries() == ["SI summary 2026-27 Q2.xlsx"] and "SI summary 2026-27 Q2.xlsx" in first
+    before = (tmp_path / "SI summary 2026-27 Q2.xlsx").read_bytes()
+    second = click()
+    assert summaries() == ["SI summary 2026-27 Q2 (2).xlsx", "SI summary 2026-27 Q2.xlsx"]
+    assert "SI summary 2026-27 Q2 (2).xlsx" in second
+    assert (tmp_path / "SI summary 2026-27 Q2.xlsx").read_bytes() == before

@@ -11,9 +11,9 @@ import random
 import openpyxl
 import pytest
 
-from spso_xl.dates import from_serial
-from spso_xl.office import CSV_ALL_SHEETS, convert
-from spso_xl.workdays import networkdays, scottish_calendar, workday
+from spso_xl.calendar.dates import from_serial
+from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
+from spso_xl.calendar.workdays import networkdays, scottish_calendar, workday
 
 pytestmark = pytest.mark.libreoffice
 N = 4000

@@ -10,11 +10,11 @@ import zipfile
 
 import pytest
 
-from spso_xl import build
+from spso_xl.tracker import build
 from spso_xl.cli import main
 from spso_xl.safewrite import TrackerEdit, edit_tracker
-from spso_xl.sample import demo_rows
-from spso_xl.tracker import ROW, read_tracker
+from spso_xl.tracker.sample import demo_rows
+from spso_xl.tracker.read import ROW, read_tracker
 from tests import xlsx_parts as xp
 
 AS_OF = dt.date(2026, 11, 22)

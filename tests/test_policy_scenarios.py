@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from spso_xl import rules
-from spso_xl.rules import recommend_cells
+from spso_xl.policy import rules
+from spso_xl.policy.rules import recommend_cells
 
 POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
 DUE, AS_OF = "04/12/2026", dt.date(2026, 12, 8)  # a Friday deadline, judged the Tuesday after
@@ -278,7 +278,7 @@ def test_every_quote_is_in_the_texts():
 
 
 def test_every_trigger_and_rule_is_covered():
-    from spso_xl.policy import TRIGGERS
+    from spso_xl.policy.tables import TRIGGERS
 
     seen_triggers = {p.values[1].get("trigger", "Poor response") for p in SCENARIOS}
     assert set(TRIGGERS) <= seen_triggers

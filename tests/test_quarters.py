@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from spso_xl.errors import InputError
-from spso_xl.quarters import last_full_quarter, parse_quarter, quarter_of
+from spso_xl.calendar.quarters import last_full_quarter, parse_quarter, quarter_of
 
 D = dt.date
 

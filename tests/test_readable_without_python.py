@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from spso_xl.cli import main
-from spso_xl.office import CSV_ALL_SHEETS, convert
-from spso_xl.report import report_frame
-from spso_xl.schema import COMPUTED
-from spso_xl.tracker import read_tracker
+from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
+from spso_xl.outputs.report import report_frame
+from spso_xl.tracker.schema import COMPUTED
+from spso_xl.tracker.read import read_tracker
 
 AS_OF = dt.date(2026, 11, 22)
 SHOWN = ("Due", "Status", "Recommended level")

@@ -5,12 +5,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from spso_xl.deadlines import Status
+from spso_xl.policy.deadlines import Status
 from spso_xl.errors import InputError
-from spso_xl.policy import FUNCTIONS, TRIGGERS
-from spso_xl.rules import (ENTRY, NO_ACTION, RULES, SCALE_RULES, Case, Recommendation, case_from_cells, contact,
+from spso_xl.policy.tables import FUNCTIONS, TRIGGERS
+from spso_xl.policy.rules import (ENTRY, NO_ACTION, RULES, SCALE_RULES, Case, Recommendation, case_from_cells, contact,
                            entry_level, is_serious, recommend, recommend_cells, recommend_frame)
-from spso_xl.settings import settings_from_rows
+from spso_xl.policy.settings import settings_from_rows
 
 DUE = "04/12/2026"
 AS_OF = dt.date(2027, 1, 4)

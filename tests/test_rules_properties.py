@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from spso_xl.deadlines import Status
+from spso_xl.policy.deadlines import Status
 from spso_xl.errors import InputError
-from spso_xl.policy import FUNCTIONS, TRIGGERS, scale_for
-from spso_xl.rules import case_from_cells, entry_level, is_serious, recommend, recommend_cells, recommend_frame
+from spso_xl.policy.tables import FUNCTIONS, TRIGGERS, scale_for
+from spso_xl.policy.rules import case_from_cells, entry_level, is_serious, recommend, recommend_cells, recommend_frame
 
 
 def spellings(words):

@@ -10,9 +10,11 @@ import openpyxl
 import openpyxl.utils
 import pytest
 
-from spso_xl import patch, safewrite, schema
+from spso_xl.xlsx import package as patch
+from spso_xl import safewrite
+from spso_xl.tracker import schema
 from spso_xl.safewrite import TrackerEdit, WriteRefused, atomic_write, backup, edit_tracker, prune_backups
-from spso_xl.settings import DEFAULTS
+from spso_xl.policy.settings import DEFAULTS
 from tests import xlsx_parts as xp
 
 ROW = {"Date": dt.date(2026, 11, 23), "Ref": "SI-1", "Level": 2, "Action": "Chaser", "By": "AB", "Notes": "Rang"}

@@ -12,18 +12,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spso_xl import schema
-from spso_xl.build import build_tracker
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import build_tracker
 from spso_xl.cli import main
-from spso_xl.deadlines import Status, due_date, status
+from spso_xl.policy.deadlines import Status, due_date, status
 from spso_xl.errors import InputError
-from spso_xl.office import convert
-from spso_xl.quarters import parse_quarter
-from spso_xl.summary import build_summary, summary_grid, summary_layout
-from spso_xl.summary_xlsx import chart_pngs, write_summary
-from spso_xl.tracker import read_tracker, tracker_from_sheets
-from spso_xl.vocab import norm
-from spso_xl.workdays import scottish_calendar, working_days_after
+from spso_xl.outputs.libreoffice import convert
+from spso_xl.calendar.quarters import parse_quarter
+from spso_xl.summary.figures import build_summary, summary_grid, summary_layout
+from spso_xl.summary.workbook import chart_pngs, write_summary
+from spso_xl.tracker.read import read_tracker, tracker_from_sheets
+from spso_xl.policy.vocab import norm
+from spso_xl.calendar.workdays import scottish_calendar, working_days_after
 from tests import xlsx_parts as xp
 from openpyxl.utils.cell import coordinate_to_tuple
 
@@ -107,7 +107,7 @@ def findings_rows():
 
 
 def _build(path, findings=True, settings=None, actions=ACTIONS):
-    from spso_xl.build import default_rows
+    from spso_xl.tracker.build import default_rows
 
     rows = {"Cases": CASES, "Actions": actions}
     if findings:
@@ -565,7 +565,7 @@ def _long(summary, rows=90):
 
 
 def test_layout_pages_sections_and_repeats_long_tables_headers(summary):
-    from spso_xl.summary import PAGE_CM, PAGE_PT, _cm
+    from spso_xl.summary.figures import PAGE_CM, PAGE_PT, _cm
 
     lay = summary_layout(_long(summary))
     assert lay.breaks == sorted(set(lay.breaks)) and lay.breaks

@@ -14,9 +14,9 @@ import xlwings as xw
 import xlwings.server
 
 import udfs
-from spso_xl import schema
-from spso_xl.build import default_rows
-from spso_xl.dates import from_serial, to_serial
+from spso_xl.tracker import schema
+from spso_xl.tracker.build import default_rows
+from spso_xl.calendar.dates import from_serial, to_serial
 
 AS_OF = dt.date(2026, 11, 22)
 
@@ -205,8 +205,8 @@ def per_row(example: str, row: dict, as_of, closures, settings):
 
 @pytest.fixture(scope="module")
 def demo_tracker(tmp_path_factory):
-    from spso_xl.build import build_tracker
-    from spso_xl.sample import demo_rows
+    from spso_xl.tracker.build import build_tracker
+    from spso_xl.tracker.sample import demo_rows
 
     return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
 

@@ -9,7 +9,7 @@ import datetime as dt
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from spso_xl.workdays import (networkdays, networkdays_array, scottish_calendar, workday, workday_array,
+from spso_xl.calendar.workdays import (networkdays, networkdays_array, scottish_calendar, workday, workday_array,
                               working_days_after)
 
 D = dt.date

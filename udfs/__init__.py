@@ -27,14 +27,17 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from spso_xl import deadlines, evidence, rules, schema
-from spso_xl.compute import compute_block, due_column, message_block
-from spso_xl.dates import to_date
-from spso_xl.deadlines import status_array
+from spso_xl.policy import deadlines
+from spso_xl.policy import evidence
+from spso_xl.policy import rules
+from spso_xl.tracker import schema
+from spso_xl.policy.cases import compute_block, due_column, message_block
+from spso_xl.calendar.dates import to_date
+from spso_xl.policy.deadlines import status_array
 from spso_xl.errors import InputError
-from spso_xl.settings import DEFAULTS, settings_from_rows
-from spso_xl.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
-from spso_xl.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
+from spso_xl.policy.settings import DEFAULTS, settings_from_rows
+from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
+from spso_xl.calendar.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
 
 __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",

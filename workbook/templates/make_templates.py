@@ -30,7 +30,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
-from spso_xl.policy import CHASER, ELEMENTS, POLICY_SCALE, SWF_SCALE  # noqa: E402
+from spso_xl.policy.tables import CHASER, ELEMENTS, POLICY_SCALE, SWF_SCALE  # noqa: E402
 
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
 FIXED = dt.datetime(2026, 1, 1)

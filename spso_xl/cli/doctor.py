@@ -1,0 +1,200 @@
+"""`spso-xl doctor`: is this computer, and this tracker, ready for desktop Excel (DESIGN §12, §14)?
+
+Each check gives findings of one line with its fix. A problem makes the command exit
+non-zero; a note is something that cannot be checked from here (another system, or Excel's
+own settings) and says how to check it there. Nothing here starts Excel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+OK, PROBLEM, NOTE = "ok", "problem", "note"
+MIN_PYTHON = (3, 11)
+TRUST = "'Trust access to the VBA project object model'"
+TRUST_FIX = "in Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings, tick it"
+CONF_SHEET = "xlwings.conf"
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: str  # ok | problem | note
+    message: str
+    fix: str = ""
+
+    def line(self) -> str:
+        return f"{self.status:8}{self.message}" + (f": {self.fix}" if self.fix else "")
+
+
+def diagnose(tracker: Path | None = None, fix: bool = False, platform: str = sys.platform) -> list[Finding]:
+    """Every finding for this computer and, if given, the tracker; `fix` writes a missing entry module."""
+    found = [python(), xlwings_version(), addin(platform), trust_center(platform)]
+    if tracker is not None:
+        found += tracker_findings(Path(tracker), fix)
+    return found
+
+
+# --- this computer --------------------------------------------------------------------------
+
+
+def python() -> Finding:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < MIN_PYTHON:
+        return Finding(PROBLEM, f"Python {version} is too old", "install Python 3.11 or later from python.org")
+    return Finding(OK, f"Python {version} ({sys.executable})")
+
+
+def xlwings_version() -> Finding:
+    try:
+        from importlib.metadata import version
+
+        return Finding(OK, f"xlwings {version('xlwings')}")
+    except Exception:
+        return Finding(PROBLEM, "xlwings is not installed", "in a copy of the spso-xl repository: pip install .")
+
+
+def addin_dirs(platform: str) -> list[Path]:
+    """The folders Excel loads add-ins from at start (XLSTART), where `xlwings addin install` puts xlwings.xlam."""
+    if platform.startswith("win"):
+        return [Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Microsoft" / "Excel" / "XLSTART"]
+    if platform == "darwin":
+        return [Path.home() / "Library" / "Group Containers" / "UBF8T346G9.Office" / "User Content.localized"
+                / "Startup.localized" / "Excel"]
+    return []
+
+
+def addin(platform: str) -> Finding:
+    dirs = addin_dirs(platform)
+    if not dirs:
+        return Finding(NOTE, "the xlwings add-in runs in desktop Excel on Windows or Mac, not on this system",
+                       "on that computer run: xlwings addin status")
+    for folder in dirs:
+        if (folder / "xlwings.xlam").is_file():
+            return Finding(OK, f"the xlwings add-in is installed ({folder / 'xlwings.xlam'})")
+    return Finding(PROBLEM, "the xlwings add-in is not installed", "xlwings addin install, then restart Excel")
+
+
+def trust_center(platform: str) -> Finding:
+    if platform == "darwin":
+        return Finding(NOTE, "on a Mac the SI_ functions do not run (xlwings UDFs are Windows-only); the buttons do",
+                       "spso-xl report computes the columns there, or use the xlwings Lite edition")
+    if not platform.startswith("win"):
+        return Finding(NOTE, f"Import Functions needs Excel's {TRUST} (it writes a VBA module into the workbook); "
+                             f"not checkable on this system", TRUST_FIX.replace("in Excel", "in Windows Excel"))
+    if _vbom_trusted():
+        return Finding(OK, f"Excel's {TRUST} is on")
+    return Finding(PROBLEM, f"Excel's {TRUST} is off, so Import Functions will fail", TRUST_FIX)
+
+
+def _vbom_trusted() -> bool:
+    """Excel's AccessVBOM setting (Office 2016 and later keep it under 16.0), user or group policy."""
+    import winreg
+
+    for root in (r"Software\Policies\Microsoft\Office\16.0\Excel\Security", r"Software\Microsoft\Office\16.0\Excel\Security"):
+        try:
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, root) as key:
+                return winreg.QueryValueEx(key, "AccessVBOM")[0] == 1
+        except OSError:
+            continue
+    return False
+
+
+# --- this tracker -----------------------------------------------------------------------------
+
+
+def tracker_findings(path: Path, fix: bool) -> list[Finding]:
+    if not path.is_file():
+        return [Finding(PROBLEM, f"{path}: no such file", "give the path of the tracker workbook (.xlsm)")]
+    if path.suffix.lower() != ".xlsm":
+        return [Finding(PROBLEM, f"{path.name} is not a macro-enabled workbook, and desktop Excel's buttons and "
+                                 f"Import Functions need one", "use the .xlsm tracker (spso-xl new si_tracker.xlsm "
+                                 "makes one); an xlwings Lite tracker needs neither")]
+    return [entry_module(path, fix), *conf_sheet(path)]
+
+
+def importable_name(stem: str) -> str:
+    """The nearest name xlwings can import: 'si_tracker (1)' -> 'si_tracker_1'."""
+    name = re.sub(r"\W+", "_", stem).strip("_") or "si_tracker"
+    return name if name.isidentifier() and not name[0].isdigit() else f"tracker_{name}"
+
+
+def entry_module(path: Path, fix: bool) -> Finding:
+    """The buttons run `import <workbook name>; <workbook name>.main()`: the module must sit beside
+    the workbook, named like it, and the name must be one Python can import."""
+    from spso_xl.tracker.build import ENTRY_MODULE
+    from spso_xl.safewrite import atomic_write
+
+    stem = path.stem
+    if not stem.isidentifier():
+        better = importable_name(stem)
+        return Finding(PROBLEM, f"the buttons import a Python module named like the workbook, and '{stem}' is not "
+                                f"a name Python can import",
+                       f"save the workbook as {better}.xlsm, then run: spso-xl doctor --fix {better}.xlsm")
+    module = path.with_suffix(".py")
+    if module.is_file():
+        if "from macros import main" in module.read_text(encoding="utf-8", errors="replace"):
+            return Finding(OK, f"{module.name} is beside the workbook")
+        return Finding(PROBLEM, f"{module.name} does not call spso-xl's button handler",
+                       f"replace it with the entry module spso-xl writes (move it away, then spso-xl doctor --fix "
+                       f"{path.name})")
+    if fix:
+        atomic_write(module, lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
+        return Finding(OK, f"wrote {module.name} beside the workbook (the buttons run it)")
+    return Finding(PROBLEM, f"{module.name} is missing beside the workbook, so the buttons cannot run",
+                   f"spso-xl doctor --fix {path.name} writes it")
+
+
+def conf_rows(path: Path) -> list[list] | None:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    if CONF_SHEET not in book.sheet_names:
+        return None
+    return book.get_sheet_by_name(CONF_SHEET).to_python(skip_empty_area=False)
+
+
+def conf_sheet(path: Path) -> list[Finding]:
+    """xlwings reads the sheet's A:B from A1 down to the first blank key; each key overrides the ribbon."""
+    rows = conf_rows(path)
+    if rows is None:
+        return [Finding(PROBLEM, f"the {CONF_SHEET} sheet is missing, so Import Functions looks for functions in "
+                                 f"{path.stem}.py", f"add the sheet with 'UDF Modules' in A1 and 'udfs' in B1")]
+    keys: dict[str, object] = {}
+    found = []
+    blank_at = None
+    for i, row in enumerate(rows, start=1):
+        key = str(row[0]).strip() if row and row[0] not in (None, "") else ""
+        value = row[1] if len(row) > 1 else ""
+        if not key:
+            blank_at = blank_at or i
+            continue
+        if blank_at:
+            found.append(Finding(PROBLEM, f"{CONF_SHEET}: '{key}' in row {i} comes after the blank row {blank_at}, "
+                                          f"where xlwings stops reading", "move it up: no blank rows between keys"))
+            continue
+        keys[key] = value
+        if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            found.append(Finding(PROBLEM, f"{CONF_SHEET}: '{key}' is blank, and a blank key still overrides the "
+                                          f"xlwings ribbon", f"delete row {i} or give it a value"))
+    modules = str(keys.get("UDF Modules") or "").strip()
+    if not modules:
+        found.append(Finding(PROBLEM, f"{CONF_SHEET}: no 'UDF Modules', so Import Functions looks for functions in "
+                                      f"{path.stem}.py", "add a row: UDF Modules | udfs"))
+    else:
+        missing = [m for m in modules.split(";") if m.strip() and importlib.util.find_spec(m.strip()) is None]
+        found.append(Finding(PROBLEM, f"{CONF_SHEET}: the UDF module '{missing[0]}' cannot be imported by this Python",
+                             "in a copy of the spso-xl repository: pip install .") if missing else
+                     Finding(OK, f"{CONF_SHEET}: UDF Modules '{modules}' imports"))
+    for key in ("Interpreter_Win", "Interpreter_Mac"):
+        value = str(keys.get(key) or "").strip()
+        here = sys.platform.startswith("win") if key == "Interpreter_Win" else sys.platform == "darwin"
+        if value and here and not Path(os.path.expandvars(value)).is_file():
+            found.append(Finding(PROBLEM, f"{CONF_SHEET}: {key} '{value}' does not exist on this computer",
+                                 f"give the full path of python{'.exe' if key.endswith('Win') else ''}, "
+                                 f"e.g. {sys.executable}"))
+    return found

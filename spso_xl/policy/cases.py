@@ -1,0 +1,114 @@
+"""The Cases sheet's computed columns for a whole table at once (DESIGN §5-§6, §8).
+
+`report`, the array UDFs, the tracker's one `SI_CASES` formula and the demo use this;
+the per-row UDFs compute the same answers one row at a time, and the tests hold the two
+to agreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from spso_xl.policy.deadlines import status_array, window_days
+from spso_xl.errors import InputError
+from spso_xl.policy.rules import recommend_frame
+from spso_xl.tracker.schema import COMPUTED, RENAMED
+from spso_xl.policy.settings import DEFAULTS
+from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
+
+def _days(d) -> np.ndarray:
+    return pd.to_datetime(pd.Series(d)).to_numpy().astype("datetime64[D]")
+
+
+def due_column(notified, level, urgent, respond_by, function, trigger=None, settings=DEFAULTS,
+               cal: Calendar | None = None):
+    """Due for every row: one workday pass per distinct window, Respond by wins."""
+    trigger = [None] * len(level) if trigger is None else trigger
+    keys = list(zip(level, function, urgent, trigger))
+    windows = {}
+    for key in set(keys):
+        try:
+            lvl = None if key[0] is None or key[0] != key[0] else int(key[0])
+            windows[key] = window_days(lvl, key[1], bool(key[2]) if key[2] == key[2] and key[2] is not None else None,
+                                       settings, key[3] if isinstance(key[3], str) else None)
+        except (InputError, IndexError, KeyError):
+            windows[key] = None
+    days = np.array([np.nan if windows[k] is None else windows[k] for k in keys], dtype="float64")
+    due = workday_array(_days(notified), days, cal or scottish_calendar())
+    given = _days(respond_by)
+    return np.where(np.isnat(given), due, given)
+
+
+# The input headers compute_cases reads: a block without one of them cannot be computed.
+# (Last chased is read when there, as blank when not: schema.ADDED; an old Extended to reads as Respond by.)
+NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Respond by", "Chasers", "Response received",
+         "Resolved", "Recurred", "Significant", "Refused", "Mitigating", "Closed")
+
+
+def compute_cases(cases: pd.DataFrame, as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> pd.DataFrame:
+    """The six computed columns for a parsed Cases frame (canonical values; bad cells blank)."""
+    cal = cal or scottish_calendar()
+    col = {h: cases[h].to_numpy(dtype=object) if h in cases else np.full(len(cases), None, dtype=object)
+           for h in ("Level", "Function", "Urgent", "Trigger", "Last chased")}
+    due = due_column(cases["Date notified"], col["Level"], col["Urgent"], cases["Respond by"], col["Function"],
+                     col["Trigger"], settings, cal)
+    received, closed = _days(cases["Response received"]), _days(cases["Closed"])
+    status = status_array(due, received, closed, as_of, settings, cal)
+    end = np.where(~np.isnat(received), received, np.where(~np.isnat(closed), closed, np.datetime64(as_of, "D")))
+    overdue = np.nan_to_num(working_days_after_array(due, end, cal)).astype(int)
+    rec = recommend_frame(pd.DataFrame({
+        "level": col["Level"], "trigger": col["Trigger"], "status": status,
+        "chasers": cases["Chasers"].to_numpy(dtype=object), "resolved": cases["Resolved"].to_numpy(dtype=object),
+        "recurred": cases["Recurred"].to_numpy(dtype=object), "significant": cases["Significant"].to_numpy(dtype=object),
+        "refused": cases["Refused"].to_numpy(dtype=object), "mitigating": cases["Mitigating"].to_numpy(dtype=object),
+        "function": col["Function"], "due": pd.Series(due).dt.date.to_numpy(dtype=object),
+        "last_chased": pd.Series(_days(col["Last chased"])).dt.date.to_numpy(dtype=object),
+        "closed": pd.Series(closed).dt.date.to_numpy(dtype=object),
+    }), as_of, settings, cal)
+    return pd.DataFrame({
+        "Due": pd.to_datetime(due), "Status": status, "Working days overdue": overdue,
+        "Recommended level": rec["recommended_level"].to_numpy(), "Contact from": rec["contact_from"].to_numpy(),
+        "Reason": np.where(rec["error"].isna(), rec["reason"], rec["error"]),
+    }, index=cases.index)
+
+
+def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> list[list]:
+    """The six computed columns for a Cases input block (header row first, then the table's
+    rows in order), one output row per table row, as cells hold them: dates, text, whole
+    numbers, "" for nothing. Blank rows stay blank; a row with a bad input shows that cell's
+    `#` message in Status and Reason; a block without a needed column says so on every row."""
+    from spso_xl.tracker.read import ROW, cases_from_block
+
+    header = {RENAMED.get(("Cases", v.strip()), v.strip()) for v in (rows[0] if rows else ())
+              if isinstance(v, str)}
+    if missing := [h for h in NEEDS if h not in header]:
+        return message_block(rows, f"#CASES? the column '{missing[0]}' is missing: pass the Cases table with its "
+                                   f"header row, e.g. Cases[[#All],[Ref]:[Closed]]")
+    out = [[""] * len(COMPUTED) for _ in range(max(len(rows) - 1, 1))]
+    cases, problems = cases_from_block(rows)
+    bad = {}
+    for p in problems:
+        if p.row is not None and p.column in NEEDS and p.code:  # a value that does not parse (a blank one
+            # that is required gets its message from the rule that needs it, as the per-row functions do)
+            bad.setdefault(p.row, p)
+    good = cases[~cases[ROW].isin(list(bad))]
+    if len(good):
+        frame = compute_cases(good, as_of, settings, cal)
+        due = frame["Due"].dt.date.astype(object).where(frame["Due"].notna(), "")
+        level = frame["Recommended level"].astype(object).where(frame["Recommended level"].notna(), "")
+        columns = [due.tolist(), frame["Status"].tolist(), [int(v) for v in frame["Working days overdue"]],
+                   level.tolist(), frame["Contact from"].fillna("").tolist(), frame["Reason"].fillna("").tolist()]
+        for i, values in zip(good[ROW].tolist(), zip(*columns)):
+            out[i - 2] = list(values)
+    for row, p in bad.items():
+        out[row - 2] = ["", p.cell_text, "", "", "", f"{p.cell_text} ({p.column})"]
+    return out
+
+
+def message_block(rows: list[list], text: str) -> list[list]:
+    """What compute_block gives when the whole block cannot be computed: the message in Status and
+    Reason of every row, so that each row of the table says why."""
+    return [["", text, "", "", "", text] for _ in range(max(len(rows) - 1, 1))]

@@ -1,0 +1,74 @@
+"""What a path named on the command line really is, in words a manager can act on.
+
+`open_workbook` is the one door to a tracker file: a folder, an empty file, a CSV, an old
+`.xls`, a password-protected or damaged workbook, or text named `.xlsm` each get one
+line naming the file and saying what to do, instead of a reader's exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spso_xl.errors import InputError
+
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SAVE_AS = "open it in Excel and use File > Save As > Excel Macro-Enabled Workbook (.xlsm)"
+
+
+def _refuse(message: str, path: Path):
+    raise InputError("FILE", message, str(path))
+
+
+def workbook_kind(path: Path) -> None:
+    """Raise InputError unless `path` is a file that can be an Excel workbook (.xlsx/.xlsm)."""
+    if not path.exists():
+        _refuse(f"{path}: no such tracker (no file of that name in {path.parent.resolve()}): check the name, "
+                f"or make a new tracker with spso-xl new", path)
+    if path.is_dir():
+        inside = sorted((p.suffix.lower() != ".xlsm", p.name) for p in path.glob("*.xls[mx]")
+                        if not p.name.startswith(("~$", ".~lock")))
+        inside = [name for _, name in inside]
+        hint = f", e.g. {path / inside[0]}" if inside else ""
+        _refuse(f"{path} is a folder, not a tracker: name the tracker file inside it{hint}", path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if not head:
+        _refuse(f"{path} is empty (0 bytes), not a workbook: restore it from the backups folder beside it, "
+                f"or make a new tracker with spso-xl new", path)
+    if head.startswith(_ZIP):
+        return
+    if head == _OLE:
+        _refuse(f"{path} is an old-format (.xls) or password-protected workbook, which spso-xl cannot read: "
+                f"remove the password, or {_SAVE_AS}", path)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        _refuse(f"{path} is a {path.suffix[1:].upper()} file, not a workbook: spso-xl reads the tracker "
+                f"workbook itself (.xlsm)", path)
+    _refuse(f"{path} is not an Excel workbook (whatever its name, it holds "
+            f"{'text' if _texty(head) else 'something else'}): name the tracker's .xlsm file", path)
+
+
+def _texty(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def open_workbook(path: Path):
+    """The file opened for reading (python-calamine), or InputError saying why it cannot be."""
+    from python_calamine import CalamineWorkbook
+
+    workbook_kind(path)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # the reader's own errors (ZipError, CalamineError, ...) mean a damaged file
+        _refuse(f"{path} could not be read as a workbook ({e}): it may be damaged; open it in Excel to repair it, "
+                f"or restore it from the backups folder beside it", path)
+
+
+def not_a_tracker(path: Path, sheets: list[str]) -> InputError:
+    """The error for a workbook that is not an S&I tracker (it has no Cases sheet)."""
+    shown = ", ".join(sheets[:5]) + (", ..." if len(sheets) > 5 else "")
+    return InputError("TRACKER", f"{path} is not an S&I tracker: it has no Cases sheet (its sheets: {shown}); nothing was "
+                                 f"done. Name the tracker file, or make one with spso-xl new", str(path))
