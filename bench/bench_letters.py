@@ -10,7 +10,7 @@ from docxtpl import DocxTemplate
 
 from spso_xl.letters import plan as L
 from spso_xl.tracker.build import build_tracker
-from spso_xl.safewrite import edit_tracker
+from spso_xl.tracker.edit import edit_tracker
 from spso_xl.policy.settings import SPECS
 from spso_xl.tracker.read import read_tracker
 

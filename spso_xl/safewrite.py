@@ -1,20 +1,17 @@
-"""Changing files without ever losing one (DESIGN §2 "Nothing is lost", §13).
+"""Changing files without ever losing one (DESIGN §2 "Nothing is lost", §13): the generic pieces.
 
-Every command that changes a tracker goes through `edit_tracker(path, TrackerEdit)`:
-- a tracker open in Excel or LibreOffice (its `~$` owner file or `.~lock.…#` beside it, in any
-  letter case, beside the link and beside a symlink's target) is refused, and so is a read-only one;
-- one writer at a time (a lock file beside the tracker; a lock left by a dead process is taken over),
+- a file open in Excel or LibreOffice (its `~$` owner file or `.~lock.…#` beside it, in any letter
+  case, beside the link and beside a symlink's target) is refused, and so is a read-only one;
+- one writer at a time (a lock file beside the file; a lock left by a dead process is taken over),
   and temporary files or half-made backups left by an interrupted run are cleaned up;
-- a backup is copied into `backups/` and verified (a whole zip, the same parts) before anything
-  else; only then does it get its final name; old backups are pruned by the Settings rule;
-- the new file is written beside the real file (a symlink is written through to its target) by the
-  part-level writer (`patch`), which rewrites only the parts the edit changes, takes the original's
-  mode and, where permitted, owner and group, is checked, then replaces the original in one
-  `os.replace`: a crash leaves the old file or the new, never half;
-- the computed columns of the Cases rows an edit touches get their cached values (`refresh`), so
-  the file reads correctly without Python.
+- a backup is copied into `backups/` and verified (a whole zip, the same parts) before it gets its
+  final name; old backups are pruned by a count and an age;
+- `atomic_write` fills a temporary file beside the real one (a symlink is written through to its
+  target), gives it the original's mode and, where permitted, owner and group, and replaces the
+  original in one `os.replace`: a crash leaves the old file or the new, never half.
 Files that must never be overwritten (letters) are published with `os.link`, which fails rather
-than replace an existing name.
+than replace an existing name. This module knows files, not trackers: `spso_xl.tracker.write`
+composes these pieces into the tracker's write path.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ import socket
 import tempfile
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -37,105 +33,6 @@ class WriteRefused(RuntimeError):
 
 
 # --- the write API every tracker-changing command uses -------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    """A hyperlink cell: `target` (a path relative to the tracker's folder, an absolute path or a URL)
-    shown as `text` (default: the target)."""
-    target: str
-    text: str | None = None
-
-
-@dataclass
-class TrackerEdit:
-    """What one write changes, as plain data (see COMMON "Write API contract").
-
-    cells:  (sheet name, Excel row number, column header) -> new value (None clears); the row is an
-            existing row of that sheet's table (the reader's `_row`).
-    append: table name -> records by header, added at the table's end (a value may be a `Link`).
-    rename: (table name, old header) -> new header.
-    add_columns: table name -> new headers, added at the table's right end.
-    """
-    cells: dict[tuple[str, int, str], object] = field(default_factory=dict)
-    append: dict[str, list[dict]] = field(default_factory=dict)
-    rename: dict[tuple[str, str], str] = field(default_factory=dict)
-    add_columns: dict[str, list[str]] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.cells or any(self.append.values()) or self.rename or any(self.add_columns.values()))
-
-
-def edit_tracker(path, edit: TrackerEdit, as_of: dt.date | None = None) -> Path:
-    """Apply `edit` to the tracker at `path` safely; the backup's path. The rows it touches get their
-    computed values as of `as_of` (default today), the date the command itself worked to."""
-    from spso_xl.tracker.cached import apply_edit
-
-    return change_tracker(path, lambda package: apply_edit(package, edit, as_of))
-
-
-def link_target(target: str) -> str:
-    """A hyperlink's target as a relationship holds it: a URL as it is, a file URI for an absolute path,
-    else the relative path URL-quoted."""
-    from urllib.parse import quote
-
-    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I) or target.startswith("mailto:"):
-        return target
-    if Path(target).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", target):
-        return Path(target).as_uri() if Path(target).is_absolute() else "file:///" + target.replace("\\", "/")
-    return quote(target.replace("\\", "/"), safe="/")
-
-
-def change_tracker(path, change: Callable) -> Path:
-    """Run `change(package)` on the tracker's `patch.Package` and publish the result under the whole
-    write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
-    from spso_xl.xlsx.package import Package
-
-    link = Path(path)
-    if not link.exists():
-        raise FileNotFoundError(f"{link}: no such tracker")
-    real = Path(os.path.realpath(link))
-    refuse_if_open(link)
-    refuse_if_read_only(real)
-    with writer_lock(real):
-        clean_strays(real)
-        before = _stamp(real)
-        with Package(real) as package:
-            change(package)
-            saved = backup(real)
-
-            def write(tmp: Path):
-                package.save(tmp)
-                _check(tmp, package)
-                refuse_if_open(link)
-                if _stamp(real) != before:
-                    raise WriteRefused(f"{link.name} changed on disk while spso-xl was working: run the command "
-                                       f"again")
-
-            atomic_write(real, write)
-        prune_backups(real, package_settings(real))
-    return saved
-
-
-def _stamp(path: Path) -> tuple:
-    st = path.stat()
-    return st.st_mtime_ns, st.st_size
-
-
-def _check(tmp: Path, package) -> None:
-    """The new file is a whole package: it opens, holds every part of the original, and the parts
-    this write changed read back intact."""
-    try:
-        with zipfile.ZipFile(tmp) as z:
-            names = set(z.namelist())
-            missing = set(package.infos) - names
-            if missing or "xl/workbook.xml" not in names:
-                raise WriteRefused(f"the new file lost {sorted(missing)[:3]}; the original is unchanged")
-            for name in package.changed:
-                if z.read(name) != package.changed[name]:
-                    raise WriteRefused(f"the new file's {name} did not read back; the original is unchanged")
-    except zipfile.BadZipFile as e:
-        raise WriteRefused(f"the new file did not check out ({e}); the original is unchanged") from None
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -302,12 +199,9 @@ def _verify_copy(original: Path, copy: Path) -> None:
 BACKUP = re.compile(r"(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-\d+)?(?P<suffix>\.\w+)$")
 
 
-def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> list[Path]:
-    """Delete old backups of `path` by the Settings rule: keep the newest `Backups kept` and every one
-    from the last `Backup days kept` days. The removed paths."""
-    from spso_xl.policy.settings import DEFAULTS
-
-    settings = settings or DEFAULTS
+def prune_backups(path: Path, keep: int, days: int, now: dt.datetime | None = None) -> list[Path]:
+    """Delete old backups of `path`: keep the newest `keep` and every one from the last `days` days.
+    The removed paths."""
     folder = Path(path).parent / "backups"
     if not folder.is_dir():
         return []
@@ -318,26 +212,13 @@ def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> 
         if m and m["stem"] == Path(path).stem and m["suffix"].lower() == Path(path).suffix.lower():
             mine.append((dt.datetime.strptime(m["stamp"], "%Y%m%d-%H%M%S"), p.name, p))
     mine.sort(reverse=True)
-    cutoff = now - dt.timedelta(days=settings.backup_days)
+    cutoff = now - dt.timedelta(days=days)
     removed = []
     for i, (when, _, p) in enumerate(mine):
-        if i >= settings.backups_kept and when < cutoff:
+        if i >= keep and when < cutoff:
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
-
-
-def package_settings(path: Path):
-    """The tracker's Settings (defaults where unreadable): the few values the write path itself needs."""
-    from spso_xl.policy.settings import DEFAULTS, settings_from_rows
-
-    try:
-        from python_calamine import CalamineWorkbook
-
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Settings").to_python()
-        return settings_from_rows([r[:2] for r in rows[1:] if r and isinstance(r[0], str) and r[0].strip()])
-    except Exception:  # a bad Settings row must not stop a write; `check` reports it
-        return DEFAULTS
 
 
 # --- atomic publication ---------------------------------------------------------------------------

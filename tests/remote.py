@@ -13,7 +13,7 @@ import xlwings as xw
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from spso_xl.xlsx.package import Formula
-from spso_xl.safewrite import change_tracker
+from spso_xl.tracker.write import change_tracker
 
 
 def _cell(v):

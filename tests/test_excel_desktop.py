@@ -259,7 +259,7 @@ def test_a_write_keeps_the_spill_its_flag_and_its_values(demo, tmp_path):
     and stores the new row's values; nothing forces a recalculation on load."""
     import shutil
 
-    from spso_xl.safewrite import TrackerEdit, edit_tracker
+    from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 
     n = len(demo_rows(AS_OF)["Cases"])
     path = tmp_path / demo.name

@@ -12,7 +12,7 @@ import pytest
 
 from spso_xl.tracker import build
 from spso_xl.cli import main
-from spso_xl.safewrite import TrackerEdit, edit_tracker
+from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import ROW, read_tracker
 from tests import xlsx_parts as xp

@@ -12,8 +12,10 @@ import pytest
 
 from spso_xl.xlsx import package as patch
 from spso_xl import safewrite
+from spso_xl.tracker import write as tracker_write
 from spso_xl.tracker import schema
-from spso_xl.safewrite import TrackerEdit, WriteRefused, atomic_write, backup, edit_tracker, prune_backups
+from spso_xl.safewrite import atomic_write, backup, prune_backups, WriteRefused
+from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.policy.settings import DEFAULTS
 from tests import xlsx_parts as xp
 
@@ -162,7 +164,7 @@ def test_backups_are_pruned_by_the_settings_rule(tmp_path):
     for d in days:
         (folder / f"si_tracker-{now - dt.timedelta(days=d):%Y%m%d-%H%M%S}.xlsm").write_bytes(b"x")
     (folder / "other-20200101-000000.xlsm").write_bytes(b"x")  # another tracker's: not ours to prune
-    removed = prune_backups(tracker, DEFAULTS, now)
+    removed = prune_backups(tracker, DEFAULTS.backups_kept, DEFAULTS.backup_days, now)
     left = sorted(p.name for p in folder.iterdir())
     assert len(left) == 1 + max(20, sum(1 for d in days if d <= 30))
     assert "other-20200101-000000.xlsm" in left
@@ -247,7 +249,7 @@ def test_interrupted_at_every_step_the_original_is_byte_identical(tracker, monke
     elif step == "save":
         monkeypatch.setattr(patch.Package, "save", _fail)
     elif step == "zip check":
-        monkeypatch.setattr(safewrite, "_check", lambda tmp, package: (_ for _ in ()).throw(WriteRefused("bad")))
+        monkeypatch.setattr(tracker_write, "_check", lambda tmp, package: (_ for _ in ()).throw(WriteRefused("bad")))
     elif step == "fsync":
         monkeypatch.setattr(os, "fsync", _fail)
     elif step == "replace":

@@ -268,7 +268,7 @@ def cmd_doctor(args) -> int:
 def _recorded(args, decide, verb: str) -> int:
     """`chase` and `escalate`: what the Cases buttons do, decided by spso_xl.record, written through edit_tracker."""
     from spso_xl.tracker.chase_escalate import NotRecorded, as_edit
-    from spso_xl.safewrite import edit_tracker
+    from spso_xl.tracker.edit import edit_tracker
     from spso_xl.tracker.read import read_tracker
 
     tracker = read_tracker(args.path)
@@ -309,7 +309,7 @@ def cmd_upgrade(args) -> int:
     import dataclasses
 
     from spso_xl.tracker import schema
-    from spso_xl.safewrite import TrackerEdit, edit_tracker
+    from spso_xl.tracker.edit import edit_tracker, TrackerEdit
     from spso_xl.tracker.read import read_tracker
 
     tracker = read_tracker(args.path)

@@ -49,7 +49,8 @@ from spso_xl.outputs.cell_text import Formula, neutralise
 from spso_xl.policy.tables import scale_for, statutory_power
 from spso_xl.letters.prose import long_date, number, sentence
 from spso_xl.letters import prose
-from spso_xl.safewrite import Link, TrackerEdit, WriteRefused, atomic_write, edit_tracker, file_lock, refuse_if_open
+from spso_xl.safewrite import atomic_write, file_lock, refuse_if_open, WriteRefused
+from spso_xl.tracker.edit import edit_tracker, Link, TrackerEdit
 from spso_xl.tracker.read import ROW, Tracker, read_tracker
 from spso_xl.policy.vocab import norm
 from spso_xl.policy.settings import OFFICE_ROLES, signatory_key

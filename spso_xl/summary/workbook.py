@@ -28,7 +28,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
 from spso_xl.outputs.cell_text import neutralise, refuse_tracker_as_output
-from spso_xl.safewrite import atomic_write, change_tracker, refuse_if_open
+from spso_xl.safewrite import atomic_write, refuse_if_open
+from spso_xl.tracker.write import change_tracker
 from spso_xl.summary.figures import PRINT_TITLE_ROWS, Layout, PlacedChart, Summary, build_summary, summary_layout
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"

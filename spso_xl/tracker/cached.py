@@ -1,12 +1,11 @@
-"""Cached values, so a tracker reads correctly without Python (DESIGN §8 "Readable without Python"),
-and the tracker edits that keep them true.
+"""Cached values, so a tracker reads correctly without Python (DESIGN §8 "Readable without Python").
 
 A formula cell in the file carries the value it showed when last calculated. Excel stores it;
 a file written by Python must store it too, or LibreOffice, a SharePoint or email preview,
 pandas and any script reading the file show errors. `refresh` stores, for every formula cell in
 a computed column of the Cases table (which cells: those holding a formula under a computed
-header, as found in the sheet), the value the core computes for its row; `apply_edit` does the
-same for the rows an edit touches. A formula cell outside those columns keeps what Excel stored.
+header, as found in the sheet), the value the core computes for its row; `refresh_rows` does the
+same for the rows an edit touches (`tracker.edit`). A formula cell outside those columns keeps what Excel stored.
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ import pandas as pd
 
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
-from spso_xl.xlsx.package import HYPERLINK, Formula, Hyperlink, Package, _attr
+from spso_xl.xlsx.package import Package
 from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
+from spso_xl.tracker.write import change_tracker
 
 CASES = schema.CASES.name
 
@@ -27,8 +27,6 @@ CASES = schema.CASES.name
 def refresh(path, as_of: dt.date | None = None):
     """Store the computed values of every Cases row as the formula cells' cached values, safely (with a
     backup); (the backup, the number of rows)."""
-    from spso_xl.safewrite import change_tracker
-
     rows = []
     saved = change_tracker(path, lambda package: rows.append(refresh_package(package, as_of or dt.date.today())))
     return saved, rows[0]
@@ -187,36 +185,7 @@ def _store(package: Package, table, values: dict[int, dict[str, object]]) -> Non
         sheet.cached.setdefault(r, {}).update({cols[h]: v for h, v in row.items() if h in cols})
 
 
-# --- applying a TrackerEdit ------------------------------------------------------------------------
-
-
-def apply_edit(package: Package, edit, as_of: dt.date | None = None) -> None:
-    """Queue `edit` (a safewrite.TrackerEdit) on `package`, with the cached values of the Cases rows it touches."""
-    touched: dict[int, dict[str, object]] = {}  # Cases row -> header -> new value
-    for (sheet_name, row, header), value in edit.cells.items():
-        table = package.table_on(sheet_name)
-        col = table.col(header)
-        if row <= table.bounds[1]:
-            raise KeyError(f"row {row} of {sheet_name} is not a row of its table (the header is row "
-                           f"{table.bounds[1]})")
-        package.sheet(table.sheet).set(row, col, _value(package, table, row, col, value))
-        if table.name == CASES:
-            touched.setdefault(row, {})[header] = value
-    for name, records in edit.append.items():
-        if records:
-            rows = append_rows(package, name, records)
-            if name == CASES:
-                for r, record in zip(rows, records):
-                    touched[r] = dict(record)
-    for name, headers in edit.add_columns.items():
-        add_columns(package, package.table(name), headers)
-    for (name, old), new in edit.rename.items():
-        package.rename_column(package.table(name), old, new)
-    if touched:
-        _refresh_rows(package, touched, as_of or dt.date.today())
-
-
-def _refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) -> None:
+def refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) -> None:
     tracker = read_tracker(package.path)
     raw = tracker.raw[CASES].set_index(ROW, drop=False)
     records = []
@@ -236,114 +205,3 @@ def _refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) ->
     _store_spills(package, table, values, partial=True)
 
 
-def _value(package: Package, table, row: int, col: int, value):
-    """A TrackerEdit value as the writer takes it: a Link becomes a hyperlink with its relationship."""
-    from openpyxl.utils import get_column_letter
-
-    from spso_xl.safewrite import Link, link_target
-
-    if isinstance(value, Link):
-        rid = package.add_relationship(table.sheet_part, HYPERLINK, link_target(value.target), external=True)
-        package.sheet(table.sheet).links.append((f"{get_column_letter(col)}{row}", rid))
-        return Hyperlink(link_target(value.target), value.text or value.target)
-    if isinstance(value, str) and value.startswith("="):
-        return value  # text, never a formula: the writer stores strings as strings
-    return value
-
-
-def _has_value(cell: bytes | None) -> bool:
-    if cell is None or re.search(rb"<(?:\w+:)?f[\s>/]", cell):
-        return False
-    return bool(re.search(rb"<(?:\w+:)?v>[^<]+</|<(?:\w+:)?is>", cell))
-
-
-def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
-    """Append records (by header) to a table, growing its ref; the rows written.
-
-    A blank last row (a new tracker's placeholder) is filled first; rows a user typed just below
-    the table are kept and taken into it. New cells take the style of the row above in their
-    column (else the column's style), and calculated columns get their formula.
-    """
-    table = package.table(name)
-    sheet = package.sheet(table.sheet)
-    c1, r1, c2, r2 = table.bounds
-    for record in records:
-        for header in record:
-            table.col(header)  # an unknown header is refused before anything is queued
-
-    def blank(r):
-        cells = sheet.row_cells(r)
-        return not any(_has_value(cells.get(c)) for c in range(c1, c2 + 1))
-
-    last = r2
-    while last > r1 and blank(last):
-        last -= 1
-    below = r2
-    while not blank(below + 1):
-        below += 1
-    if below > r2:
-        last = below
-    template = sheet.row_cells(last) if last > r1 else {}
-    col_styles = sheet.col_styles()
-    styles = {}
-    for c in range(c1, c2 + 1):
-        cell = template.get(c)
-        s = _attr(cell[:cell.index(b">") + 1], "s") if cell else None
-        styles[c] = s or col_styles.get(c)
-    written = []
-    for record in records:
-        last += 1
-        for i, header in enumerate(table.columns):
-            c = c1 + i
-            if styles[c]:
-                sheet.styles[(last, c)] = styles[c]
-            if header in record:
-                sheet.set(last, c, _value(package, table, last, c, record[header]))
-            elif header in table.formulas:
-                sheet.set(last, c, Formula.like(template.get(c), table.formulas[header]))
-            elif last > r2 and styles[c]:
-                sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
-        written.append(last)
-    if last > r2:
-        package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2)}{last}")
-    return written
-
-
-def add_columns(package: Package, table, headers: list[str]) -> None:
-    """Add columns at the table's right end: header cells, tableColumns, and the wider ref."""
-    from xml.sax.saxutils import quoteattr
-
-    c1, r1, c2, r2 = table.bounds
-    sheet = package.sheet(table.sheet)
-    headers = [h for h in headers if h not in table.columns]
-    if not headers:
-        return
-    for r in range(r1, r2 + 1) if r2 - r1 < 5000 else (r1,):
-        cells = sheet.row_cells(r)
-        for k in range(len(headers)):
-            if _has_value(cells.get(c2 + 1 + k)):
-                raise KeyError(f"cannot add the column {headers[k]} to {table.name}: the cells to its right "
-                               f"hold data (row {r}); make room first")
-    xml = package.read(table.part)
-    ids = [int(i) for i in re.findall(rb"<(?:\w+:)?tableColumn\b[^>]*?\sid=\"(\d+)\"", xml)]
-    prefix = (re.search(rb"<(\w+:)?tableColumns\b", xml).group(1) or b"").decode()
-    new = "".join(f'<{prefix}tableColumn id="{max(ids) + 1 + k}" name={quoteattr(h)}/>' for k, h in enumerate(headers))
-    xml = re.sub(rb"</(\w+:)?tableColumns>", lambda m: new.encode() + m.group(0), xml, count=1)
-    xml = re.sub(rb"(<(?:\w+:)?tableColumns\b[^>]*?\scount=\")(\d+)",
-                 lambda m: m.group(1) + str(int(m.group(2)) + len(headers)).encode(), xml, count=1)
-    package.write(table.part, xml)
-    header_cells = sheet.row_cells(r1)
-    last_header = header_cells.get(c2)
-    s = _attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
-    for k, h in enumerate(headers):
-        if s:
-            sheet.styles[(r1, c2 + 1 + k)] = s
-        sheet.set(r1, c2 + 1 + k, h)
-    table.columns += headers
-    package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2 + len(headers))}{r2}")
-
-
-def _col(c: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(c)

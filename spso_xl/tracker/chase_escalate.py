@@ -2,7 +2,7 @@
 
 One function per action decides, for each named case, the cells to set on its Cases row and
 the line to log in Actions; the xlwings button writes them through the open Book and
-`spso-xl chase` / `spso-xl escalate` through `safewrite.edit_tracker`, so the two cannot drift.
+`spso-xl chase` / `spso-xl escalate` through `tracker.edit.edit_tracker`, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -108,9 +108,9 @@ def escalations(tracker: Tracker, refs, today: dt.date) -> list[Change]:
 
 
 def as_edit(tracker: Tracker, changes: list[Change]):
-    """The changes as one `safewrite.TrackerEdit` for the file the tracker was read from, with the headers
+    """The changes as one `TrackerEdit` for the file the tracker was read from, with the headers
     it has (an old name where it still carries one); and the headers it lacks, which are left out."""
-    from spso_xl.safewrite import TrackerEdit
+    from spso_xl.tracker.edit import TrackerEdit
 
     cells, missing = {}, set()
     for change in changes:
