@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 
-from spso_xl.letters import plan as L
+from spso_xl.letters import plan, publish, templates
 from spso_xl.tracker.build import build_tracker
 from spso_xl.tracker.edit import edit_tracker
 from spso_xl.policy.settings import SPECS
@@ -43,11 +43,11 @@ def _naive(path: Path, plans, out: Path):
     defaults (compiling the template again), save it, and log it with its own safe tracker write."""
     out.mkdir(exist_ok=True)
     for plan in plans:
-        tpl = DocxTemplate(L.template_path(plan.template))
+        tpl = DocxTemplate(templates.template_path(plan.template))
         tpl.render(plan.context, autoescape=True)
         docx = out / f"{plan.stem}.docx"
         tpl.save(docx)
-        edit_tracker(path, L.log_edit(L.log_rows(plan, docx, path.parent)))
+        edit_tracker(path, publish.log_edit(publish.log_rows(plan, docx, path.parent)))
 
 
 def run():
@@ -55,21 +55,21 @@ def run():
         ours_dir, peer_dir = Path(tmp, "ours"), Path(tmp, "peer")
         ours_dir.mkdir(), peer_dir.mkdir()
         ours, peer = _tracker(ours_dir), _tracker(peer_dir)
-        plans = L.plan_letters(read_tracker(peer), refs=[f"SI-{n:03}" for n in range(N)], as_of=AS_OF)
-        assert all(isinstance(p, L.LetterPlan) for p in plans)
-        L.render_bytes(plans[0])  # import docxtpl/jinja once for both sides
+        plans = plan.plan_letters(read_tracker(peer), refs=[f"SI-{n:03}" for n in range(N)], as_of=AS_OF)
+        assert all(isinstance(p, plan.LetterPlan) for p in plans)
+        templates.render_bytes(plans[0])  # import docxtpl/jinja once for both sides
 
         result = {}
-        t_ours = best_of(lambda: result.setdefault("r", L.write_letters(ours, refs=[p.ref for p in plans], as_of=AS_OF)))[0]
+        t_ours = best_of(lambda: result.setdefault("r", publish.write_letters(ours, refs=[p.ref for p in plans], as_of=AS_OF)))[0]
         assert len(result["r"].written) == N and not result["r"].refused
         t_peer = best_of(lambda: _naive(peer, plans, peer_dir / "letters"))[0]
         assert len(read_tracker(ours).parsed["Letters"]) == len(read_tracker(peer).parsed["Letters"]) == N
 
-        t_render = best_of(lambda: [L.render_bytes(p) for p in plans])[0]
+        t_render = best_of(lambda: [templates.render_bytes(p) for p in plans])[0]
 
         def naive_render():
             for p in plans:
-                tpl = DocxTemplate(L.template_path(p.template))
+                tpl = DocxTemplate(templates.template_path(p.template))
                 tpl.render(p.context, autoescape=True)
                 tpl.save(io.BytesIO())
         t_naive_render = best_of(naive_render)[0]

@@ -15,7 +15,8 @@ from spso_xl.policy.evidence import funnel
 from spso_xl.policy.tables import AREAS, TRIGGERS
 from spso_xl.calendar.quarters import parse_quarter
 from spso_xl.policy.settings import DEFAULTS
-from spso_xl.summary.figures import build_summary, summary_layout
+from spso_xl.summary.figures import build_summary
+from spso_xl.summary.layout import summary_layout
 from spso_xl.summary.workbook import write_standalone
 from spso_xl.tracker.read import Tracker
 from spso_xl.policy.vocab import norm

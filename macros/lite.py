@@ -21,6 +21,7 @@ from pathlib import Path
 import xlwings as xw
 
 import macros
+from macros.book import ButtonRefusal
 from spso_xl.tracker.schema import LITE_BUTTONS
 
 __all__ = ["generate_letters", "record_chaser", "record_escalation", "build_summary", "check_tracker"]
@@ -50,10 +51,10 @@ def _run(book: xw.Book, action) -> xw.Book:
 
 
 def _letters(book: xw.Book, refs: str) -> str:
-    from spso_xl.letters.plan import templates_for
+    from spso_xl.letters.templates import templates_for
 
     if not any(templates_for(FILES).glob("*level*.docx")):
-        raise macros.Refusal("The letter templates are not in xlwings Lite yet: open the xlwings Lite menu > Files > "
+        raise ButtonRefusal("The letter templates are not in xlwings Lite yet: open the xlwings Lite menu > Files > "
                              "Import/Export and drop the 'templates' folder that came with this tracker there.")
     return macros.generate_letters(book, today(), refs_from(refs), FILES)
 

@@ -135,7 +135,7 @@ def test_an_editable_copy_of_the_letter_templates_goes_beside_the_tracker(tmp_pa
     build_tracker(path.with_name("other.xlsm"), as_of=dt.date(2026, 11, 22))
     assert edited.read_bytes() == b"a manager's edit"  # never replaced
 
-    from spso_xl.letters.plan import TEMPLATES, templates_for
+    from spso_xl.letters.templates import TEMPLATES, templates_for
 
     assert templates_for(tmp_path) == tmp_path / "templates"
     assert templates_for(tmp_path / "elsewhere") == TEMPLATES

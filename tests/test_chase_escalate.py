@@ -147,7 +147,6 @@ def test_chase_and_escalate_write_to_an_old_trackers_header(tmp_path, capsys):
     assert t.old_headers  # still the old header: nothing renamed behind the user's back
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: fixed by the layout work")
 @pytest.mark.parametrize("command", ["chase", "escalate"])
 def test_an_open_tracker_is_not_reported_as_recorded(tracker, command, capsys):
     """Issue 21: with the tracker open in Excel, `chase` printed 'SI-…: chaser 1 recorded' and then

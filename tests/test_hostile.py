@@ -323,24 +323,24 @@ def test_csv_has_no_bare_carriage_return_and_defuses_user_headers(tmp_path, caps
 def test_a_template_cannot_reach_python(tmp_path):
     from docx import Document
 
-    from spso_xl.letters import plan as L
-    from spso_xl.letters.plan import TemplateProblem
+    from spso_xl.letters.plan import LetterPlan
+    from spso_xl.letters.templates import TemplateProblem, render_bytes, template_name
 
     doc = Document()
     doc.add_paragraph("{{ cycler.__init__.__globals__.os.popen('touch " + str(tmp_path / "pwned") + "').read() }}")
     doc.add_paragraph("{{ ref.__class__.__mro__[1].__subclasses__() }}")
     templates = tmp_path / "templates"
     templates.mkdir()
-    name = L.template_name("SWF", 2)
+    name = template_name("SWF", 2)
     doc.save(templates / name)
-    plan = L.LetterPlan("SI-1", 5, 2, name, AS_OF, AS_OF, "SI-1 L2", {"ref": "SI-1", "function": "SWF"})
+    plan = LetterPlan("SI-1", 5, 2, name, AS_OF, AS_OF, "SI-1 L2", {"ref": "SI-1", "function": "SWF"})
     with pytest.raises(TemplateProblem):
-        L.render_bytes(plan, templates)
+        render_bytes(plan, templates)
     assert not (tmp_path / "pwned").exists()
 
 
 def test_templates_still_autoescape():
-    from spso_xl.letters.plan import _env
+    from spso_xl.letters.templates import _env
 
     env = _env()
     assert env.from_string("{{ x }}").render(x="<b>&") == "&lt;b&gt;&amp;"
@@ -350,7 +350,7 @@ def test_templates_still_autoescape():
 
 
 def test_a_letter_file_name_keeps_the_ref_level_and_date():
-    from spso_xl.letters.plan import letter_stem
+    from spso_xl.letters.files import letter_stem
 
     assert letter_stem("..", 2, AS_OF) == "__ L2 2026-11-22"
     assert letter_stem("../../etc/passwd", 3, AS_OF).endswith("L3 2026-11-22")
@@ -437,7 +437,7 @@ def test_chart_text_is_never_mathtext_or_tex(tmp_path):
     import matplotlib
 
     from spso_xl.summary.figures import build_summary
-    from spso_xl.summary.workbook import chart_pngs
+    from spso_xl.summary.pictures import chart_pngs
 
     s = build_summary(read_tracker(build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)),
                       None, AS_OF)

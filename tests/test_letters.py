@@ -11,7 +11,7 @@ import docx
 import openpyxl
 import pytest
 
-from spso_xl.letters import plan as L
+from spso_xl.letters import files, plan, publish, templates
 from spso_xl.tracker.build import build_tracker
 from spso_xl.cli import main
 from spso_xl.outputs.libreoffice import convert
@@ -172,7 +172,7 @@ def run(source, tmp_path_factory):
     folder = tmp_path_factory.mktemp("letters-run")
     path = folder / source.name
     shutil.copy2(source, path)
-    result = L.write_letters(path, refs=GOOD + MISSING, as_of=AS_OF)
+    result = publish.write_letters(path, refs=GOOD + MISSING, as_of=AS_OF)
     return path, result
 
 
@@ -222,7 +222,7 @@ def test_every_letter_carries_its_levels_elements_for_its_scale(run, ref):
     for value in expected:
         assert value in body, value
     respond = case.get("Respond by")
-    assert (f"by {L.weekday_date(respond)}" if respond else CHASE_BY if chaser else BY) in body
+    assert (f"by {plan.weekday_date(respond)}" if respond else CHASE_BY if chaser else BY) in body
     # the function's own contact details, never another function's
     phone, web = SWF_CONTACT if scale.name == "SWF" else POLICY_CONTACT
     other = POLICY_CONTACT[0][:23] if scale.name == "SWF" else SWF_CONTACT[0]
@@ -312,14 +312,14 @@ def test_signatories_are_per_function_and_a_legacy_row_signs_swf_only(tmp_path):
     ws = wb["Settings"]
     ws.append(["Signatory: Team Manager", "Old Hand, Team Manager"])  # a row from an earlier version
     wb.save(path)
-    result = L.write_letters(path, refs=["SI-2", "CP-2"], as_of=AS_OF)
+    result = publish.write_letters(path, refs=["SI-2", "CP-2"], as_of=AS_OF)
     assert [w.plan.ref for w in result.written] == ["SI-2"]
     assert signature(text(result.written[0].docx))[:2] == ["Old Hand", "Team Manager"]
     assert "Settings!Value for 'Signatory: Complaints Team Manager' is blank" in str(result.refused[0])
 
 
 def test_policy_templates_never_name_a_level_6_and_every_template_keeps_its_closing_together():
-    for path in sorted(L.TEMPLATES.glob("*.docx")):
+    for path in sorted(templates.TEMPLATES.glob("*.docx")):
         d = docx.Document(path)
         paras = [p for p in d.paragraphs if p.text.strip() and not p.text.startswith("{%p")]
         if path.name.startswith("policy-"):
@@ -368,10 +368,10 @@ def test_hostile_cell_text_is_inert(run):
 @pytest.mark.parametrize("text_in, stem", [
     ("../../etc/passwd", "_.._etc_passwd"), ("a:b\\c", "a_b_c"), ("..", "_"), ("CON", "_CON"),
     ("SI 1 L2 2026-01-02", "SI 1 L2 2026-01-02"), ("Comhairle nan Eilean Siar", "Comhairle nan Eilean Siar"),
-    ("x" * 300, "x" * L.MAX_STEM), (" .hidden. ", "hidden"),
+    ("x" * 300, "x" * files.MAX_STEM), (" .hidden. ", "hidden"),
 ])
 def test_safe_stem(text_in, stem):
-    assert L.safe_stem(text_in) == stem
+    assert files.safe_stem(text_in) == stem
 
 
 # --- missing data ------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
 
 def test_missing_signatory_names_the_setting(tmp_path):
     path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Signatory: SWF Head of Service": None})
-    result = L.write_letters(path, refs=["SI-3", "SI-2"], as_of=AS_OF)
+    result = publish.write_letters(path, refs=["SI-3", "SI-2"], as_of=AS_OF)
     assert [w.plan.ref for w in result.written] == ["SI-2"]
     row = 2 + [s.key for s in SPECS].index("Signatory: SWF Head of Service")
     assert result.refused[0].reasons == (f"Settings!Value for 'Signatory: SWF Head of Service' is blank (row {row}): "
@@ -406,23 +406,23 @@ def test_missing_signatory_names_the_setting(tmp_path):
 
 
 def test_a_template_with_an_unknown_field_refuses_that_letter(tracker, tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(L.TEMPLATES, templates)
-    d = docx.Document(templates / "swf-level2.docx")
+    edited = tmp_path / "templates"
+    shutil.copytree(templates.TEMPLATES, edited)
+    d = docx.Document(edited / "swf-level2.docx")
     d.add_paragraph("{{ recipent_name }}")
-    d.save(templates / "swf-level2.docx")
-    result = L.write_letters(tracker, refs=["SI-1", "SI-2"], as_of=AS_OF, templates=templates)
+    d.save(edited / "swf-level2.docx")
+    result = publish.write_letters(tracker, refs=["SI-1", "SI-2"], as_of=AS_OF, templates=edited)
     assert [w.plan.ref for w in result.written] == ["SI-1"]
     assert "swf-level2.docx cannot be filled: 'recipent_name' is undefined" in str(result.refused[0])
     assert not list((tracker.parent / "letters").glob("SI-2*"))
 
 
 def test_unknown_ref_and_nothing_asked(tracker):
-    result = L.write_letters(tracker, refs=["NOPE"], as_of=AS_OF)
+    result = publish.write_letters(tracker, refs=["NOPE"], as_of=AS_OF)
     assert str(result.refused[0]) == "NOPE: no case with Ref 'NOPE' on the Cases sheet"
     assert result.backup is None and not (tracker.parent / "backups").exists()
     with pytest.raises(ValueError):
-        L.plan_letters(read_tracker(tracker))
+        plan.plan_letters(read_tracker(tracker))
 
 
 def test_templates_from_an_earlier_version_are_superseded_or_used_with_a_note(tmp_path, capsys):
@@ -434,7 +434,7 @@ def test_templates_from_an_earlier_version_are_superseded_or_used_with_a_note(tm
         p.unlink()  # a folder as an earlier version left it
     shipped = (DATA / "legacy-level3.docx").read_bytes()
     (folder / "level3.docx").write_bytes(shipped)
-    plain = L.write_letters(path, refs=["SI-3"], as_of=AS_OF).written[0]
+    plain = publish.write_letters(path, refs=["SI-3"], as_of=AS_OF).written[0]
     assert plain.note is None and "I will arrange a meeting" in text(plain.docx)
     assert (folder / "swf-level3.docx").exists() and (folder / "policy-level3.docx").exists()  # added, to edit
     assert (folder / "level3.docx").read_bytes() == shipped
@@ -475,10 +475,10 @@ def test_the_tracker_learns_what_the_letter_says(run):
 
 
 def test_never_overwrites_a_letter(tracker):
-    first = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    first = publish.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
     before = first.read_bytes()
-    second = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
-    third = L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    second = publish.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
+    third = publish.write_letters(tracker, refs=["SI-1"], as_of=AS_OF).written[0].docx
     assert [p.name for p in (first, second, third)] == ["SI-1 L1 2026-11-19.docx", "SI-1 L1 2026-11-19-v2.docx",
                                                          "SI-1 L1 2026-11-19-v3.docx"]
     assert first.read_bytes() == before
@@ -514,35 +514,45 @@ def test_logs_written_with_hyperlinks_and_the_tracker_intact(run, source):
 def test_an_open_tracker_is_refused_before_any_letter_is_written(tracker):
     (tracker.parent / f"~${tracker.name}").write_text("owner")
     with pytest.raises(WriteRefused, match="open in Excel"):
-        L.write_letters(tracker, refs=["SI-1"], as_of=AS_OF)
+        publish.write_letters(tracker, refs=["SI-1"], as_of=AS_OF)
     assert not (tracker.parent / "letters").exists()
 
 
 def test_letters_folder_from_settings(tmp_path):
     path = make_tracker(tmp_path / "si_tracker.xlsm", **{"Letters folder": "out/S&I letters"})
-    w = L.write_letters(path, refs=["SI-1"], as_of=AS_OF).written[0]
+    w = publish.write_letters(path, refs=["SI-1"], as_of=AS_OF).written[0]
     assert w.docx.parent == tmp_path / "out" / "S&I letters"
 
 
 def test_the_cases_button_renders_and_hands_excel_safe_rows_to_the_book(tracker):
-    appended = []
-    message = L.from_book(read_tracker(tracker), ["SI-2", FORMULA_REF, "MISS-ADDR"], AS_OF, tracker.parent,
-                          lambda table, rows: appended.append((table, rows)))
-    assert message.startswith(f"Wrote 2 letters to {tracker.parent / 'letters'}, logged in Letters and Actions:")
-    assert "Not written:\n  MISS-ADDR (Cases row 23): Organisations!Address for 'Moray Council'" in message
-    (t1, letters), (t2, actions) = appended
-    assert (t1, t2) == ("Letters", "Actions") and len(letters) == len(actions) == 2
-    assert letters[0]["File"] == '=HYPERLINK("letters/SI-2 L2 2026-11-19.docx","SI-2 L2 2026-11-19.docx")'
+    """The button and the command line share `publish_letters`; what differs is the writer. The open
+    workbook's writer turns the same edit into Excel-safe cells: text that Excel would read as a formula
+    keeps its text prefix, and a letter's file becomes a HYPERLINK showing what the file's writer shows."""
+    from macros.book import cell_value
+
+    edits = []
+    before = tracker.read_bytes()
+    result = publish.publish_letters(read_tracker(tracker), tracker.parent, edits.append,
+                                     ["SI-2", FORMULA_REF, "MISS-ADDR"], as_of=AS_OF)
+    assert [w.plan.ref for w in result.written] == ["SI-2", FORMULA_REF]
+    assert [str(r) for r in result.refused] == [
+        "MISS-ADDR (Cases row 23): Organisations!Address for 'Moray Council' is blank; fill it in"] or \
+        "Organisations!Address for 'Moray Council'" in str(result.refused[0])
+    [edit] = edits
+    letters = [{k: cell_value(v) for k, v in r.items()} for r in edit.append["Letters"]]
+    actions = [{k: cell_value(v) for k, v in r.items()} for r in edit.append["Actions"]]
+    assert len(letters) == len(actions) == 2
+    assert letters[0]["File"] == '=HYPERLINK("letters/SI-2 L2 2026-11-19.docx","letters/SI-2 L2 2026-11-19.docx")'
     assert letters[1]["Ref"] == "'" + FORMULA_REF and actions[1]["Ref"] == "'" + FORMULA_REF
     assert (tracker.parent / "letters" / "SI-2 L2 2026-11-19.docx").exists()
-    assert openpyxl.load_workbook(tracker)["Letters"]["B2"].value is None  # the Book logs, not the file
+    assert tracker.read_bytes() == before  # the writer given logs, not the file
 
 
 # --- --due -----------------------------------------------------------------------------------
 
 
 def test_due_writes_the_recommended_level_once(tracker):
-    result = L.write_letters(tracker, due=True, as_of=AS_OF)
+    result = publish.write_letters(tracker, due=True, as_of=AS_OF)
     got = {w.plan.ref: w.plan.level for w in result.written}
     assert got == {"DUE-1": 3, "DUE-4": 4, "SI-4": 4}  # each above its Level, or escalated with no letter since
     assert {r.ref for r in result.refused} == {"MISS-DUE"}  # due, but data missing
@@ -562,10 +572,10 @@ def test_due_writes_the_recommended_level_once(tracker):
     assert all("Escalate to level" in n for n in escalated["Notes"])
     due1 = text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
     assert "We are taking action at level 3 because your organisation has not responded" in due1
-    again = L.write_letters(tracker, due=True, as_of=AS_OF)
+    again = publish.write_letters(tracker, due=True, as_of=AS_OF)
     assert again.written == [] and again.backup is None and {r.ref for r in again.refused} == {"MISS-DUE"}
     # and the next letter named for the case is the level it is now at
-    assert L.write_letters(tracker, refs=["DUE-1"], as_of=AS_OF).written[0].plan.level == 3
+    assert publish.write_letters(tracker, refs=["DUE-1"], as_of=AS_OF).written[0].plan.level == 3
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -587,13 +597,13 @@ def test_templates_are_reproducible_and_use_only_documented_fields(run, tmp_path
     from workbook.templates import make_templates
 
     for made in make_templates.main(tmp_path):
-        assert made.read_bytes() == (L.TEMPLATES / made.name).read_bytes(), f"{made.name}: run make_templates.py"
+        assert made.read_bytes() == (templates.TEMPLATES / made.name).read_bytes(), f"{made.name}: run make_templates.py"
     context = written(run, "SI-4").plan.context
-    readme = (L.TEMPLATES / "README.md").read_text(encoding="utf-8")
+    readme = (templates.TEMPLATES / "README.md").read_text(encoding="utf-8")
     fields = readme.split("## Fields", 1)[1].split("\n## ", 1)[0]
     documented = {name for cell in re.findall(r"^\| ([^|]+) \|", fields, re.M) for name in re.findall(r"`(\w+)`", cell)}
     assert set(context) == documented
-    for path in sorted(L.TEMPLATES.glob("*.docx")):
+    for path in sorted(templates.TEMPLATES.glob("*.docx")):
         xml = "\n".join(p.text for p in docx.Document(path).paragraphs)
         loops = set(re.findall(r"{%p for (\w+) in", xml))
         used = set(re.findall(r"{{ (\w+)", xml)) - loops
@@ -614,7 +624,7 @@ def pdf_text(pdf, tmp_path) -> str:
 
 @pytest.mark.libreoffice
 def test_pdf_copies_carry_the_letter(tracker, tmp_path, libreoffice):
-    result = L.write_letters(tracker, refs=["SI-4", "SI-3"], as_of=AS_OF, pdf=True)
+    result = publish.write_letters(tracker, refs=["SI-4", "SI-3"], as_of=AS_OF, pdf=True)
     assert result.pdf_error is None
     for w in result.written:
         assert w.pdf.name == w.docx.with_suffix(".pdf").name and w.pdf.read_bytes()[:5] == b"%PDF-"
@@ -625,7 +635,7 @@ def test_pdf_copies_carry_the_letter(tracker, tmp_path, libreoffice):
         assert w.plan.ref in flat and "Friday 4 December 2026" in flat
     l3 = " ".join(pdf_text(written_pdf := result.written[1].pdf, tmp_path).split())
     assert written_pdf.name.startswith("SI-3") and DG in l3 and 'Dàibhidh "Davie" O\'Brien <CEO>' in l3
-    again = L.write_letters(tracker, refs=["SI-3"], as_of=AS_OF, pdf=True).written[0]
+    again = publish.write_letters(tracker, refs=["SI-3"], as_of=AS_OF, pdf=True).written[0]
     assert again.pdf.name == "SI-3 L3 2026-11-19-v2.pdf"
 
 
@@ -639,7 +649,7 @@ def pdf_pages(pdf) -> list[str]:
 def pdfs(run, tmp_path_factory, libreoffice):
     """Every letter of the batch, both scales, as LibreOffice prints it (one LibreOffice run)."""
     refs = SWF_GOOD + POLICY_GOOD
-    return dict(zip(refs, L.pdf_copies([written(run, r).docx for r in refs], tmp_path_factory.mktemp("pdfs"))))
+    return dict(zip(refs, publish.pdf_copies([written(run, r).docx for r in refs], tmp_path_factory.mktemp("pdfs"))))
 
 
 @pytest.mark.libreoffice
@@ -679,7 +689,7 @@ def test_the_closing_is_never_alone_on_a_page(tmp_path, libreoffice):
              for k in range(1, 49)]
     path = build_tracker(tmp_path / "si_tracker.xlsm", {"Organisations": ORGS, "Cases": cases,
                                                         "Settings": settings_rows()}, as_of=AS_OF)
-    result = L.write_letters(path, refs=[c["Ref"] for c in cases], as_of=AS_OF, pdf=True)
+    result = publish.write_letters(path, refs=[c["Ref"] for c in cases], as_of=AS_OF, pdf=True)
     assert result.pdf_error is None and len(result.written) == len(cases)
     pages = {w.plan.ref: pdf_pages(w.pdf) for w in result.written}
     assert {len(p) for p in pages.values()} >= {2, 3}  # the closing fell at every point of page 2

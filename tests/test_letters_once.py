@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from spso_xl.letters import plan as L
+from spso_xl.letters import publish
 from spso_xl import safewrite
 from spso_xl.tracker.build import build_tracker
 from spso_xl.safewrite import WriteRefused
@@ -50,27 +50,27 @@ def test_letters_written_but_not_logged_are_logged_not_written_again(tracker, mo
     def killed(*a, **kw):
         raise KeyboardInterrupt  # the run stops after rendering, before the tracker is changed
 
-    monkeypatch.setattr(L, "edit_tracker", killed)
+    monkeypatch.setattr(publish, "edit_tracker", killed)
     with pytest.raises(KeyboardInterrupt):
-        L.write_letters(tracker, due=True, as_of=AS_OF)
+        publish.write_letters(tracker, due=True, as_of=AS_OF)
     written = _on_disk(tracker)
     assert written and _logged(tracker) == []
     stamps = {p: p.stat().st_mtime_ns for p in (tracker.parent / "letters").iterdir()}
     monkeypatch.undo()
 
-    again = L.write_letters(tracker, due=True, as_of=AS_OF)
+    again = publish.write_letters(tracker, due=True, as_of=AS_OF)
     assert all(w.recovered for w in again.written) and len(again.written) == len(written)
     assert _on_disk(tracker) == written == _logged(tracker)  # no -v2 copies
     assert {p: p.stat().st_mtime_ns for p in (tracker.parent / "letters").iterdir()} == stamps
-    assert L.write_letters(tracker, due=True, as_of=AS_OF).written == []  # logged now: nothing due
+    assert publish.write_letters(tracker, due=True, as_of=AS_OF).written == []  # logged now: nothing due
 
 
 def test_a_second_letters_run_is_refused_while_one_runs(tracker):
     with safewrite.file_lock(tracker, "letters", "busy"):
         with pytest.raises(WriteRefused, match="another 'spso-xl letters' is running"):
-            L.write_letters(tracker, due=True, as_of=AS_OF)
+            publish.write_letters(tracker, due=True, as_of=AS_OF)
     assert not (tracker.parent / "letters").exists()
-    assert L.write_letters(tracker, due=True, as_of=AS_OF).written  # the lock is gone with its holder
+    assert publish.write_letters(tracker, due=True, as_of=AS_OF).written  # the lock is gone with its holder
     assert not list(tracker.parent.glob(".*.lock"))
 
 

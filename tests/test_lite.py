@@ -358,7 +358,7 @@ def test_generate_letters_go_to_the_file_area(tracker, files):
 
 
 def test_letters_without_the_templates_uploaded_say_how_to_upload_them(tracker, files, monkeypatch):
-    from spso_xl.letters import plan as letters
+    from spso_xl.letters import templates as letters
 
     shutil.rmtree(files / "templates")
     monkeypatch.setattr(letters, "TEMPLATES", files / "nowhere")  # a wheel whose data files Pyodide did not install

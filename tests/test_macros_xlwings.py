@@ -194,7 +194,6 @@ def test_a_bad_quarter_is_refused(tracker):
     assert [a["func"] for a in actions] == ["alert"] and "not a quarter" in alerts(actions)[0][0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: fixed by the layout work")
 def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(tmp_path, monkeypatch):
     """Issue 21: the button wrote the standalone workbook twice (atomic_write, then save_new):
     one click left 'SI summary 2026-27 Q2.xlsx' and '... (2).xlsx', and the next click replaced the

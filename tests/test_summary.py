@@ -19,8 +19,10 @@ from spso_xl.policy.deadlines import Status, due_date, status
 from spso_xl.errors import InputError
 from spso_xl.outputs.libreoffice import convert
 from spso_xl.calendar.quarters import parse_quarter
-from spso_xl.summary.figures import build_summary, summary_grid, summary_layout
-from spso_xl.summary.workbook import chart_pngs, write_summary
+from spso_xl.summary.figures import build_summary
+from spso_xl.summary.layout import summary_grid, summary_layout
+from spso_xl.summary.pictures import chart_pngs
+from spso_xl.summary.publish import write_summary
 from spso_xl.tracker.read import read_tracker, tracker_from_sheets
 from spso_xl.policy.vocab import norm
 from spso_xl.calendar.workdays import scottish_calendar, working_days_after
@@ -565,7 +567,7 @@ def _long(summary, rows=90):
 
 
 def test_layout_pages_sections_and_repeats_long_tables_headers(summary):
-    from spso_xl.summary.figures import PAGE_CM, PAGE_PT, _cm
+    from spso_xl.summary.layout import _cm, PAGE_CM, PAGE_PT
 
     lay = summary_layout(_long(summary))
     assert lay.breaks == sorted(set(lay.breaks)) and lay.breaks

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from spso_xl.tracker.build import build_tracker
 from spso_xl.calendar.dates import uk
 from spso_xl.errors import plural
+from spso_xl.letters.publish import write_letters
+from spso_xl.outputs.report import needs_action, report_frame
+from spso_xl.summary.publish import write_summary
+from spso_xl.tracker.build import build_tracker
+from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
 
 
 def run_demo(out: Path, as_of: dt.date, console) -> list[Path]:
     """Build a sample tracker in `out`, then report, letters and summary from it; the files written."""
-    from spso_xl.letters.plan import write_letters
-    from spso_xl.outputs.report import needs_action, report_frame
-    from spso_xl.summary.figures import write_summary
-    from spso_xl.tracker.read import read_tracker
-
     out.mkdir(parents=True, exist_ok=True)
     path = out / "si_tracker.xlsm"
     if path.exists():

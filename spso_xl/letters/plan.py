@@ -1,12 +1,8 @@
-"""Letters (DESIGN §10): the letter each S&I level requires, from the Word templates.
+"""Planning letters (DESIGN §10): which letter each case needs, and everything it will say.
 
-Three steps, so the command line and the xlwings button share everything but the I/O:
-- `plan_letters(tracker, ...)`: per case, a `LetterPlan` (the template's context as a plain
-  dict) or a `Refusal` naming exactly what to fill in, and where. Nothing is written.
-- `render(plan, out_dir)`: a new .docx, published atomically; never overwrites (-v2, -v3 ...).
-- `log_rows(plan, path)`: the `Letters` and `Actions` rows (dicts by header) that record it.
-`write_letters(path, ...)` runs all three for the command line, logging once through safewrite;
-`from_book(...)` for the Cases button, logging through the open workbook (Excel-safe rows).
+`plan_letters(tracker, ...)` gives, per case, a `LetterPlan` (the template's context as a plain
+dict) or a `Refusal` naming exactly what to fill in, and where. Nothing is written here:
+`letters.publish` renders and records the plans (`letters.templates` fills the Word templates).
 
 Which level: a case's letter is for its `Level` (what is being done); a new issue with no
 Level gets the recommended entry level. `due=True` picks the cases whose recommended level
@@ -28,91 +24,32 @@ ever substituted, so `{{ }}`, `{% %}`, `=HYPERLINK(...)`, `&`, `<` and Gaelic na
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import io
-import os
 import re
-import tempfile
-import unicodedata
 from dataclasses import dataclass, field
-from itertools import count
-from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.deadlines import due_date
-from spso_xl.errors import InputError
-from spso_xl.outputs.cell_text import Formula, neutralise
-from spso_xl.policy.tables import scale_for, statutory_power
+from spso_xl.letters.files import letter_stem
+from spso_xl.letters.templates import template_name
+from spso_xl.policy.tables import FUNCTION_NAMES, FUNCTION_SUBJECTS, GOOD_PRACTICE, SUBJECTS, TEAMS, scale_for, \
+    statutory_power
 from spso_xl.letters.prose import long_date, number, sentence
 from spso_xl.letters import prose
-from spso_xl.safewrite import atomic_write, file_lock, refuse_if_open, WriteRefused
-from spso_xl.tracker.edit import edit_tracker, Link, TrackerEdit
-from spso_xl.tracker.read import ROW, Tracker, read_tracker
+from spso_xl.tracker.read import ROW, Tracker
 from spso_xl.policy.vocab import norm
 from spso_xl.policy.settings import OFFICE_ROLES, signatory_key
 from spso_xl.calendar.workdays import workday, working_days_after
 
-_SOURCE_TEMPLATES = Path(__file__).resolve().parents[2] / "workbook" / "templates"  # a checkout
-_INSTALLED_TEMPLATES = Path(sys.prefix) / "share" / "spso-xl" / "templates"  # a wheel's data-files
-TEMPLATES = _SOURCE_TEMPLATES if _SOURCE_TEMPLATES.is_dir() else _INSTALLED_TEMPLATES
 
-
-def templates_for(tracker_folder: Path) -> Path:
-    """The templates a tracker's letters use: the editable copies `spso-xl new` put beside it, else the defaults."""
-    local = Path(tracker_folder) / "templates"
-    return local if local.is_dir() and any(local.glob("*level*.docx")) else TEMPLATES
-
-
-MAX_STEM = 100
 RESPOND_BY = "Respond by"  # the Cases column with the manager's respond-by date
 LAST_CHASED = "Last chased"
-# The subject of a letter: "an issue concerning <organisation>'s <this>", by Area, else by Function.
-SUBJECTS = {"Complaint handling": "complaint handling",
-            "SWF review handling": "handling of Scottish Welfare Fund applications and reviews",
-            "Engagement with SPSO": "engagement with our office",
-            "Whistleblowing handling": "handling of whistleblowing concerns"}
-FUNCTION_SUBJECTS = {"SWF": "handling of Scottish Welfare Fund applications and reviews",
-                     "Complaints": "complaint handling", "INWO": "handling of whistleblowing concerns"}
-TEAMS = {"SWF": "Scottish Welfare Fund", "Complaints": "Complaints", "INWO": "INWO"}  # under a signatory's role
-FUNCTION_NAMES = {"SWF": "Scottish Welfare Fund reviews", "Complaints": "complaint handling",
-                  "INWO": "whistleblowing (INWO)"}
-# Level-1 feedback "will ... make reference to relevant good practice guidance, examples, tools or training"
-# (leaflet §3 level 1); policy para 8 names the standards each function is measured against.
-GOOD_PRACTICE = {
-    "SWF": ("the Scottish Government's Scottish Welfare Fund Statutory Guidance",
-            "our information for decision makers on good decision-making, accessibility and quality assurance, and "
-            "our case studies, searchable by outcome, keyword and subject, at {website}"),
-    "Complaints": ("the Model Complaints Handling Procedure (CHP) that applies to your organisation",
-                   "our good practice guidance on complaint handling, for example our Apology Guidance, and the "
-                   "resources of our Complaints Standards Authority at www.valuingcomplaints.org.uk"),
-    "INWO": ("the National Whistleblowing Standards",
-             "the guidance and learning resources for organisations on our website, {website}"),
-}
 FINDINGS_TRIGGERS = ("Recurrent issue", "High uphold rate")  # triggers whose evidence is the findings themselves
 CHASER_TRIGGERS = ("Information overdue", "No response after two requests")  # level 1 chases (appendix row 1)
 OMBUDSMAN = "Scottish Public Services Ombudsman"
-
-# Trackers made before the templates were per scale have `templates/level1.docx` ... `level6.docx`, numbered on
-# the SWF scale. The SHA-256 of each as shipped: a copy still identical to these was never edited, and the
-# current template replaces it; an edited one is used for SWF letters (with a note) and never for the policy
-# scale, whose numbering it does not follow (see templates/README.md).
-LEGACY_SHIPPED = {
-    "cfe75d95543da609387e70c9473d721c1c0db37d82a89d23148b65b2b169805e": 1,
-    "e35cdacc40c756c7d4e965db40783b0076d85f92b0c1232ba771a5f36b59a406": 2,
-    "d701923ea60b790ba7fc5f3a98681e315a3d93b174286f1e458ea61e8859e38f": 3,
-    "c0205e7fb2e8993b100b749b5dd5d5118aab1657af195400c7e263b4a0536aca": 4,
-    "452ce12cb1c72dbb596391e02d90b38c070e436c0f97fb82afe6709e3a1598e6": 5,
-    "1cc8c761cfc0fc598abf1abde594ba622139f5630c3299fdc2dedbab938854c3": 6,
-}
-
-
-def template_name(scale_name: str, level: int, chaser: bool = False) -> str:
-    """The template file for a level of a scale: swf-level3.docx, policy-level4.docx, swf-level1-chaser.docx."""
-    return f"{scale_name.lower()}-level{level}{'-chaser' if chaser else ''}.docx"
 
 
 @dataclass(frozen=True)
@@ -149,27 +86,6 @@ class Refusal:
         return f"{self.ref}{where}: " + "; ".join(self.reasons)
 
 
-@dataclass
-class Written:
-    plan: LetterPlan
-    docx: Path
-    pdf: Path | None = None
-    note: str | None = None  # e.g. that an edited template from an earlier version was used
-    recovered: bool = False  # written by an earlier run that stopped before logging it: logged now
-
-
-@dataclass
-class LettersResult:
-    written: list[Written] = field(default_factory=list)
-    refused: list[Refusal] = field(default_factory=list)
-    backup: Path | None = None  # the tracker's backup taken before logging
-    pdf_error: str | None = None
-
-
-class TemplateProblem(RuntimeError):
-    """A template that cannot be rendered (a mistyped field, a broken tag): says which and how to fix."""
-
-
 # --- small helpers ------------------------------------------------------------------------
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -193,52 +109,6 @@ def _day(value) -> dt.date | None:
 def weekday_date(d: dt.date) -> str:
     """'Friday 4 December 2026', as a respond-by date is written."""
     return f"{d:%A} {d.day} {d:%B %Y}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
-
-
-def safe_stem(text: str) -> str:
-    """A file name stem from any text: letters, digits, space, - _ . kept, the rest '_'; never
-    a path (no separators, no leading dot), never a Windows device name, at most MAX_STEM long."""
-    text = unicodedata.normalize("NFC", text)
-    stem = "".join(c if c.isalnum() or c in " -_." else "_" for c in text)
-    stem = " ".join(stem.split()).lstrip(". ").rstrip(". ")[:MAX_STEM].rstrip(". ")
-    if not stem or stem.split(".")[0].upper() in _RESERVED:
-        stem = "_" + stem
-    return stem
-
-
-MAX_REF_IN_NAME = 60  # a letter's file name keeps its level and date whatever the Ref's length
-
-
-def letter_stem(ref: str, level: int, as_of: dt.date) -> str:
-    """'<Ref> L<level> <yyyy-mm-dd>': the Ref in a safe form, cut so that the rest survives."""
-    ref = re.sub(r"^[.\s]+", lambda m: "_" * len(m.group().strip()), ref)  # '..' stays visible as '__'
-    short = safe_stem(ref)[:MAX_REF_IN_NAME].rstrip(". ") or "_"
-    return f"{short} L{level} {as_of:%Y-%m-%d}"
-
-
-def letters_dir(settings, base: Path | None) -> Path:
-    """The Settings letters folder; a relative one is in `base`, the tracker's folder.
-
-    A folder outside the tracker's folder is used only if it exists: creating it is how a user
-    confirms it (the Settings note says so). spso-xl creates folders inside the tracker's only."""
-    folder = Path(str(settings.letters_folder or "letters")).expanduser()
-    if base is None:
-        return folder
-    folder = folder if folder.is_absolute() else Path(base) / folder
-    root = Path(base).resolve()
-    inside = folder.resolve() == root or root in folder.resolve().parents
-    if not inside and not folder.is_dir():
-        raise InputError("FOLDER", f"the Settings letters folder {folder} is outside the tracker's folder and does not "
-                                   f"exist: create it first if letters should go there, or name a folder inside "
-                                   f"{root}; no letter was written", str(folder))
-    return folder
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -586,346 +456,3 @@ class _Planner:
         return why
 
 
-# --- rendering ----------------------------------------------------------------------------
-
-_TEMPLATE_BYTES: dict[tuple, bytes] = {}
-
-
-def _env():
-    """Sandboxed (a template cannot reach Python: whoever can edit the templates folder must not
-    run code as whoever runs `letters`), autoescaping, strict (a mistyped field is an error, not a
-    blank), and compiling each template part once: docxtpl calls from_string on every render."""
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class Env(SandboxedEnvironment):
-        def from_string(self, source, globals=None, template_class=None):
-            key = source if globals is None else None
-            if key is not None and key in self._compiled:
-                return self._compiled[key]
-            tpl = super().from_string(source, globals, template_class)
-            if key is not None:
-                self._compiled[key] = tpl
-            return tpl
-
-    env = Env(autoescape=True, undefined=jinja2.StrictUndefined)
-    env._compiled = {}
-    return env
-
-
-_ENV = None
-
-
-def template_path(template: str, templates: Path = TEMPLATES) -> Path:
-    return Path(templates) / template
-
-
-def _sha(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def resolve_template(plan: LetterPlan, templates: Path = TEMPLATES) -> tuple[Path, str | None]:
-    """The file a letter is filled from, and a note when the choice needs the user's attention.
-
-    The folder's own template for the scale and level; but where the folder also holds an *edited*
-    `levelN.docx` from an earlier version (SWF-numbered) and its own template is still as shipped, SWF
-    letters use the edited one, saying so, and policy-scale letters do not (it numbers levels 1-6), saying
-    that too: a manager's edits are never silently ignored.
-    """
-    folder = Path(templates)
-    own, shipped = folder / plan.template, TEMPLATES / plan.template
-    legacy = folder / f"level{scale_for(plan.context['function']).level(plan.level).template}.docx"
-    if folder != TEMPLATES and legacy.exists() and _sha(legacy) not in LEGACY_SHIPPED and (
-            not own.exists() or (shipped.exists() and own.read_bytes() == shipped.read_bytes())):
-        if plan.template.startswith("swf-") and not plan.template.endswith("-chaser.docx"):
-            return legacy, (f"written from your edited {legacy.name}, made for an earlier version of spso-xl; the "
-                            f"current wording is in {own.name} beside it: copy your changes into that file, then "
-                            f"delete {legacy.name}")
-        return (own if own.exists() else shipped), (
-            f"your edited {legacy.name} was not used: it was made for an earlier version of spso-xl, whose templates "
-            f"were numbered on the SWF scale; this letter uses {own.name}: copy your changes into that file")
-    return (own if own.exists() else shipped), None
-
-
-def _load(path: Path):
-    from docxtpl import DocxTemplate
-
-    if not path.exists():
-        raise TemplateProblem(f"the letter template {path} is missing: restore it from the repository "
-                              f"(workbook/templates/make_templates.py rebuilds it)")
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _TEMPLATE_BYTES:
-        if len(_TEMPLATE_BYTES) > 32:
-            _TEMPLATE_BYTES.clear()
-        _TEMPLATE_BYTES[key] = path.read_bytes()
-    return DocxTemplate(io.BytesIO(_TEMPLATE_BYTES[key]))
-
-
-def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES) -> bytes:
-    """The letter as .docx bytes."""
-    import jinja2
-
-    global _ENV
-    _ENV = _ENV or _env()
-    path = resolve_template(plan, templates)[0]
-    tpl = _load(path)
-    try:
-        tpl.render(plan.context, jinja_env=_ENV, autoescape=True)
-    except jinja2.TemplateError as e:
-        raise TemplateProblem(f"the template {path.name} cannot be filled: {e}. Check its fields against "
-                              f"{Path(templates) / 'README.md'}") from None
-    buf = io.BytesIO()
-    tpl.save(buf)
-    return buf.getvalue()
-
-
-def publish(data: bytes, out_dir: Path, stem: str, suffix: str) -> Path:
-    """Write `data` as out_dir/stem.suffix, or -v2, -v3 ... if taken; never replaces a file."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
-    stem = safe_stem(stem)
-    for n in count(1):
-        path = out_dir / f"{stem}{f'-v{n}' if n > 1 else ''}{suffix}"
-        if path.resolve().parent != root:
-            raise ValueError(f"refusing to write {path}: outside the letters folder {out_dir}")
-        try:
-            return atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=False)
-        except FileExistsError:
-            if n >= 999:
-                raise
-
-
-def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES) -> Path:
-    """Render the plan's letter into `out_dir` (created if needed); the new file's path."""
-    return publish(render_bytes(plan, templates), out_dir, plan.stem, ".docx")
-
-
-def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
-    """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
-    import subprocess  # here, not at the top: the xlwings Lite path (Pyodide) never starts a process
-
-    from spso_xl.outputs.libreoffice import soffice
-
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice is not installed, so no PDF copies were made (install libreoffice-writer)")
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=out_dir) as tmp, \
-            tempfile.TemporaryDirectory(prefix="spso-lo-") as profile:
-        try:
-            proc = subprocess.run(
-                [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
-                capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"LibreOffice took longer than {timeout:.0f} s, so no PDF copies were made") from None
-        out = []
-        for d in docxs:
-            made = Path(tmp) / f"{d.stem}.pdf"
-            if not made.exists():
-                raise RuntimeError(f"LibreOffice could not convert {d.name}: "
-                                   f"{proc.stderr.strip() or proc.stdout.strip() or 'no output'}")
-            out.append(publish(made.read_bytes(), out_dir, d.stem, ".pdf"))
-    return out
-
-
-# --- logging --------------------------------------------------------------------------------
-
-LINK_COLUMNS = {"Letters": "File", "Actions": "Document"}
-
-
-def link_text(path: Path, base: Path | None) -> str:
-    """The letter's path as the log shows it: relative to the tracker's folder when possible."""
-    if base is not None:
-        try:
-            return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
-        except ValueError:  # another drive (Windows)
-            pass
-    return str(Path(path).resolve())
-
-
-def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str, list[dict]]:
-    """The Letters and Actions rows recording a letter (by header). `base` is the tracker's
-    folder, which relative links start from. Shells must write text as text: a value such as
-    '=HYPERLINK(...)' in a Ref is data (`log_edit` and the writer keep it text)."""
-    c = plan.context
-    file = link_text(path, base)
-    recipient = ", ".join(x for x in (c["recipient_name"], c["recipient_title"]) if x)
-    return {
-        "Letters": [{"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level, "Organisation": c["organisation"],
-                     "Recipient": recipient, "Signed by": c["signatory_name"], "Respond by": plan.respond_by,
-                     "File": file}],
-        "Actions": [*plan.logs, {"Date": plan.as_of, "Ref": plan.ref, "Level": plan.level,
-                     "Action": "Chaser" if plan.chaser and "Chasers" in plan.cells else "Letter",
-                     "By": c["signatory_name"],
-                     "Notes": f"Level {plan.level} letter to {recipient}, {c['organisation']}; "
-                              f"respond {c['respond_by_text']}",
-                     "Document": file}],
-    }
-
-
-def log_edit(rows: dict[str, list[dict]]) -> TrackerEdit:
-    """The tracker edit that appends log rows: the file columns become hyperlinks (text stays text:
-    the writer never turns a value into a formula)."""
-    return TrackerEdit(append={table: [{k: Link(v) if k == LINK_COLUMNS.get(table) and v else v
-                                        for k, v in record.items()} for record in records]
-                               for table, records in rows.items() if records})
-
-
-def case_cells(plans: Iterable[LetterPlan], tracker: Tracker) -> dict[tuple[str, int, str], object]:
-    """What the letters record on their cases' rows, as TrackerEdit.cells (by the headers the file has)."""
-    return {("Cases", p.row, tracker.header("Cases", header)): value for p in plans for header, value in p.cells.items()}
-
-
-def copy_templates(folder: Path) -> None:
-    """An editable copy of the letter templates beside the tracker; a manager's edits are never replaced
-    (a template already there stays as it is; one the folder lacks is added)."""
-    import shutil
-
-    folder.mkdir(exist_ok=True)
-    for source in sorted(TEMPLATES.glob("*-level*.docx")) + [TEMPLATES / "README.md"]:
-        target = folder / source.name
-        if source.exists() and not target.exists():
-            shutil.copy2(source, target)
-
-
-def _templates_beside(folder: Path) -> Path:
-    """templates_for, after adding to the tracker's own templates folder any template it lacks (a tracker
-    made by an earlier version has levelN.docx only): the manager can then edit every letter in Word."""
-    if (Path(folder) / "templates").is_dir():
-        copy_templates(Path(folder) / "templates")
-    return templates_for(folder)
-
-
-# --- the command line's one call ------------------------------------------------------------
-
-
-def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as_of: dt.date | None = None,
-                  pdf: bool = False, progress: Callable[[list], Iterable] | None = None,
-                  out_dir: Path | None = None, templates: Path | None = None) -> LettersResult:
-    """Read the tracker, plan, render and log every letter (one safe write), then PDFs if asked.
-
-    `progress(list)` wraps the rendering loop (e.g. rich.progress.track). A tracker open in
-    Excel is refused before any letter is written.
-    """
-    path = Path(path)
-    refuse_if_open(path)
-    with file_lock(Path(os.path.realpath(path)), "letters",
-                   f"another 'spso-xl letters' is running on {path.name}: wait for it to finish (each letter is "
-                   f"written once). Nothing was written."):
-        return _write_letters(path, refs, due, as_of, pdf, progress, out_dir, templates)
-
-
-def _write_letters(path: Path, refs, due, as_of, pdf, progress, out_dir, templates) -> LettersResult:
-    templates = templates or _templates_beside(path.parent)
-    tracker = read_tracker(path)
-    plans = plan_letters(tracker, refs, due, as_of)
-    out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, path.parent)
-    result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)])
-    todo = [p for p in plans if isinstance(p, LetterPlan)]
-    logged = _logged_files(tracker, path.parent)
-    try:
-        for plan in (progress(todo) if progress and todo else todo):
-            if found := unlogged_letter(plan, out_dir, logged):
-                result.written.append(Written(plan, found, recovered=True))
-                continue
-            try:
-                result.written.append(Written(plan, render(plan, out_dir, templates),
-                                              note=resolve_template(plan, templates)[1]))
-            except TemplateProblem as e:
-                result.refused.append(Refusal(plan.ref, plan.row, (str(e),)))
-    finally:
-        if result.written:
-            rows = {"Letters": [], "Actions": []}
-            for w in result.written:
-                for table, records in log_rows(w.plan, w.docx, path.parent).items():
-                    rows[table] += records
-            edit = log_edit(rows)
-            edit.cells.update(case_cells((w.plan for w in result.written), tracker))
-            try:
-                result.backup = edit_tracker(path, edit, as_of)
-            except WriteRefused as e:
-                names = ", ".join(w.docx.name for w in result.written)
-                raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
-    if pdf and result.written:
-        try:
-            for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
-                w.pdf = p
-        except (RuntimeError, OSError) as e:
-            result.pdf_error = str(e)
-    return result
-
-
-def _logged_files(tracker: Tracker, base: Path) -> set[Path]:
-    """The letter files the Letters log names, resolved."""
-    out = set()
-    for f in tracker.raw["Letters"]["File"]:
-        if isinstance(f, str) and f.strip():
-            p = Path(f.strip())
-            out.add((p if p.is_absolute() else Path(base) / p).resolve())
-    return out
-
-
-def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path]) -> Path | None:
-    """This plan's letter already on disk but not in the log (a run stopped between writing and logging
-    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log)."""
-    for n in count(1):
-        p = Path(out_dir) / f"{safe_stem(plan.stem)}{f'-v{n}' if n > 1 else ''}.docx"
-        if not p.exists():
-            return None
-        if p.resolve() not in logged:
-            return p
-
-
-# --- the Cases button's one call ----------------------------------------------------------------
-
-
-def excel_row(record: dict, table: str) -> dict:
-    """A log row for writing through Excel (xlwings): text that Excel would take for a formula gets
-    Excel's text prefix ('), and the file column becomes a HYPERLINK formula."""
-    out = {k: neutralise(v) for k, v in record.items()}
-    link = LINK_COLUMNS.get(table)
-    if record.get(link):
-        target = record[link].replace('"', '""')  # file names have no quotes (safe_stem); a folder might
-        out[link] = Formula(f'=HYPERLINK("{target}","{Path(record[link]).name}")')
-    return out
-
-
-def from_book(tracker: Tracker, refs: Iterable[str], as_of: dt.date, folder: Path,
-              append: Callable[[str, list[dict]], None],
-              set_cell: Callable[[int, str, object], None] | None = None) -> str:
-    """Letters for the selected cases of an open workbook (`folder` is the workbook's folder),
-    logged through `append(table, rows)`, and what each records on its case's row through
-    `set_cell(excel_row, header, value)`; the message for the user."""
-    plans = plan_letters(tracker, refs, as_of=as_of)
-    out_dir = letters_dir(tracker.settings, folder)
-    refused = [p for p in plans if isinstance(p, Refusal)]
-    written, notes, rows = [], [], {"Letters": [], "Actions": []}
-    templates = _templates_beside(folder)
-    for plan in (p for p in plans if isinstance(p, LetterPlan)):
-        try:
-            path = render(plan, out_dir, templates)
-        except TemplateProblem as e:
-            refused.append(Refusal(plan.ref, plan.row, (str(e),)))
-            continue
-        written.append(path)
-        for header, value in plan.cells.items():
-            if set_cell is not None:
-                set_cell(plan.row, header, value)
-        if note := resolve_template(plan, templates)[1]:
-            notes.append(f"  {path.name}: {note}")
-        for table, records in log_rows(plan, path, folder).items():
-            rows[table] += [excel_row(r, table) for r in records]
-    for table, records in rows.items():
-        if records:
-            append(table, records)
-    if written:
-        lines = [f"Wrote {_plural(len(written), 'letter')} to {out_dir}, logged in Letters and Actions:",
-                 *(f"  {p.name}" for p in written), *(["Note:", *notes] if notes else []),
-                 *(["Not written:"] if refused else [])]
-    else:
-        lines = ["No letter was written:" if refused else "No letter was written."]
-    return "\n".join(lines + [f"  {r}" for r in refused])

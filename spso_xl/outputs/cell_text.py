@@ -25,13 +25,13 @@ _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL = 32_767
 
 
-class Formula(str):
+class TrustedFormula(str):
     """A formula the product itself writes (a HYPERLINK to a letter): the one text `neutralise` passes."""
 
 
 def neutralise(value, parsed: bool = True):
     """Text made safe to become a cell; any other value unchanged (see the module's docstring)."""
-    if not isinstance(value, str) or isinstance(value, Formula):
+    if not isinstance(value, str) or isinstance(value, TrustedFormula):
         return value
     text = _DROP.sub("", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     if len(text) > MAX_CELL:

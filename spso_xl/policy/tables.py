@@ -215,3 +215,35 @@ def statutory_power(trigger: str | None, area: str | None, function: str | None)
     if trigger == "Refusal to comply" and area == "Engagement with SPSO":
         return POWERS["s14"]
     return POWERS["s16/17"]
+
+
+# The subject of a letter: "an issue concerning <organisation>'s <this>", by Area, else by Function.
+SUBJECTS = {"Complaint handling": "complaint handling",
+            "SWF review handling": "handling of Scottish Welfare Fund applications and reviews",
+            "Engagement with SPSO": "engagement with our office",
+            "Whistleblowing handling": "handling of whistleblowing concerns"}
+
+
+FUNCTION_SUBJECTS = {"SWF": "handling of Scottish Welfare Fund applications and reviews",
+                     "Complaints": "complaint handling", "INWO": "handling of whistleblowing concerns"}
+
+
+TEAMS = {"SWF": "Scottish Welfare Fund", "Complaints": "Complaints", "INWO": "INWO"}  # under a signatory's role
+
+
+FUNCTION_NAMES = {"SWF": "Scottish Welfare Fund reviews", "Complaints": "complaint handling",
+                  "INWO": "whistleblowing (INWO)"}
+
+
+# Level-1 feedback "will ... make reference to relevant good practice guidance, examples, tools or training"
+# (leaflet §3 level 1); policy para 8 names the standards each function is measured against.
+GOOD_PRACTICE = {
+    "SWF": ("the Scottish Government's Scottish Welfare Fund Statutory Guidance",
+            "our information for decision makers on good decision-making, accessibility and quality assurance, and "
+            "our case studies, searchable by outcome, keyword and subject, at {website}"),
+    "Complaints": ("the Model Complaints Handling Procedure (CHP) that applies to your organisation",
+                   "our good practice guidance on complaint handling, for example our Apology Guidance, and the "
+                   "resources of our Complaints Standards Authority at www.valuingcomplaints.org.uk"),
+    "INWO": ("the National Whistleblowing Standards",
+             "the guidance and learning resources for organisations on our website, {website}"),
+}

@@ -1,9 +1,8 @@
 """The quarterly summary the policy promises (paras 18-20; DESIGN §11), as plain data.
 
 `build_summary` is pure: the tracker's frames in, a `Summary` out (titled tables, key
-figures, named outliers, chart series, notes). `summary_layout` turns it into one grid
-of cell values with chart anchors; every writer (the tracker sheet, the standalone
-workbook, the xlwings button) writes that same grid, so they cannot drift apart.
+figures, named outliers, chart series, notes). `summary.layout` turns it into one grid
+of cell values with chart anchors, which every writer writes, so they cannot drift apart.
 
 Counts follow the dates, not today's state: an action counts in the quarter its Date
 falls in, and a case's deadline is worked out as it stood on the last day of the
@@ -13,7 +12,6 @@ quarter. The definitions are written into the sheet (`definitions`).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,7 +108,8 @@ class Summary:
         return f"SI summary {self.title}.xlsx"
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
+    """0.125 -> '12.5%'."""
     return f"{x * 100:g}%"
 
 
@@ -423,8 +422,8 @@ def _funnel(findings, q: Quarter, start, end, limits, organisations=None, min_de
     note = "" if len(fun) else (f"No casework decisions (Findings) are dated in {q.label}: no uphold-rate funnel."
                                 if recorded else
                                 "The tracker has no Findings (casework decisions): the uphold-rate funnel needs them.")
-    flag_text = {"abnormally high": f"Abnormally high (above {_pct(outer)})", "high": f"High (above {_pct(inner)})",
-                 "low": f"Low (below {_pct(inner)})", "within": "Within limits",
+    flag_text = {"abnormally high": f"Abnormally high (above {pct(outer)})", "high": f"High (above {pct(inner)})",
+                 "low": f"Low (below {pct(inner)})", "within": "Within limits",
                  "too few to judge": f"Too few decisions in the sector to judge (under {min_decisions})"}
     order = fun["flag"].map({f: i for i, f in enumerate(FLAGS)})
     fun = fun.assign(_o=order).sort_values(["_o", "rate", "organisation"], ascending=[True, False, True],
@@ -432,14 +431,14 @@ def _funnel(findings, q: Quarter, start, end, limits, organisations=None, min_de
     table = pd.DataFrame({"Organisation": fun["organisation"], "Function": fun["function"], "Sector": fun["sector"],
                           "Decisions": fun["n"].astype(int),
                           "Upheld": fun["k"].astype(int), "Uphold rate": fun["rate"], "Sector rate": fun["p"],
-                          f"{_pct(inner)} lower": fun["inner_lower"], f"{_pct(inner)} upper": fun["inner_upper"],
-                          f"{_pct(outer)} lower": fun["outer_lower"], f"{_pct(outer)} upper": fun["outer_upper"],
+                          f"{pct(inner)} lower": fun["inner_lower"], f"{pct(inner)} upper": fun["inner_upper"],
+                          f"{pct(outer)} lower": fun["outer_lower"], f"{pct(outer)} upper": fun["outer_upper"],
                           "Funnel": fun["flag"].map(flag_text)})
     curve = pd.DataFrame(columns=["Decisions"])
     if len(fun):  # the limit lines at about 60 sizes up to the largest organisation: smooth enough, cheap
         p = float(fun.loc[fun["group_n"].idxmax(), "p"])  # the largest sector-and-function group's rate
         n = np.unique(np.geomspace(1, max(int(fun["n"].max() * 1.1), 2), 60).round().astype(int))
-        curve = pd.DataFrame({"Decisions": n, **{f"{_pct(lim)} {side}": binomial_limit(n, p, (1 + sign * lim) / 2)
+        curve = pd.DataFrame({"Decisions": n, **{f"{pct(lim)} {side}": binomial_limit(n, p, (1 + sign * lim) / 2)
                                                  for lim in limits for side, sign in (("lower", -1), ("upper", 1))},
                               "Sector rate": np.full(len(n), p)})
     return fun, table, curve, note
@@ -526,8 +525,8 @@ def definitions(q: Quarter, convention: str, inner: float, outer: float) -> list
         "Escalation action, or Date notified, on or before the response. Median and 90th percentile as Excel's "
         "MEDIAN and PERCENTILE.INC.",
         f"Uphold rates: casework decisions on the Findings sheet dated in the quarter. Each organisation's upheld "
-        f"share is set against the pooled rate of all organisations, with exact binomial limits at {_pct(inner)} and "
-        f"{_pct(outer)} (Settings). Above the {_pct(outer)} limit is 'abnormally high' (policy para 8); these are "
+        f"share is set against the pooled rate of all organisations, with exact binomial limits at {pct(inner)} and "
+        f"{pct(outer)} (Settings). Above the {pct(outer)} limit is 'abnormally high' (policy para 8); these are "
         f"prompts to look closer, not findings in themselves.",
         "Working days: Monday to Friday less Scotland's bank holidays and the office closures on the Holidays sheet.",
     ]
@@ -535,283 +534,4 @@ def definitions(q: Quarter, convention: str, inner: float, outer: float) -> list
 
 # --- the layout every writer uses --------------------------------------------------------------
 
-TABLE_ORDER = ("level12_trigger", "level12_area", "level12_kind", "level3", "by_org", "overdue", "response", "funnel",
-               "levels_by_month")
-CHART_DATA = {"levels_by_month", "level12_trigger", "funnel", "funnel_curve"}  # tables a chart reads: kept whole
-CHART_CM = (11.0, 7.5)  # the least width and height a chart is given: two side by side on an A4 landscape page
-CHART_ROWS = 16  # 15-point rows: 8.5 cm
-PX_PER_CHAR = 9.4  # one character of column width, at the widest font a reader may print with (see _cm)
-MAX_WIDTH = 32  # longer text in a table wraps
-TEXT_LINE = 125  # notes and definitions are broken into lines of about this many characters (11 pt, A4 landscape)
-PAGE_CM = 27.4  # A4 landscape's 29.7 cm less 1 cm margins each side, with a little to spare
-PAGE_PT = 430.0  # A4 landscape's height less margins and the two title rows repeated on every page
-ROW_PT = {"title": 21.0, "section": 16.5}  # other rows 15 points, wrapped ones as `Layout.heights` says
-PRINT_TITLE_ROWS = 2  # the title and the period's dates head every printed page
-FIRST_WIDTH = 32.0  # column A: organisation names whole; longer key-figure labels wrap
 
-
-@dataclass(frozen=True)
-class Block:
-    """Where a table landed in the grid (0-based): its header row, last row and column headings."""
-    header_row: int
-    last_row: int
-    columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PlacedChart:
-    """A chart's cells: its top-left corner at the top-left of `anchor`, its bottom-right corner at the
-    top-left of `end` (so an xlwings picture is placed at range(anchor) and sized to range(end))."""
-    key: str
-    title: str
-    anchor: str  # e.g. "A28"
-    end: str  # e.g. "D44"
-    left_cm: float = 0.3  # how far into the anchor cell the chart begins
-    right_cm: float = 0.0  # and how far into the end cell it ends
-
-
-@dataclass
-class Layout:
-    sheet_name: str
-    rows: list[list]  # rectangular grid of values: str, int, float, datetime.date or None
-    styles: dict[int, str]  # row -> title | subtitle | section | header | note | text | figure
-    formats: dict[tuple[int, int], str]  # (row, col) -> number format; dates are formatted dd/mm/yyyy by type
-    widths: list[float]  # column widths in characters
-    blocks: dict[str, Block]  # table key -> where it is
-    charts: list[PlacedChart]
-    wrap: set[tuple[int, int]] = field(default_factory=set)  # (row, col) cells whose text wraps
-    heights: dict[int, float] = field(default_factory=dict)  # row -> height in points, for wrapped rows
-    breaks: list[int] = field(default_factory=list)  # rows that begin a printed page (sections kept whole)
-    header: str = ""  # the printed page header: the quarter and its dates
-
-
-def _cell(v):
-    """A value as a cell holds it: dates as dates, blanks as None, numpy numbers as Python numbers."""
-    if v is None or v is pd.NaT or v is pd.NA:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, (bool, np.bool_)):
-        return "Y" if v else "N"
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else pd.Timestamp(v).date()
-    return v
-
-
-def summary_layout(s: Summary) -> Layout:
-    """The summary as one sheet laid out for A4 landscape at full size: a grid of values, the row styles,
-    number formats, row heights for wrapped text, page breaks between sections and chart anchors."""
-    import textwrap
-
-    q = s.quarter
-    lay = Layout(s.sheet_name, [], {}, {}, _widths(s), {}, [],
-                 header=f"Support and Intervention summary {s.title}: {s.period}")
-    rows = lay.rows
-    used = [0.0]  # points used on the printed page so far (below the repeated title rows)
-
-    def add(values=(), style=None, height=None) -> int:
-        rows.append([_cell(v) for v in values])
-        r = len(rows) - 1
-        if style:
-            lay.styles[r] = style
-        if height:
-            lay.heights[r] = height
-        if r >= PRINT_TITLE_ROWS:
-            used[0] += height or ROW_PT.get(style, 15.0)
-        return r
-
-    def section(points: float) -> None:
-        """A new section starts: on a new page unless it fits in what is left of this one."""
-        if used[0] and used[0] + points > PAGE_PT:
-            lay.breaks.append(len(rows))
-            used[0] = 0.0
-
-    def say(text, style="text"):
-        for line in textwrap.wrap(text, TEXT_LINE) or [""]:
-            add([line], style)
-
-    running = f", to date: the quarter ends {q.end.day} {q.end:%B %Y}" if s.running else ""
-    add([f"Support and Intervention summary {s.title}"], "title")  # these two rows head every printed page
-    add([f"{s.period} ({s.convention.lower()} quarter{running}); figures as they stood on {uk(s.cutoff)}"],
-        "subtitle")
-    add([f"From {s.source}, built {uk(s.as_of)}. Policy paras 18-20."], "subtitle")
-    add()
-    for n in s.notes:
-        say(n, "note")
-    if s.notes:
-        add()
-    add(["Key figures"], "section")
-    labels = dict(FIGURES, outer_outliers=f"Organisations above the {_pct(s.limits[1])} funnel limit")
-    for key, label in labels.items():
-        v = s.figures.get(key)
-        lines = _lines(label, lay.widths[0])
-        r = add([label, "none" if v is None else v], "figure", 15.0 * lines if lines > 1 else None)
-        if lines > 1:
-            lay.wrap.add((r, 0))
-        if key == "sector_rate" and v is not None:
-            lay.formats[(r, 1)] = PERCENT
-        elif key.startswith("response_") and v is not None:
-            lay.formats[(r, 1)] = "0.0"
-    add()
-    section(ROW_PT["section"] + 5 * 15)
-    add(["Uphold-rate outliers (policy para 8)"], "section")
-    inner, outer = (_pct(x) for x in s.limits)
-    outliers = [(f"Above the {outer} limit (abnormally high)", s.outliers.get("abnormally high")),
-                (f"Above the {inner} limit", s.outliers.get("high")), (f"Below the {inner} limit", s.outliers.get("low"))]
-    if not s.figures.get("decisions"):
-        add(["No casework decisions in the quarter: no funnel plot."], "text")
-    elif not any(names for _, names in outliers):
-        add([f"None: every organisation's uphold rate is within the {inner} limits."], "text")
-    else:
-        for label, names in outliers:
-            text = ", ".join(names) if names else "none"
-            lines = max(_lines(label, lay.widths[0]), _lines(text, lay.widths[1]))
-            r = add([label, text], "figure", 15.0 * lines if lines > 1 else None)
-            lay.wrap.update({(r, 0), (r, 1)} if lines > 1 else set())
-    add()
-    places, per_band = _chart_places(lay.widths)
-    for band in range(0, len(s.charts), per_band):  # each band of charts whole on a page
-        section((CHART_ROWS + 1) * 15)
-        top = len(rows)
-        for _ in range(CHART_ROWS + 1):
-            add()
-        for chart, ((first, left), (end, right)) in zip(s.charts[band:band + per_band], places):
-            lay.charts.append(PlacedChart(chart.key, chart.title, f"{_letter(first)}{top + 1}",
-                                          f"{_letter(end)}{top + 1 + CHART_ROWS}", left, right))
-    for key in TABLE_ORDER:
-        _table(add, section, used, s.tables[key], key, lay)
-    section(ROW_PT["section"] + 15 * sum(len(textwrap.wrap(d, TEXT_LINE)) for d in s.definitions))
-    add(["How these figures are counted"], "section")
-    for d in s.definitions:
-        say(d)
-    add()
-    _table(add, section, used, s.tables["funnel_curve"], "funnel_curve", lay)
-    width = max(len(lay.widths), max(len(r) for r in rows))
-    lay.widths += [10.0] * (width - len(lay.widths))
-    for r in rows:
-        r.extend([None] * (width - len(r)))
-    return lay
-
-
-def _lines(text: str, width: float) -> int:
-    """How many lines `text` takes wrapped in a column `width` characters wide (a character of width is a
-    digit's: letters run narrower on average, which leaves room for a bold or wide word)."""
-    import textwrap
-
-    return len(textwrap.wrap(str(text), max(int(width - 1), 1), break_long_words=False)) or 1
-
-
-def _cm(width: float) -> float:
-    """A column's printed width in cm, reckoned wide: a character of width is the default font's digit,
-    7 px in Excel's Calibri but 9.3 px where LibreOffice falls back to DejaVu Sans, so whatever ends
-    before the page's edge here does so everywhere."""
-    return width * PX_PER_CHAR / 96 * 2.54
-
-
-def _chart_places(widths: list[float]) -> tuple[list[tuple[tuple[int, float], tuple[int, float]]], int]:
-    """Where charts go across a band: ((column, cm into it) at the left, the same at the right) for each
-    chart, two to a band when two fit the columns a printed page holds whole, else one; and how many."""
-    edges = [0.0]
-    for c in range(40):
-        edges.append(edges[-1] + _cm(widths[c] if c < len(widths) else 10.0))
-    page = max(e for e in edges if e <= PAGE_CM)  # the page breaks between columns: the charts end before it
-    per_band = 2 if (page - 0.9) / 2 >= CHART_CM[0] else 1
-    width = min((page - 0.3 * (per_band + 1)) / per_band, 18.0)
-
-    def at(x: float) -> tuple[int, float]:
-        col = max(i for i, e in enumerate(edges) if e <= x)
-        return col, round(x - edges[col], 3)
-
-    places = []
-    for i in range(per_band):
-        left = 0.3 + i * (width + 0.3)
-        places.append((at(left), at(left + width)))
-    return places, per_band
-
-
-def _table(add, section, used, t: Table, key: str, lay: Layout) -> None:
-    """A titled table, on a new page unless it fits on this one; a table longer than a page repeats its
-    header row at the top of each page it runs on to (tables a chart reads are kept in one piece)."""
-    columns = [str(c) for c in t.frame.columns]
-    width = lambda c: lay.widths[c] if c < len(lay.widths) else 10.0  # noqa: E731
-    values = [[_cell(v) for v in row] for row in t.frame.itertuples(index=False)]
-    wrapped = [{c for c, v in enumerate(row) if isinstance(v, str) and len(v) > width(c) - 2} for row in values]
-    heights = [15.0 * min(max(_lines(row[c], width(c)) for c in cells), 10) if cells else None
-               for row, cells in zip(values, wrapped)]
-    head = 15.0 * max([_lines(c, width(i)) for i, c in enumerate(columns)] or [1])
-    head = head if head > 15 else None
-    section(ROW_PT["section"] + 15 * bool(t.note) + (head or 15.0) + sum(h or 15.0 for h in heights) + 15)
-    add([t.title], "section")
-    if t.note:
-        add([t.note], "note")
-    if not values:
-        add([t.empty], "text")
-    else:
-        header = add(columns, "header", head)
-        for row, cells, height in zip(values, wrapped, heights):
-            if key not in CHART_DATA and used[0] + (height or 15.0) > PAGE_PT:
-                lay.breaks.append(len(lay.rows))
-                used[0] = 0.0
-                add(columns, "header", head)
-            r = add(row, height=height)
-            lay.wrap.update((r, c) for c in cells)
-        for c, name in enumerate(columns):
-            if name in t.formats:
-                for r in range(header + 1, len(lay.rows)):
-                    if lay.rows[r][c] is not None and not isinstance(lay.rows[r][c], str):
-                        lay.formats[(r, c)] = t.formats[name]
-        lay.blocks[key] = Block(header, len(lay.rows) - 1, tuple(columns))
-    add()
-
-
-def _widths(s: Summary) -> list[float]:
-    """Column widths from the tables' values and their headings' longest words (headings wrap), at most
-    MAX_WIDTH (longer text wraps); column A at least FIRST_WIDTH, where the key figures' labels wrap."""
-    out: dict[int, float] = {0: FIRST_WIDTH}
-
-    def see(c: int, v, heading: bool = False) -> None:
-        if v is None:
-            return
-        if heading:
-            n = max((len(w) for w in str(v).split()), default=0) + 1
-        elif isinstance(v, dt.date):
-            n = 10.5
-        else:
-            n = len(f"{v:.1%}" if isinstance(v, float) and v <= 1 else f"{v:.1f}" if isinstance(v, float) else str(v))
-        out[c] = max(out.get(c, 10.0), min(n + 2, MAX_WIDTH))
-
-    for v in s.figures.values():
-        see(1, _cell(v))
-    for t in s.tables.values():
-        for c, name in enumerate(t.frame.columns):
-            see(c, name, heading=True)
-            for v in t.frame[name].head(500).tolist():
-                see(c, _cell(v))
-    return [out.get(c, 10.0) for c in range(max(out) + 1)]
-
-
-def _letter(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=True):
-    """The summary written into the tracker and beside it: see `summary_xlsx.write_summary`."""
-    from spso_xl.summary.workbook import write_summary as write
-
-    return write(path, quarter, output, pdf, as_of, sheet)
-
-
-def summary_grid(summary: Summary) -> list[list]:
-    """The sheet's cell values, row by row, as every writer writes them (the xlwings button too)."""
-    return summary_layout(summary).rows

@@ -1,17 +1,16 @@
-"""Writing the quarterly summary: a sheet in the tracker, a standalone workbook, PNG charts, a PDF.
+"""The summary as Excel sheets: a sheet added to the tracker's package (`put_sheet`, through the
+part-level writer) and the standalone workbook a manager forwards (`write_standalone`, openpyxl,
+with native charts and A4 print settings).
 
-Every writer takes the one `summary_layout` grid, so the tracker's sheet, the workbook a
-manager forwards and the xlwings button's sheet (grid + `chart_pngs`) hold the same cells.
+Both take the one `summary.layout` grid, as the xlwings button's sheet does (grid + pictures),
+so they hold the same cells.
 Cells are values only: text that looks like a formula (`=...`) is written as text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from copy import copy
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -27,10 +26,9 @@ from openpyxl.utils.units import cm_to_EMU
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
-from spso_xl.outputs.cell_text import neutralise, refuse_tracker_as_output
-from spso_xl.safewrite import atomic_write, refuse_if_open
-from spso_xl.tracker.write import change_tracker
-from spso_xl.summary.figures import PRINT_TITLE_ROWS, Layout, PlacedChart, Summary, build_summary, summary_layout
+from spso_xl.outputs.cell_text import neutralise
+from spso_xl.xlsx.package import sheet_xml
+from spso_xl.summary.layout import PRINT_TITLE_ROWS, Layout, PlacedChart
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
 LEVEL_COLOURS = ("9DC3E6", "2E75B6", "FFC000", "ED7D31", "C00000", "7B0000", "A6A6A6")
@@ -49,7 +47,7 @@ _ALIGN = {  # made once: openpyxl compares and hashes every style object it is g
 _BOLD = Font(FONT, bold=True)
 
 
-def _colour(series: str) -> str:
+def level_colour(series: str) -> str:
     """A level's colour, light to dark as the level rises; grey for 'Level not recorded'."""
     return LEVEL_COLOURS[min(int(series.split()[-1]), 6) - 1] if series[-1].isdigit() else LEVEL_COLOURS[-1]
 
@@ -166,7 +164,7 @@ def _bars(ws, lay: Layout, key: str, series: list[str], horizontal: bool) -> Bar
     chart.type, chart.grouping, chart.overlap = ("bar" if horizontal else "col"), "stacked", 100
     for name in series:
         s = Series(_ref(ws, lay, key, name), title=name)
-        s.graphicalProperties.solidFill = s.graphicalProperties.line.solidFill = _colour(name)
+        s.graphicalProperties.solidFill = s.graphicalProperties.line.solidFill = level_colour(name)
         chart.series.append(s)
     chart.set_categories(_ref(ws, lay, key, lay.blocks[key].columns[0]))
     chart.x_axis.tickLblSkip = 1  # every category named
@@ -259,8 +257,6 @@ _XF = {  # row style -> cell format, as Styles.xf arguments
 
 def put_sheet(package, lay: Layout, after: str = "Summary") -> str:
     """Add the summary sheet to a tracker package (`patch.Package`), replacing one of the same name."""
-    from spso_xl.xlsx.package import sheet_xml
-
     styles = package.styles
     cache: dict[tuple, int] = {}
 
@@ -309,148 +305,9 @@ def write_standalone(lay: Layout, path: Path) -> None:
     wb.save(path)
 
 
-def save_new(path: Path, write) -> Path:
-    """Publish a new file at `path`, or at 'name (2).xlsx', 'name (3).xlsx', ... when that name is taken:
-    an earlier summary is a record and is never replaced. Returns the name used."""
-    path = Path(path)
-    for n in range(1, 1000):
-        target = path if n == 1 else path.with_name(f"{path.stem} ({n}){path.suffix}")
-        if target.exists():
-            continue
-        try:
-            return atomic_write(target, write, overwrite=False)
-        except FileExistsError:  # taken meanwhile
-            continue
-    raise RuntimeError(f"{path.parent} holds 999 versions of {path.name}: move some away, then try again")
-
-
 # --- PNG charts -------------------------------------------------------------------------------
-
-
-def chart_pngs(summary: Summary, folder) -> list[Path]:
-    """The summary's charts as PNG files in `folder`, in the layout's chart order (for the xlwings
-    button, which inserts pictures at `summary_layout(summary).charts` anchors, and for anywhere else)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    # Names are data: no TeX, no mathtext ('$' in an organisation's name), whatever matplotlibrc says
-    with matplotlib.rc_context({"text.usetex": False, "text.parse_math": False}):
-        for chart in summary.charts:
-            fig, ax = plt.subplots(figsize=(7.5, 3.75), dpi=150)
-            try:
-                _PNG[chart.key](ax, summary)
-                ax.set_title(chart.title, fontsize=11, color="#" + NAVY, loc="left")
-                ax.spines[["top", "right"]].set_visible(False)
-                fig.tight_layout()
-                path = folder / f"{summary.sheet_name.replace(' ', '-')}-{chart.key}.png"
-                atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
-            finally:
-                plt.close(fig)
-            out.append(path)
-    return out
-
-
-def _png_bars(ax, frame, series, horizontal):
-    labels = frame.iloc[:, 0].astype(str).tolist()
-    base = [0] * len(frame)
-    for name in series:
-        values = frame[name].tolist()
-        colour = "#" + _colour(name)
-        if horizontal:
-            ax.barh(labels, values, left=base, label=name, color=colour)
-        else:
-            ax.bar(labels, values, bottom=base, label=name, color=colour)
-        base = [a + b for a, b in zip(base, values)]
-    if horizontal:
-        ax.invert_yaxis()
-        ax.set_xlabel("Actions")
-    else:
-        ax.set_ylabel("Actions")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-
-
-def _png_levels(ax, s):
-    frame = s.tables["levels_by_month"].frame
-    _png_bars(ax, frame, [c for c in frame.columns[1:] if frame[c].any()], False)
-
-
-def _png_trigger(ax, s):
-    _png_bars(ax, s.tables["level12_trigger"].frame, ["Level 1", "Level 2"], True)
-
-
-def _png_funnel(ax, s):
-    f, curve = s.tables["funnel"].frame, s.tables["funnel_curve"].frame
-    for name, colour in (("Sector rate", GREY), *((c, AMBER if i < 2 else RED) for i, c in enumerate(curve.columns[1:5]))):
-        ax.plot(curve["Decisions"], curve[name], color="#" + colour, lw=1, ls="-" if name == "Sector rate" else "--",
-                label=name.replace(" upper", " limits") if "lower" not in name else None)
-    flags = f["Funnel"].str.split(" \\(").str[0]
-    for flag, colour in FLAG_COLOURS.items():
-        part = f[flags == flag]
-        if len(part):
-            ax.scatter(part["Decisions"], part["Uphold rate"], color="#" + colour, s=18, zorder=3, label=flag)
-    for _, row in f[flags != "Within limits"].iterrows():  # name the outliers on the chart
-        ax.annotate(row["Organisation"], (row["Decisions"], row["Uphold rate"]), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
-    ax.set_ylim(0, 1)
-    ax.set_xlim(left=0)
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_xlabel("Casework decisions")
-    ax.set_ylabel("Uphold rate")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-
-
-_PNG = {"levels_by_month": _png_levels, "level12_by_trigger": _png_trigger, "funnel": _png_funnel}
 
 
 # --- the command line's one call ----------------------------------------------------------------
 
 
-@dataclass
-class SummaryResult:
-    summary: Summary
-    sheet: str | None  # the sheet written into the tracker (None when not asked)
-    backup: Path | None  # the tracker's backup taken before the sheet was written
-    workbook: Path  # the standalone workbook
-    pdf: Path | None
-
-    @property
-    def quarter(self):
-        return self.summary.quarter
-
-    @property
-    def written(self) -> list[Path]:
-        """The new files (the tracker itself is changed in place, its backup kept)."""
-        return [p for p in (self.workbook, self.pdf) if p]
-
-
-def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=True) -> SummaryResult:
-    """Build the summary of `quarter` (default: the last full quarter by the tracker's Settings), write it
-    into the tracker as `Summary <quarter>` (safely, with a backup) and as `SI summary <quarter>.xlsx`
-    beside it (or at `output`), and optionally a PDF of that workbook beside it."""
-    from spso_xl.tracker.read import read_tracker
-
-    path = Path(path)
-    if output:
-        refuse_tracker_as_output(output, path)
-    summary = build_summary(read_tracker(path), quarter, as_of or dt.date.today())
-    lay = summary_layout(summary)
-    output = Path(output) if output else path.with_name(summary.file_name)
-    refuse_tracker_as_output(output, path)
-    refuse_if_open(output)
-    backup = change_tracker(path, lambda package: put_sheet(package, lay)) if sheet else None
-    output = save_new(output, lambda tmp: write_standalone(lay, tmp))
-    pdf_path = None
-    if pdf:
-        from spso_xl.outputs.libreoffice import convert
-
-        with tempfile.TemporaryDirectory(prefix="spso-summary-") as tmp:
-            source = Path(tmp) / output.name
-            shutil.copyfile(output, source)
-            made = convert(source, "pdf", Path(tmp) / "pdf")[0]
-            pdf_path = save_new(output.with_suffix(".pdf"), lambda target: shutil.copyfile(made, target))
-    return SummaryResult(summary, lay.sheet_name if sheet else None, backup, output, pdf_path)

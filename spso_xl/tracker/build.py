@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_c
 from spso_xl.tracker import schema
 from spso_xl.errors import InputError
 from spso_xl.tracker.councils import COUNCILS
-from spso_xl.letters.plan import copy_templates
+from spso_xl.letters.templates import copy_templates
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.safewrite import atomic_write
 from spso_xl.policy.settings import SPECS

@@ -1,17 +1,21 @@
 """What the Cases buttons *Record chaser* and *Record escalation* change (DESIGN §9), as plain data.
 
 One function per action decides, for each named case, the cells to set on its Cases row and
-the line to log in Actions; the xlwings button writes them through the open Book and
-`spso-xl chase` / `spso-xl escalate` through `tracker.edit.edit_tracker`, so the two cannot drift.
+the line to log in Actions; `record` writes them through the writer it is given: the open Book
+for the xlwings button, `tracker.edit.edit_tracker` for `spso-xl chase` / `spso-xl escalate`,
+so the two cannot drift.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 from spso_xl.policy.cases import compute_cases
 from spso_xl.calendar.dates import uk
+from spso_xl.tracker.edit import TrackerEdit, case_cells
 from spso_xl.tracker.read import ROW, Tracker
 from spso_xl.policy.vocab import norm, parse_count
 
@@ -107,17 +111,33 @@ def escalations(tracker: Tracker, refs, today: dt.date) -> list[Change]:
     return out
 
 
-def as_edit(tracker: Tracker, changes: list[Change]):
-    """The changes as one `TrackerEdit` for the file the tracker was read from, with the headers
-    it has (an old name where it still carries one); and the headers it lacks, which are left out."""
-    from spso_xl.tracker.edit import TrackerEdit
+@dataclass
+class Recorded:
+    """What a chase or an escalation did: the cases changed (and written), those left as they were (each
+    with the reason), the Cases headers the tracker lacks (left out), and the backup the writer took."""
 
-    cells, missing = {}, set()
-    for change in changes:
-        for header, value in change.cells.items():
-            if ("Cases", header) in tracker.absent:
-                missing.add(header)
-            else:
-                cells[("Cases", change.row, tracker.header("Cases", header))] = value
+    done: list[Change]
+    left: list[Change]
+    missing: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+
+def record(tracker: Tracker, refs, today: dt.date, decide: Callable, write: Callable[[TrackerEdit], Path | None]
+           ) -> Recorded:
+    """The one implementation of the Cases actions *Record chaser* and *Record escalation*, for the
+    buttons and the command line alike: `decide` (`chasers` or `escalations`) says what changes, and
+    `write(edit)` (the file's writer or the open workbook's) writes it, once, or not at all when no
+    case changes. NotRecorded for a case that cannot be found or read: then nothing is written."""
+    changes = decide(tracker, refs, today)
+    done, left = [c for c in changes if c.done], [c for c in changes if not c.done]
+    if not done:
+        return Recorded(done, left)
+    edit, missing = as_edit(tracker, done)
+    return Recorded(done, left, missing, write(edit))
+
+
+def as_edit(tracker: Tracker, changes: list[Change]) -> tuple[TrackerEdit, list[str]]:
+    """The changes as one `TrackerEdit` (by the headers the file has), and the headers it lacks, left out."""
+    cells, missing = case_cells(tracker, ((c.row, c.cells) for c in changes))
     logs = [c.log for c in changes if c.log]
-    return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), sorted(missing)
+    return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), missing

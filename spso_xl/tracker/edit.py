@@ -51,6 +51,19 @@ class TrackerEdit:
         return bool(self.cells or any(self.append.values()) or self.rename or any(self.add_columns.values()))
 
 
+def case_cells(tracker, changes) -> tuple[dict[tuple[str, int, str], object], list[str]]:
+    """`changes` ((Excel row, {header: value}) for Cases rows) as TrackerEdit.cells by the headers the file
+    has (an old name where it still carries one, schema.RENAMED); and the headers it lacks, left out."""
+    cells, missing = {}, set()
+    for row, values in changes:
+        for header, value in values.items():
+            if ("Cases", header) in tracker.absent:
+                missing.add(header)
+            else:
+                cells[("Cases", row, tracker.header("Cases", header))] = value
+    return cells, sorted(missing)
+
+
 def edit_tracker(path, edit: TrackerEdit, as_of: dt.date | None = None) -> Path:
     """Apply `edit` to the tracker at `path` safely; the backup's path. The rows it touches get their
     computed values as of `as_of` (default today), the date the command itself worked to."""
