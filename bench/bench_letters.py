@@ -9,8 +9,8 @@ from pathlib import Path
 from docxtpl import DocxTemplate
 
 from spso_xl.letters import plan, publish, templates
-from spso_xl.tracker.build import build_tracker
-from spso_xl.tracker.edit import edit_tracker
+from spso_xl.new import build_tracker
+from spso_xl.tracker.edit import Link, TrackerEdit, edit_tracker
 from spso_xl.policy.settings import SPECS
 from spso_xl.tracker.read import read_tracker
 
@@ -42,12 +42,15 @@ def _naive(path: Path, plans, out: Path):
     """What one would write first: per letter, load the template from disk, render it with docxtpl's
     defaults (compiling the template again), save it, and log it with its own safe tracker write."""
     out.mkdir(exist_ok=True)
-    for plan in plans:
-        tpl = DocxTemplate(templates.template_path(plan.template))
-        tpl.render(plan.context, autoescape=True)
-        docx = out / f"{plan.stem}.docx"
+    for letter in plans:
+        tpl = DocxTemplate(templates.template_path(letter.template))
+        tpl.render(letter.context, autoescape=True)
+        docx = out / f"{letter.stem}.docx"
         tpl.save(docx)
-        edit_tracker(path, publish.log_edit(publish.log_rows(plan, docx, path.parent)))
+        rows = publish.log_rows(letter, docx, path.parent)
+        edit_tracker(path, TrackerEdit(append={table: [{k: Link(v) if k == publish.LINK_COLUMNS[table] else v
+                                                        for k, v in record.items()} for record in records]
+                                               for table, records in rows.items()}))
 
 
 def run():

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.tracker.sample import bulk_rows
 
 AS_OF = dt.date(2026, 11, 22)

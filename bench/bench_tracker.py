@@ -11,7 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert, soffice
 from spso_xl.outputs.report import report_frame, to_csv
 from spso_xl.tracker.sample import bulk_rows

@@ -26,7 +26,8 @@ from spso_xl.errors import InputError, plural
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.vocab import norm
 from spso_xl.tracker import schema
-from spso_xl.tracker.chase_escalate import NotRecorded, chasers, escalations, record
+from spso_xl.errors import NotRecorded
+from spso_xl.tracker.chase_escalate import chasers, escalations, record
 
 TITLE = "SPSO S&I tracker"
 

@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from spso_xl.errors import SpsoError
 from spso_xl.outputs.cell_text import TrustedFormula, neutralise
 from spso_xl.tracker import schema
 from spso_xl.tracker.edit import Link, TrackerEdit
@@ -20,7 +21,7 @@ from spso_xl.policy.vocab import is_blank, norm
 from spso_xl.xlsx.tables import error_or_value
 
 
-class ButtonRefusal(Exception):
+class ButtonRefusal(SpsoError):
     """The action cannot run as asked; the message tells the user what to do instead."""
 
 

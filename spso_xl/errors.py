@@ -1,7 +1,20 @@
-"""The one error type for bad input, carrying what a cell or a command line shows."""
+"""The product's errors, each with a message written for the person who reads it, and `explain`,
+which turns any error into the one line a command prints.
+
+    SpsoError
+     ├ InputError (ValueError)      a value a person typed that the tool cannot use (a cell shows `code`)
+     ├ NotRecorded (ValueError)     a case an action names cannot be found or read
+     ├ PackageError (ValueError)    a file that is not a workbook the writer can edit
+     ├ WriteRefused (RuntimeError)  a file that cannot be written safely now (open, read-only, busy ...)
+     └ TemplateProblem (RuntimeError)  a letter template that cannot be filled
+"""
 
 
-class InputError(ValueError):
+class SpsoError(Exception):
+    """An error spso-xl raises on purpose: its message says what happened and what to do."""
+
+
+class InputError(SpsoError, ValueError):
     """A value a person typed that the tool cannot use.
 
     `code` is the short tag a cell shows (`#DATE? ...`); the message names the value
@@ -18,6 +31,18 @@ class InputError(ValueError):
         return f"#{self.code}? {self}"
 
 
+class NotRecorded(SpsoError, ValueError):
+    """A case an action names cannot be found or read; the message names it."""
+
+
+class WriteRefused(SpsoError, RuntimeError):
+    """The file cannot be written safely now; the message says why and what to do."""
+
+
+class TemplateProblem(SpsoError, RuntimeError):
+    """A template that cannot be rendered (a mistyped field, a broken tag): says which and how to fix."""
+
+
 def shorten(text: str, limit: int = 40) -> str:
     """A typed value cut to fit in a message."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
@@ -31,11 +56,11 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
 def explain(error: BaseException, path=None) -> str:
     """The one line a person sees for any error: what went wrong, naming the file, and what to do.
 
-    InputError and RuntimeError (WriteRefused, LibreOffice failures) already say so; an operating
+    spso-xl's own errors and RuntimeError (LibreOffice failures) already say so; an operating
     system error is put in words; anything else is named as unexpected, with the way to report it.
     """
     name = f"{path}: " if path is not None else ""
-    if isinstance(error, (InputError, RuntimeError)):
+    if isinstance(error, (SpsoError, RuntimeError)):
         return str(error)
     if isinstance(error, FileNotFoundError) and not error.filename:
         return str(error)

@@ -27,9 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from spso_xl.errors import WriteRefused
 
-class WriteRefused(RuntimeError):
-    """The file cannot be written safely now; the message says why and what to do."""
 
 
 # --- the write API every tracker-changing command uses -------------------------------------

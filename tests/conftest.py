@@ -49,7 +49,7 @@ AS_OF = dt.date(2026, 11, 22)
 @pytest.fixture(scope="session")
 def built_tracker(tmp_path_factory):
     """A fresh tracker built once per session; copy it before changing it."""
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
 
     return build_tracker(tmp_path_factory.mktemp("built") / "si_tracker.xlsm", as_of=AS_OF)
 

@@ -9,7 +9,8 @@ import pytest
 from oletools.olevba import VBA_Parser
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import ENTRY_MODULE, build_tracker
+from spso_xl.new import build_tracker
+from spso_xl.tracker.build import ENTRY_MODULE
 from spso_xl.tracker.councils import COUNCILS
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.policy.settings import SPECS

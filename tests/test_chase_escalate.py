@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.chase_escalate import CLEARED_ON_ESCALATION, chasers, escalations
 from spso_xl.tracker.read import read_tracker

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker

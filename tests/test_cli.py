@@ -169,7 +169,7 @@ def test_an_open_tracker_refusal_says_how_to_clear_a_stale_lock(tracker, capsys)
 
 @pytest.fixture(scope="module")
 def demo_tracker(tmp_path_factory):
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
     day = dt.date(2026, 11, 22)
@@ -242,7 +242,7 @@ def test_xlsx_report_is_sized_frozen_filtered_with_uk_dates(demo_tracker, tmp_pa
 # --- messages -----------------------------------------------------------------------------------------------
 
 def test_check_lists_problems_sheet_by_sheet_and_row_by_row(tmp_path, capsys, monkeypatch):
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
     rows = demo_rows(dt.date(2026, 11, 22))
@@ -273,7 +273,7 @@ def test_function_near_miss_is_suggested():
 
 
 def test_plurals_in_what_a_person_reads(tmp_path, capsys):
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
     from spso_xl.errors import plural
     from spso_xl.tracker.sample import demo_rows
 
@@ -300,7 +300,7 @@ def test_letters_output_starts_with_what_was_done_and_ref_with_due_says_what_hap
 
 
 def test_letters_refused_for_a_bad_row_names_the_cell_not_cells_above(tmp_path, capsys):
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
     rows = demo_rows(dt.date(2026, 11, 22))

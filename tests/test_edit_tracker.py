@@ -5,7 +5,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from spso_xl.safewrite import WriteRefused
+from spso_xl.errors import WriteRefused
 from spso_xl.tracker.edit import edit_tracker, Link, TrackerEdit
 from spso_xl.tracker.read import ROW, read_tracker
 from tests import xlsx_parts as xp

@@ -19,7 +19,8 @@ from xlwings.server import custom_functions_meta
 
 import udfs
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import XLWINGS_CONF, build_tracker
+from spso_xl.new import build_tracker
+from spso_xl.tracker.build import XLWINGS_CONF
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.tracker.sample import bulk_rows, demo_rows
 from tests import xlsx_parts as xp

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
@@ -324,7 +324,8 @@ def test_a_template_cannot_reach_python(tmp_path):
     from docx import Document
 
     from spso_xl.letters.plan import LetterPlan
-    from spso_xl.letters.templates import TemplateProblem, render_bytes, template_name
+    from spso_xl.errors import TemplateProblem
+    from spso_xl.letters.templates import render_bytes, template_name
 
     doc = Document()
     doc.add_paragraph("{{ cycler.__init__.__globals__.os.popen('touch " + str(tmp_path / "pwned") + "').read() }}")

@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 
 from spso_xl.letters import files, plan, publish, templates
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.outputs.libreoffice import convert
 from spso_xl.policy.tables import CHASER, ELEMENTS, SWF_LEVELS, scale_for
-from spso_xl.safewrite import WriteRefused
+from spso_xl.errors import WriteRefused
 from spso_xl.policy.settings import SPECS, signatory_key
 from spso_xl.policy.cases import compute_cases
 from spso_xl.tracker.read import ROW, read_tracker

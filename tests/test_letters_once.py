@@ -16,8 +16,8 @@ import pytest
 
 from spso_xl.letters import publish
 from spso_xl import safewrite
-from spso_xl.tracker.build import build_tracker
-from spso_xl.safewrite import WriteRefused
+from spso_xl.new import build_tracker
+from spso_xl.errors import WriteRefused
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 

@@ -29,7 +29,7 @@ import udfs
 from spso_xl.policy import evidence
 from spso_xl.tracker import lite_edition as lite
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.policy.cases import compute_cases
 from spso_xl.calendar.dates import from_serial, to_serial
 from spso_xl.tracker.sample import demo_rows

@@ -10,7 +10,7 @@ import xlwings as xw
 
 import macros
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.tracker.read import read_tracker
 from tests import remote
 

@@ -14,7 +14,8 @@ from spso_xl.xlsx import package as patch
 from spso_xl import safewrite
 from spso_xl.tracker import write as tracker_write
 from spso_xl.tracker import schema
-from spso_xl.safewrite import atomic_write, backup, prune_backups, WriteRefused
+from spso_xl.errors import WriteRefused
+from spso_xl.safewrite import atomic_write, backup, prune_backups
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.policy.settings import DEFAULTS
 from tests import xlsx_parts as xp

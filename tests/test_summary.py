@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.policy.deadlines import Status, due_date, status
 from spso_xl.errors import InputError

@@ -205,7 +205,7 @@ def per_row(example: str, row: dict, as_of, closures, settings):
 
 @pytest.fixture(scope="module")
 def demo_tracker(tmp_path_factory):
-    from spso_xl.tracker.build import build_tracker
+    from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
     return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)

@@ -28,9 +28,10 @@ from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_re
 from spso_xl.summary.figures import FIGURES
 from spso_xl.summary.publish import write_summary
 from spso_xl.tracker import schema
-from spso_xl.tracker.build import build_tracker
+from spso_xl.new import build_tracker
 from spso_xl.tracker.cached import refresh
-from spso_xl.tracker.chase_escalate import NotRecorded, chasers, escalations, record
+from spso_xl.errors import NotRecorded
+from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import read_tracker
 

@@ -351,7 +351,8 @@ class _Planner:
         """
         current = int(case["Level"]) if _text(case["Level"]) else 0
         if level > current and level >= 2:
-            from spso_xl.tracker.chase_escalate import NotRecorded, escalations
+            from spso_xl.errors import NotRecorded
+            from spso_xl.tracker.chase_escalate import escalations
 
             try:
                 [change] = escalations(self.t, [ref], self.as_of)

@@ -16,8 +16,10 @@ from typing import Callable, Iterable
 
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
-from spso_xl.letters.templates import TEMPLATES, TemplateProblem, render_bytes, resolve_template, templates_beside
-from spso_xl.safewrite import WriteRefused, file_lock, refuse_if_open
+from spso_xl.errors import TemplateProblem
+from spso_xl.letters.templates import render_bytes, resolve_template, TEMPLATES, templates_beside
+from spso_xl.errors import WriteRefused
+from spso_xl.safewrite import file_lock, refuse_if_open
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
 from spso_xl.tracker.read import Tracker, read_tracker
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spso_xl.errors import TemplateProblem
 from spso_xl.policy.tables import scale_for
 
 if TYPE_CHECKING:
@@ -51,9 +52,6 @@ def template_name(scale_name: str, level: int, chaser: bool = False) -> str:
     """The template file for a level of a scale: swf-level3.docx, policy-level4.docx, swf-level1-chaser.docx."""
     return f"{scale_name.lower()}-level{level}{'-chaser' if chaser else ''}.docx"
 
-
-class TemplateProblem(RuntimeError):
-    """A template that cannot be rendered (a mistyped field, a broken tag): says which and how to fix."""
 
 
 def _env():

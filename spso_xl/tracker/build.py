@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-import keyword
 import re
 import zipfile
 from pathlib import Path
@@ -28,11 +27,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from spso_xl.tracker import schema
-from spso_xl.errors import InputError
 from spso_xl.tracker.councils import COUNCILS
-from spso_xl.letters.templates import copy_templates
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
-from spso_xl.safewrite import atomic_write
 from spso_xl.policy.settings import SPECS
 from spso_xl.calendar.workdays import _bank_holidays
 
@@ -183,44 +179,9 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     }
 
 
-_TAKEN = {"macros", "udfs", "spso_xl", "xlwings", "pandas", "numpy", "openpyxl"}  # modules the entry module needs
-
-
-def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None,
-                  edition: str = "classic") -> Path:
-    """Write a tracker to `path`, and beside it what its edition needs; `rows` replace the defaults per sheet.
-
-    classic: a macro-enabled .xlsm with xlwings' VBA and buttons, and its entry module (NAME.py).
-    lite: a macro-free .xlsx for xlwings Lite, with main.py, requirements.txt and the personal
-    modules folder (spso_xl.lite). Both get an editable copy of the letter templates.
-    """
-    path = Path(path)
-    if edition not in EDITIONS:
-        raise ValueError(f"{edition!r} is not an edition: use {' or '.join(EDITIONS)}")
-    if edition == "lite" and path.suffix.lower() != ".xlsx":
-        raise InputError("NAME", f"{path.name}: the xlwings Lite edition has no macros, name it .xlsx ({path.stem}.xlsx)",
-                         str(path))
-    if edition == "classic" and path.suffix.lower() != ".xlsm":
-        raise InputError("NAME", f"{path.name}: a tracker is a macro-enabled workbook: name it {path.stem}.xlsm "
-                                 f"(or build the xlwings Lite edition, a .xlsx, with --lite)", str(path))
-    if edition == "classic" and (not path.stem.isidentifier() or keyword.iskeyword(path.stem) or path.stem in _TAKEN):
-        fixed = re.sub(r"\W+", "_", path.stem).strip("_") or "si_tracker"
-        fixed = fixed if fixed.isidentifier() and fixed not in _TAKEN and not keyword.iskeyword(fixed) else f"si_{fixed}"
-        raise InputError("NAME", f"{path.name}: Excel's Python (xlwings) imports a module named like the workbook, so "
-                                 f"the name may hold only letters, digits and underscores, must not start with a "
-                                 f"digit and must not be a name Python already uses: e.g. {fixed}.xlsm", str(path))
-    as_of = as_of or dt.date.today()
-    data = default_rows(as_of) | (rows or {})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: _Builder(tmp, data, as_of, edition).build())
-    if edition == "classic":
-        atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
-    else:
-        from spso_xl.tracker import lite_edition as lite
-
-        lite.write_beside(path.parent)
-    copy_templates(path.parent / "templates")
-    return path
+def build_workbook(path: Path, data: dict[str, list[dict]], as_of: dt.date, edition: str = "classic") -> None:
+    """Write the tracker workbook itself to `path` (a new file: `new.build_tracker` publishes it)."""
+    _Builder(path, data, as_of, edition).build()
 
 
 class _Builder:

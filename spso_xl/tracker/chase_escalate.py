@@ -15,6 +15,7 @@ from typing import Callable
 
 from spso_xl.policy.cases import compute_cases
 from spso_xl.calendar.dates import uk
+from spso_xl.errors import NotRecorded
 from spso_xl.tracker.edit import TrackerEdit, case_cells
 from spso_xl.tracker.read import ROW, Tracker
 from spso_xl.policy.vocab import norm, parse_count
@@ -38,9 +39,6 @@ class Change:
     def done(self) -> bool:
         return bool(self.cells)
 
-
-class NotRecorded(ValueError):
-    """A named case cannot be found or read; the message names it."""
 
 
 def _rows(tracker: Tracker, refs) -> list[tuple[str, int, int]]:
