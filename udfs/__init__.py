@@ -30,6 +30,7 @@ import xlwings as xw
 from spso_xl.policy import deadlines
 from spso_xl.policy import evidence
 from spso_xl.policy import rules
+from spso_xl.policy.recommend import recommend_frame
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_block, due_column, message_block
 from spso_xl.calendar.dates import to_date
@@ -492,7 +493,7 @@ def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, sign
                 recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions,
                 last_chased=last_chased)
     frame = pd.DataFrame({k: pd.Series(_fit(v, n), dtype=object) for k, v in cols.items()})
-    rec = rules.recommend_frame(frame, _today(as_of), settings_from(settings), calendar_from(closures))
+    rec = recommend_frame(frame, _today(as_of), settings_from(settings), calendar_from(closures))
     levels = rec["recommended_level"].astype(object).where(rec["error"].isna(), rec["error"]).tolist()
     return [[v] for v in levels]
 
