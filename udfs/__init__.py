@@ -32,7 +32,8 @@ from spso_xl.policy import evidence
 from spso_xl.policy import rules
 from spso_xl.policy.recommend import recommend_frame
 from spso_xl.tracker import schema
-from spso_xl.policy.cases import compute_block, due_column, message_block
+from spso_xl.policy.cases import due_column
+from spso_xl.tracker.computed import compute_block, message_block
 from spso_xl.calendar.dates import to_date
 from spso_xl.policy.deadlines import status_array
 from spso_xl.errors import InputError

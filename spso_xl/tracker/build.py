@@ -464,7 +464,7 @@ def computed_note(column: schema.Column) -> str:
 def computed_values(data: dict, as_of: dt.date) -> list[list]:
     """The six computed columns of every Cases row as of the build date (what SI_CASES gives),
     read from the rows as the tracker reader would read them from the file."""
-    from spso_xl.policy.cases import compute_block
+    from spso_xl.tracker.computed import compute_block
     from spso_xl.tracker.read import tracker_from_sheets
 
     grids = {name: [list(sheet.headers)] + [[r.get(h) for h in sheet.headers] for r in data.get(name) or [{}]]
