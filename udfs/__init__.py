@@ -39,7 +39,7 @@ from spso_xl.policy.deadlines import status_array
 from spso_xl.errors import InputError
 from spso_xl.policy.settings import DEFAULTS, settings_from_rows
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
-from spso_xl.calendar.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
+from spso_xl.calendar.workdays import networkdays, networkdays_array, parse_days, scottish_calendar, workday, workday_array
 
 __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",
@@ -400,7 +400,7 @@ def SI_WORKDAY_ARRAY(starts, days, closures=None):
     n, errors = [], {}
     for i, d in enumerate(_fit(days, len(s))):
         try:
-            n.append(np.nan if is_blank(d) else _days(d))
+            n.append(np.nan if is_blank(d) else parse_days(d))
         except InputError as e:
             n.append(np.nan)
             errors[i] = e.cell_text()

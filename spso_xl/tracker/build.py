@@ -34,7 +34,7 @@ from spso_xl.letters.plan import copy_templates
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.safewrite import atomic_write
 from spso_xl.policy.settings import SPECS
-from spso_xl.calendar.workdays import _bank_holidays
+from spso_xl.calendar.workdays import bank_holidays
 
 ENTRY_MODULE = '''"""xlwings entry module for the tracker workbook of the same name.
 
@@ -178,7 +178,7 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     return {
         "Organisations": [{"Organisation": name, "Sector": "Local government"} for name in COUNCILS],
         "Holidays": [{"Date": d, "Name": n, "Kind": "Bank holiday"}
-                     for d, n in sorted(_bank_holidays().items()) if d.year in years],
+                     for d, n in sorted(bank_holidays().items()) if d.year in years],
         "Settings": [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS],
     }
 
