@@ -38,6 +38,7 @@ from spso_xl.calendar.dates import to_date
 from spso_xl.policy.deadlines import status_array
 from spso_xl.errors import InputError
 from spso_xl.policy.settings import DEFAULTS, settings_from_rows
+from spso_xl.policy.tables import DEFAULT_FUNCTION
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
 from spso_xl.calendar.workdays import networkdays, networkdays_array, parse_days, scottish_calendar, workday, workday_array
 
@@ -349,7 +350,7 @@ def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None, 
     low, or too few to judge."""
     table = _funnel(findings, start, end_date, settings, organisations)
     row = table[(table["organisation"].map(norm) == norm(organisation))
-                & (table["function"] == (parse_function(fn) or "SWF"))]
+                & (table["function"] == (parse_function(fn) or DEFAULT_FUNCTION))]
     return "" if row.empty else row["flag"].iloc[0]
 
 

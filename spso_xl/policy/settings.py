@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from spso_xl.errors import InputError
-from spso_xl.policy.tables import FUNCTIONS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
+from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTIONS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
 from spso_xl.policy.vocab import is_blank, norm, parse_choice, parse_count
 
 ROLES = tuple(dict.fromkeys(level.contact_from for level in SWF_LEVELS))
@@ -23,7 +23,7 @@ CONTACTS = {"SWF": ("Freephone 0800 014 7299", "www.spso.org.uk/scottishwelfaref
 
 def signatory_key(role: str, function: str | None) -> str:
     """The Settings key naming who signs a role's letters for a function."""
-    return f"Signatory: {role}" if role in OFFICE_ROLES else f"Signatory: {function or 'SWF'} {role}"
+    return f"Signatory: {role}" if role in OFFICE_ROLES else f"Signatory: {function or DEFAULT_FUNCTION} {role}"
 
 
 def _attr(key: str) -> str:
@@ -93,7 +93,7 @@ Settings = dataclasses.make_dataclass(
     namespace={
         "__doc__": "The tracker's Settings, defaults for any key not given.",
         "signatory": lambda self, role, function=None: _signatory(self, role, function),
-        "contact": lambda self, function=None: tuple(getattr(self, _attr(f"{what}: {function or 'SWF'}"))
+        "contact": lambda self, function=None: tuple(getattr(self, _attr(f"{what}: {function or DEFAULT_FUNCTION}"))
                                                      for what in ("Phone", "Website")),
     },
 )
@@ -102,7 +102,7 @@ Settings = dataclasses.make_dataclass(
 def _signatory(settings, role: str, function: str | None) -> str:
     """Who signs a role's letters for a function ('' if nobody is set); see LEGACY_SIGNATORY_KEYS."""
     name = getattr(settings, _attr(signatory_key(role, function)))
-    if not name and (function or "SWF") == "SWF" and role not in OFFICE_ROLES:
+    if not name and (function or DEFAULT_FUNCTION) == "SWF" and role not in OFFICE_ROLES:
         name = getattr(settings, _attr(f"Signatory: {role}"), "")
     return name
 
