@@ -1,5 +1,8 @@
 """Every tunable number and name, with its default: the Settings sheet is built from this
-table and read back through it, so a key is named in one place only."""
+table and read back through it, so a key is named in one place only.
+
+Also the office's other choice, its Holidays table (closures and worked bank holidays), as the
+working-day calendar: the tracker reader and the UDFs' `Closures` argument both read it here."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spso_xl.calendar.workdays import Calendar, scottish_calendar
 from spso_xl.errors import InputError
-from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTIONS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
+from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTIONS, HOLIDAY_KINDS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
 from spso_xl.policy.vocab import is_blank, norm, parse_choice, parse_count
 
 ROLES = tuple(dict.fromkeys(level.contact_from for level in SWF_LEVELS))
@@ -134,3 +138,25 @@ def _cached(rows: tuple) -> "Settings":
             continue
         values[spec.attr] = spec.parse(value) if spec.parse else str(value).strip()
     return Settings(**values)
+
+
+# --- the Holidays table ------------------------------------------------------------------------
+
+_HOLIDAY_KINDS = {norm(k): k for k in HOLIDAY_KINDS}
+
+
+def holidays_calendar(rows, unknown_is_closure: bool = False) -> Calendar:
+    """The working-day calendar a Holidays table sets, from its (Date, Kind) rows.
+
+    Kind is matched in any case and spacing: a Working day is a bank holiday the office works;
+    a Closure or a Bank holiday is a day off. A blank Date is skipped. A blank Kind, or one that
+    is none of these, is left out (the tracker reader reports it), or with `unknown_is_closure`
+    counts as a day off (the UDFs: a bare column of dates is a list of closures)."""
+    off, worked = [], []
+    for date, kind in rows:
+        kind = None if is_blank(kind) else _HOLIDAY_KINDS.get(norm(kind))
+        if kind == "Working day":
+            worked.append(date)
+        elif kind is not None or unknown_is_closure:
+            off.append(date)
+    return scottish_calendar(tuple(off), tuple(worked))
