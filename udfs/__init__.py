@@ -14,8 +14,8 @@ to say. Bad input comes back as short text starting with `#` that names the valu
 Ranges (the Holidays table through the `Closures` Name, the `Settings` and `Findings`
 tables) arrive as values, so every function is a pure function of its arguments and
 Excel recalculates exactly when an input changes. They are parsed once and cached by
-content. On Linux without xlwings Server the decorators do nothing and these are plain
-Python functions.
+content, in `udfs.ranges`; this module holds the functions only. On Linux without
+xlwings Server the decorators do nothing and these are plain Python functions.
 """
 
 from __future__ import annotations

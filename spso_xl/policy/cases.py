@@ -2,7 +2,8 @@
 
 `report`, the array UDFs, the tracker's one `SI_CASES` formula and the demo use this;
 the per-row UDFs compute the same answers one row at a time, and the tests hold the two
-to agreement.
+to agreement. Plain values in and out: `tracker.computed` reads a raw block and gives the
+answers back as cells.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from spso_xl.errors import InputError
 from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
+
 
 def _days(d) -> np.ndarray:
     return pd.to_datetime(pd.Series(d)).to_numpy().astype("datetime64[D]")
