@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from spso_xl.policy.tables import TRIGGERS
-from spso_xl.policy.rules import case_from_cells, recommend, recommend_cells, recommend_frame
+from spso_xl.policy.recommend import recommend_frame
+from spso_xl.policy.rules import case_from_cells, recommend, recommend_cells
 
 N = 100_000
 SAMPLE = 10_000  # rows timed in the per-row loop, extrapolated to N

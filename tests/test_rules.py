@@ -9,7 +9,8 @@ from spso_xl.policy.deadlines import Status
 from spso_xl.errors import InputError
 from spso_xl.policy.tables import FUNCTIONS, TRIGGERS
 from spso_xl.policy.rules import (ENTRY, NO_ACTION, RULES, SCALE_RULES, Case, Recommendation, case_from_cells, contact,
-                           entry_level, is_serious, recommend, recommend_cells, recommend_frame)
+                           entry_level, is_serious, recommend, recommend_cells)
+from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.settings import settings_from_rows
 
 DUE = "04/12/2026"

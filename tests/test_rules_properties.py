@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from spso_xl.policy.deadlines import Status
 from spso_xl.errors import InputError
 from spso_xl.policy.tables import FUNCTIONS, TRIGGERS, scale_for
-from spso_xl.policy.rules import case_from_cells, entry_level, is_serious, recommend, recommend_cells, recommend_frame
+from spso_xl.policy.recommend import recommend_frame
+from spso_xl.policy.rules import case_from_cells, entry_level, is_serious, recommend, recommend_cells
 
 
 def spellings(words):

@@ -14,8 +14,8 @@ to say. Bad input comes back as short text starting with `#` that names the valu
 Ranges (the Holidays table through the `Closures` Name, the `Settings` and `Findings`
 tables) arrive as values, so every function is a pure function of its arguments and
 Excel recalculates exactly when an input changes. They are parsed once and cached by
-content. On Linux without xlwings Server the decorators do nothing and these are plain
-Python functions.
+content, in `udfs.ranges`; this module holds the functions only. On Linux without
+xlwings Server the decorators do nothing and these are plain Python functions.
 """
 
 from __future__ import annotations
@@ -27,17 +27,18 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from spso_xl.policy import deadlines
-from spso_xl.policy import evidence
-from spso_xl.policy import rules
-from spso_xl.tracker import schema
-from spso_xl.policy.cases import compute_block, due_column, message_block
 from spso_xl.calendar.dates import to_date
-from spso_xl.policy.deadlines import status_array
+from spso_xl.calendar.workdays import networkdays, networkdays_array, parse_days, workday, workday_array
 from spso_xl.errors import InputError
-from spso_xl.policy.settings import DEFAULTS, settings_from_rows
+from spso_xl.policy import deadlines, evidence, rules
+from spso_xl.policy.cases import due_column
+from spso_xl.policy.deadlines import status_array
+from spso_xl.policy.recommend import recommend_frame
+from spso_xl.policy.tables import DEFAULT_FUNCTION
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
-from spso_xl.calendar.workdays import _days, networkdays, networkdays_array, scottish_calendar, workday, workday_array
+from spso_xl.tracker.computed import compute_block, message_block
+from udfs.ranges import (as_column, as_of_date, as_rows, calendar_from, date_cells, date_column, date_or_blank,
+                         findings_from, fit, sectors_from, settings_from)
 
 __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",
@@ -60,62 +61,6 @@ def cell_safe(f):
     return guarded
 
 
-# --- ranges, parsed once per distinct content ---------------------------------------------
-
-
-def _rows(rng) -> tuple:
-    if rng is None:
-        return ()
-    if not isinstance(rng, (list, tuple)):
-        return ((rng,),)
-    return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in rng)
-
-
-@functools.lru_cache(maxsize=32)
-def _calendar(rows: tuple):
-    """A Holidays range (Date, Name, Kind) or a single column of closure dates."""
-    off, worked = [], []
-    for r in rows:
-        if not r or is_blank(r[0]) or (isinstance(r[0], str) and norm(r[0]) == "date"):
-            continue
-        day = to_date(r[0])
-        kind = norm(r[2]) if len(r) >= 3 and not is_blank(r[2]) else "closure"
-        (worked if kind == "working day" else off).append(day)
-    return scottish_calendar(tuple(off), tuple(worked))
-
-
-def calendar_from(closures):
-    return _calendar(_rows(closures))
-
-
-def settings_from(settings):
-    rows = _rows(settings)
-    return settings_from_rows(rows) if rows else DEFAULTS
-
-
-@functools.lru_cache(maxsize=8)
-def _findings(rows: tuple) -> pd.DataFrame:
-    headers = schema.FINDINGS.headers
-    if rows and [norm(v) for v in rows[0][:len(headers)]] == [norm(h) for h in headers]:
-        rows = rows[1:]
-    frame = pd.DataFrame([list(r[:len(headers)]) + [None] * (len(headers) - len(r)) for r in rows],
-                         columns=list(headers), dtype=object)
-    frame["Decision date"] = frame["Decision date"].map(lambda v: to_date(v) if not is_blank(v) else None)
-    return frame
-
-
-def findings_from(findings) -> pd.DataFrame:
-    return _findings(_rows(findings))
-
-
-def _today(as_of) -> dt.date:
-    return to_date(as_of) or dt.date.today()
-
-
-def _date_or_blank(d):
-    return "" if d is None else d
-
-
 # --- the whole Cases table in one call ---------------------------------------------------------
 
 
@@ -127,9 +72,9 @@ def _date_or_blank(d):
 @cell_safe
 def SI_CASES(cases, as_of=None, closures=None, settings=None):
     """Due, Status, Working days overdue, Recommended level, Contact from and Reason for every row (a dynamic array)."""
-    rows = _rows(cases)
+    rows = as_rows(cases)
     try:
-        key = (rows, _today(as_of), _rows(closures), _rows(settings))
+        key = (rows, as_of_date(as_of), as_rows(closures), as_rows(settings))
         try:
             hash(key)
         except TypeError:  # a cell value Python cannot hash: compute without the cache
@@ -186,7 +131,7 @@ def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, tri
                 settings=None):
     """The date the organisation must reply by: Respond by, else date notified + the level's working days."""
     fn = parse_function(fn)
-    return _date_or_blank(deadlines.due_date(
+    return date_or_blank(deadlines.due_date(
         to_date(date_notified), parse_level(level, fn, allow_zero=True), parse_yes_no(urgent), to_date(respond_by),
         fn, parse_trigger(trigger), settings_from(settings), calendar_from(closures)))
 
@@ -200,7 +145,7 @@ def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, tri
 @cell_safe
 def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
     """CLOSED, RESPONDED, RESPONDED LATE, OVERDUE, DUE TODAY, DUE SOON, ON TRACK or NO DEADLINE."""
-    return str(deadlines.status(to_date(due), to_date(response_received), _today(as_of), to_date(closed),
+    return str(deadlines.status(to_date(due), to_date(response_received), as_of_date(as_of), to_date(closed),
                                 settings_from(settings)))
 
 
@@ -212,7 +157,7 @@ def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
 def SI_OVERDUE(due, response_received, as_of=None):
     """TRUE when Due has passed and no response has arrived."""
     due, received = to_date(due), to_date(response_received)
-    return due is not None and received is None and _today(as_of) > due
+    return due is not None and received is None and as_of_date(as_of) > due
 
 
 @xw.func
@@ -224,7 +169,7 @@ def SI_OVERDUE(due, response_received, as_of=None):
 @cell_safe
 def SI_DAYS_OVERDUE(due, response_received, as_of=None, closures=None, closed=None):
     """Working days past Due: up to the response if it came late, else up to as_of; 0 if not late."""
-    return deadlines.days_overdue(to_date(due), to_date(response_received), _today(as_of), to_date(closed),
+    return deadlines.days_overdue(to_date(due), to_date(response_received), as_of_date(as_of), to_date(closed),
                                   calendar_from(closures))
 
 
@@ -257,7 +202,7 @@ def _level_args(f):
 def _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn, last_chased,
                as_of, closures, settings, due=None, closed=None):
     return rules.recommend_cells(level, trigger, status, chasers, resolved, recurred, significant, refused,
-                                 mitigating, fn, to_date(due), last_chased, _today(as_of), closed,
+                                 mitigating, fn, to_date(due), last_chased, as_of_date(as_of), closed,
                                  settings_from(settings), calendar_from(closures))
 
 
@@ -297,23 +242,10 @@ def SI_CONTACT(level, fn=None):
 # --- evidence -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8)
-def _sectors(rows: tuple) -> dict:
-    """Organisation -> Sector from an Organisations range (its header row first, or Organisation, Sector columns)."""
-    if not rows:
-        return {}
-    head = [norm(v) if isinstance(v, str) else "" for v in rows[0]]
-    at = (head.index("organisation"), head.index("sector")) if {"organisation", "sector"} <= set(head) else None
-    body = rows[1:] if at else rows
-    i, j = at or (0, 1)
-    return evidence.sector_map(pd.DataFrame({"Organisation": [r[i] if len(r) > i else None for r in body],
-                                             "Sector": [r[j] if len(r) > j else None for r in body]}, dtype=object))
-
-
 def _funnel(findings, start, end_date, settings, organisations):
     s = settings_from(settings)
     return evidence.funnel(findings_from(findings), to_date(start), to_date(end_date), s.funnel_inner, s.funnel_outer,
-                           _sectors(_rows(organisations)), s.funnel_min)
+                           sectors_from(organisations), s.funnel_min)
 
 
 @xw.func(call_in_wizard=False)
@@ -328,7 +260,7 @@ def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None, fn=N
     """Upheld findings of this theme for this organisation and function in the rolling window: whether that is
     recurrent, and whether the theme was fed back before (Recurred = Y, appendix row 4) or not yet (row 2)."""
     s = settings_from(settings)
-    found = evidence.is_recurrent(findings_from(findings), organisation, theme, _today(as_of), s.recurrence_months,
+    found = evidence.is_recurrent(findings_from(findings), organisation, theme, as_of_date(as_of), s.recurrence_months,
                                   s.recurrence_threshold, parse_function(fn))
     return found.describe(s.recurrence_months)
 
@@ -347,44 +279,11 @@ def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None, 
     low, or too few to judge."""
     table = _funnel(findings, start, end_date, settings, organisations)
     row = table[(table["organisation"].map(norm) == norm(organisation))
-                & (table["function"] == (parse_function(fn) or "SWF"))]
+                & (table["function"] == (parse_function(fn) or DEFAULT_FUNCTION))]
     return "" if row.empty else row["flag"].iloc[0]
 
 
 # --- array forms: whole columns in, dynamic arrays out -------------------------------------
-
-
-def _column(values) -> list:
-    """A range argument as one flat column."""
-    if values is None:
-        return []
-    if not isinstance(values, (list, tuple)):
-        return [values]
-    return [r[0] if isinstance(r, (list, tuple)) else r for r in values]
-
-
-def _dates(values) -> np.ndarray:
-    """A column of dates as datetime64[D]; each distinct cell value is coerced once, bad ones blank."""
-    col = _column(values)
-    seen = {}
-    for v in col:
-        key = (type(v), v)
-        if key not in seen:
-            try:
-                d = to_date(v)
-            except InputError:
-                d = None
-            seen[key] = np.datetime64(d, "D") if d else np.datetime64("NaT")
-    return np.array([seen[(type(v), v)] for v in col], dtype="datetime64[D]")
-
-
-def _as_cells(days: np.ndarray) -> list[list]:
-    return [["" if np.isnat(d) else d.item()] for d in days]
-
-
-def _fit(values, n: int) -> list:
-    col = _column(values) if values is not None else []
-    return (col + [None] * n)[:n] if len(col) != 1 else col * n
 
 
 @xw.func
@@ -394,15 +293,15 @@ def _fit(values, n: int) -> list:
 @cell_safe
 def SI_WORKDAY_ARRAY(starts, days, closures=None):
     """SI_WORKDAY over a whole column at once (a dynamic array); blanks stay blank."""
-    s = _dates(starts)
+    s = date_column(starts)
     n, errors = [], {}
-    for i, d in enumerate(_fit(days, len(s))):
+    for i, d in enumerate(fit(days, len(s))):
         try:
-            n.append(np.nan if is_blank(d) else _days(d))
+            n.append(np.nan if is_blank(d) else parse_days(d))
         except InputError as e:
             n.append(np.nan)
             errors[i] = e.cell_text()
-    cells = _as_cells(workday_array(s, np.array(n, dtype="float64"), calendar_from(closures)))
+    cells = date_cells(workday_array(s, np.array(n, dtype="float64"), calendar_from(closures)))
     for i, text in errors.items():
         cells[i] = [text]
     return cells
@@ -415,8 +314,8 @@ def SI_WORKDAY_ARRAY(starts, days, closures=None):
 @cell_safe
 def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
     """SI_NETWORKDAYS over whole columns (a dynamic array); blanks stay blank."""
-    first = _dates(starts)
-    counts = networkdays_array(first, _dates(_fit(ends, len(first))), calendar_from(closures))
+    first = date_column(starts)
+    counts = networkdays_array(first, date_column(fit(ends, len(first))), calendar_from(closures))
     return [["" if np.isnan(c) else int(c)] for c in counts]
 
 
@@ -433,9 +332,9 @@ def SI_NETWORKDAYS_ARRAY(starts, ends, closures=None):
 def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, functions=None, triggers=None,
                       closures=None, settings=None):
     """SI_DEADLINE over whole columns (a dynamic array); a bad row shows its # message."""
-    notified = _dates(dates_notified)
+    notified = date_column(dates_notified)
     n = len(notified)
-    lv, fn, ur, tr = _fit(levels, n), _fit(functions, n), _fit(urgent, n), _fit(triggers, n)
+    lv, fn, ur, tr = fit(levels, n), fit(functions, n), fit(urgent, n), fit(triggers, n)
     parsed, errors = [], {}
     for i, (l, f, u, t) in enumerate(zip(lv, fn, ur, tr)):
         try:
@@ -444,9 +343,9 @@ def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, func
         except InputError as e:
             parsed.append((None, None, None, None))
             errors[i] = e.cell_text()
-    due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], _dates(_fit(respond_by, n)),
+    due = due_column(notified, [p[0] for p in parsed], [p[2] for p in parsed], date_column(fit(respond_by, n)),
                      [p[1] for p in parsed], [p[3] for p in parsed], settings_from(settings), calendar_from(closures))
-    cells = _as_cells(due)
+    cells = date_cells(due)
     for i, text in errors.items():
         cells[i] = [text]
     return cells
@@ -461,9 +360,9 @@ def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, func
 @cell_safe
 def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
     """SI_STATUS over whole columns (a dynamic array)."""
-    due = _dates(dues)
+    due = date_column(dues)
     n = len(due)
-    out = status_array(due, _dates(_fit(responses, n)), _dates(_fit(closed, n)), _today(as_of),
+    out = status_array(due, date_column(fit(responses, n)), date_column(fit(closed, n)), as_of_date(as_of),
                        settings_from(settings))
     return [[s] for s in out]
 
@@ -487,12 +386,12 @@ def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
 def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, significant, refused, mitigating,
                    functions=None, last_chased=None, as_of=None, closures=None, settings=None):
     """SI_LEVEL over whole columns (a dynamic array); a bad row shows its # message."""
-    n = len(_column(triggers))
+    n = len(as_column(triggers))
     cols = dict(level=levels, trigger=triggers, status=statuses, chasers=chasers, resolved=resolved,
                 recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions,
                 last_chased=last_chased)
-    frame = pd.DataFrame({k: pd.Series(_fit(v, n), dtype=object) for k, v in cols.items()})
-    rec = rules.recommend_frame(frame, _today(as_of), settings_from(settings), calendar_from(closures))
+    frame = pd.DataFrame({k: pd.Series(fit(v, n), dtype=object) for k, v in cols.items()})
+    rec = recommend_frame(frame, as_of_date(as_of), settings_from(settings), calendar_from(closures))
     levels = rec["recommended_level"].astype(object).where(rec["error"].isna(), rec["error"]).tolist()
     return [[v] for v in levels]
 

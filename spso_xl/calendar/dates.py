@@ -60,6 +60,21 @@ def to_date(value) -> dt.date | None:
     return d
 
 
+def day(value) -> dt.date | None:
+    """The plain date a value holds, time of day dropped; None for a blank of any kind.
+
+    The one way from whatever code holds to a `datetime.date`: a cell's value, a parsed
+    frame's Timestamp or NaT, a numpy datetime64, pandas' NA. Anything not already a date is
+    read as a cell is (`to_date`: Excel serials, UK or ISO text), so a value that is not a
+    date is an InputError, never passed on as it is."""
+    try:
+        if value is None or value != value:  # None, NaN, NaT
+            return None
+    except TypeError:  # pandas.NA cannot say whether it equals itself: it is a blank
+        return None
+    return to_date(value)
+
+
 def _to_date(value) -> dt.date | None:
     if value is None:
         return None

@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from types import MappingProxyType
+from typing import Iterable, Mapping
 
 import holidays as _holidays
 import numpy as np
@@ -47,13 +48,14 @@ class Calendar:
 
 
 @lru_cache(maxsize=1)
-def _bank_holidays() -> dict[dt.date, str]:
-    return dict(_holidays.country_holidays("GB", subdiv="SCT", years=YEARS))
+def bank_holidays() -> Mapping[dt.date, str]:
+    """Scotland's bank holidays in YEARS, date -> name (built once; read-only, as every caller shares it)."""
+    return MappingProxyType(dict(_holidays.country_holidays("GB", subdiv="SCT", years=YEARS)))
 
 
 @lru_cache(maxsize=64)
 def _calendar(closures: frozenset, working_days: frozenset) -> Calendar:
-    days = {d: n for d, n in _bank_holidays().items() if d not in working_days}
+    days = {d: n for d, n in bank_holidays().items() if d not in working_days}
     days.update((d, "Office closure") for d in closures if d not in days and d not in working_days)
     return Calendar(days, np.busdaycalendar(holidays=np.array(sorted(days), dtype="datetime64[D]")))
 
@@ -67,8 +69,10 @@ def _date_set(values: Iterable) -> frozenset:
     return frozenset(d for d in (to_date(v) for v in values) if d is not None)
 
 
-def _days(n) -> int:
-    """Excel truncates a fractional day count toward zero."""
+def parse_days(n) -> int:
+    """A count of (working) days as WORKDAY takes it: a number or numeric text, a fraction truncated
+    toward zero as Excel does; InputError for a blank, TRUE/FALSE, other text, or more days than
+    Excel's calendar holds."""
     if isinstance(n, bool) or n is None:
         raise InputError("DAYS", f"{n!r} is not a number of days", n)
     try:
@@ -85,7 +89,7 @@ def workday(start, days, cal: Calendar | None = None) -> dt.date:
     start = to_date(start)
     if start is None:
         raise InputError("DATE", "the start date is blank", None)
-    n = _days(days)
+    n = parse_days(days)
     if n == 0:
         return start
     cal = cal or scottish_calendar()

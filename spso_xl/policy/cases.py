@@ -2,7 +2,8 @@
 
 `report`, the array UDFs, the tracker's one `SI_CASES` formula and the demo use this;
 the per-row UDFs compute the same answers one row at a time, and the tests hold the two
-to agreement.
+to agreement. Plain values in and out: `tracker.computed` reads a raw block and gives the
+answers back as cells.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import pandas as pd
 
 from spso_xl.policy.deadlines import status_array, window_days
 from spso_xl.errors import InputError
-from spso_xl.policy.rules import recommend_frame
-from spso_xl.tracker.schema import COMPUTED, RENAMED
+from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
+
 
 def _days(d) -> np.ndarray:
     return pd.to_datetime(pd.Series(d)).to_numpy().astype("datetime64[D]")
@@ -40,12 +41,6 @@ def due_column(notified, level, urgent, respond_by, function, trigger=None, sett
     due = workday_array(_days(notified), days, cal or scottish_calendar())
     given = _days(respond_by)
     return np.where(np.isnat(given), due, given)
-
-
-# The input headers compute_cases reads: a block without one of them cannot be computed.
-# (Last chased is read when there, as blank when not: schema.ADDED; an old Extended to reads as Respond by.)
-NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Respond by", "Chasers", "Response received",
-         "Resolved", "Recurred", "Significant", "Refused", "Mitigating", "Closed")
 
 
 def compute_cases(cases: pd.DataFrame, as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> pd.DataFrame:
@@ -73,42 +68,3 @@ def compute_cases(cases: pd.DataFrame, as_of: dt.date, settings=DEFAULTS, cal: C
         "Recommended level": rec["recommended_level"].to_numpy(), "Contact from": rec["contact_from"].to_numpy(),
         "Reason": np.where(rec["error"].isna(), rec["reason"], rec["error"]),
     }, index=cases.index)
-
-
-def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> list[list]:
-    """The six computed columns for a Cases input block (header row first, then the table's
-    rows in order), one output row per table row, as cells hold them: dates, text, whole
-    numbers, "" for nothing. Blank rows stay blank; a row with a bad input shows that cell's
-    `#` message in Status and Reason; a block without a needed column says so on every row."""
-    from spso_xl.tracker.read import ROW, cases_from_block
-
-    header = {RENAMED.get(("Cases", v.strip()), v.strip()) for v in (rows[0] if rows else ())
-              if isinstance(v, str)}
-    if missing := [h for h in NEEDS if h not in header]:
-        return message_block(rows, f"#CASES? the column '{missing[0]}' is missing: pass the Cases table with its "
-                                   f"header row, e.g. Cases[[#All],[Ref]:[Closed]]")
-    out = [[""] * len(COMPUTED) for _ in range(max(len(rows) - 1, 1))]
-    cases, problems = cases_from_block(rows)
-    bad = {}
-    for p in problems:
-        if p.row is not None and p.column in NEEDS and p.code:  # a value that does not parse (a blank one
-            # that is required gets its message from the rule that needs it, as the per-row functions do)
-            bad.setdefault(p.row, p)
-    good = cases[~cases[ROW].isin(list(bad))]
-    if len(good):
-        frame = compute_cases(good, as_of, settings, cal)
-        due = frame["Due"].dt.date.astype(object).where(frame["Due"].notna(), "")
-        level = frame["Recommended level"].astype(object).where(frame["Recommended level"].notna(), "")
-        columns = [due.tolist(), frame["Status"].tolist(), [int(v) for v in frame["Working days overdue"]],
-                   level.tolist(), frame["Contact from"].fillna("").tolist(), frame["Reason"].fillna("").tolist()]
-        for i, values in zip(good[ROW].tolist(), zip(*columns)):
-            out[i - 2] = list(values)
-    for row, p in bad.items():
-        out[row - 2] = ["", p.cell_text, "", "", "", f"{p.cell_text} ({p.column})"]
-    return out
-
-
-def message_block(rows: list[list], text: str) -> list[list]:
-    """What compute_block gives when the whole block cannot be computed: the message in Status and
-    Reason of every row, so that each row of the table says why."""
-    return [["", text, "", "", "", text] for _ in range(max(len(rows) - 1, 1))]

@@ -9,7 +9,7 @@ import numpy as np
 
 from spso_xl.policy.tables import LEVEL1_WINDOW, TRIGGERS, scale_for
 from spso_xl.policy.settings import DEFAULTS
-from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday, working_days_after
+from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday, working_days_after, working_days_after_array
 
 
 class Status(StrEnum):
@@ -96,8 +96,6 @@ def days_overdue(due: dt.date | None, received: dt.date | None = None, as_of: dt
 
 def status_array(due, received, closed, as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> np.ndarray:
     """`status` over datetime64[D] columns (NaT = blank), as an object array of Status text."""
-    from spso_xl.calendar.workdays import working_days_after_array
-
     cal = cal or scottish_calendar()
     today = np.datetime64(as_of, "D")
     no_due, got, shut = np.isnat(due), ~np.isnat(received), ~np.isnat(closed)

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from spso_xl.calendar.dates import to_date
+from spso_xl.calendar.dates import day, to_date
 from spso_xl.errors import InputError
 from spso_xl.policy.tables import DEFAULT_FUNCTION, OUTCOMES
 from spso_xl.policy.vocab import norm, parse_choice, parse_count, parse_function, parse_yes_no
@@ -101,8 +101,9 @@ def _read(findings: pd.DataFrame, needed: tuple[str, ...]) -> pd.DataFrame:
     })
 
 
-def _day(value) -> pd.Timestamp | None:
-    d = to_date(value)
+def _bound(value) -> pd.Timestamp | None:
+    """A date argument (as-of, start, end) as pandas compares it with the Decision date column."""
+    d = day(value)
     return None if d is None else pd.Timestamp(d)
 
 
@@ -119,7 +120,7 @@ def recurrence(findings: pd.DataFrame, as_of, window_months=12, threshold=3, fun
     ends (29/02 - 12 months = 28/02). `function` keeps only that function's findings.
     """
     f = _read(findings, (REF, ORG, DATE, OUTCOME, THEME))
-    as_of = _day(as_of)
+    as_of = _bound(as_of)
     if as_of is None:
         raise InputError("DATE", "the as-of date is blank", as_of)
     months, threshold = parse_count(window_months), parse_count(threshold)
@@ -252,7 +253,7 @@ def funnel(findings: pd.DataFrame, start=None, end=None, inner=0.95, outer=0.998
     """
     inner, outer = _probability(inner, "inner"), _probability(outer, "outer")
     f = _read(findings, (ORG, DATE, OUTCOME))
-    start, end = _day(start), _day(end)
+    start, end = _bound(start), _bound(end)
     keep = f.decided & (f.org_key != "")
     if start is not None:
         keep &= f.date >= start

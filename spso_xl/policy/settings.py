@@ -1,5 +1,8 @@
 """Every tunable number and name, with its default: the Settings sheet is built from this
-table and read back through it, so a key is named in one place only."""
+table and read back through it, so a key is named in one place only.
+
+Also the office's other choice, its Holidays table (closures and worked bank holidays), as the
+working-day calendar: the tracker reader and the UDFs' `Closures` argument both read it here."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spso_xl.calendar.workdays import Calendar, scottish_calendar
 from spso_xl.errors import InputError
-from spso_xl.policy.tables import FUNCTIONS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
+from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTIONS, HOLIDAY_KINDS, QUARTER_CONVENTIONS, SWF_LEVELS, scale_for
 from spso_xl.policy.vocab import is_blank, norm, parse_choice, parse_count
 
 ROLES = tuple(dict.fromkeys(level.contact_from for level in SWF_LEVELS))
@@ -23,7 +27,7 @@ CONTACTS = {"SWF": ("Freephone 0800 014 7299", "www.spso.org.uk/scottishwelfaref
 
 def signatory_key(role: str, function: str | None) -> str:
     """The Settings key naming who signs a role's letters for a function."""
-    return f"Signatory: {role}" if role in OFFICE_ROLES else f"Signatory: {function or 'SWF'} {role}"
+    return f"Signatory: {role}" if role in OFFICE_ROLES else f"Signatory: {function or DEFAULT_FUNCTION} {role}"
 
 
 def _attr(key: str) -> str:
@@ -93,7 +97,7 @@ Settings = dataclasses.make_dataclass(
     namespace={
         "__doc__": "The tracker's Settings, defaults for any key not given.",
         "signatory": lambda self, role, function=None: _signatory(self, role, function),
-        "contact": lambda self, function=None: tuple(getattr(self, _attr(f"{what}: {function or 'SWF'}"))
+        "contact": lambda self, function=None: tuple(getattr(self, _attr(f"{what}: {function or DEFAULT_FUNCTION}"))
                                                      for what in ("Phone", "Website")),
     },
 )
@@ -102,7 +106,7 @@ Settings = dataclasses.make_dataclass(
 def _signatory(settings, role: str, function: str | None) -> str:
     """Who signs a role's letters for a function ('' if nobody is set); see LEGACY_SIGNATORY_KEYS."""
     name = getattr(settings, _attr(signatory_key(role, function)))
-    if not name and (function or "SWF") == "SWF" and role not in OFFICE_ROLES:
+    if not name and (function or DEFAULT_FUNCTION) == "SWF" and role not in OFFICE_ROLES:
         name = getattr(settings, _attr(f"Signatory: {role}"), "")
     return name
 
@@ -134,3 +138,25 @@ def _cached(rows: tuple) -> "Settings":
             continue
         values[spec.attr] = spec.parse(value) if spec.parse else str(value).strip()
     return Settings(**values)
+
+
+# --- the Holidays table ------------------------------------------------------------------------
+
+_HOLIDAY_KINDS = {norm(k): k for k in HOLIDAY_KINDS}
+
+
+def holidays_calendar(rows, unknown_is_closure: bool = False) -> Calendar:
+    """The working-day calendar a Holidays table sets, from its (Date, Kind) rows.
+
+    Kind is matched in any case and spacing: a Working day is a bank holiday the office works;
+    a Closure or a Bank holiday is a day off. A blank Date is skipped. A blank Kind, or one that
+    is none of these, is left out (the tracker reader reports it), or with `unknown_is_closure`
+    counts as a day off (the UDFs: a bare column of dates is a list of closures)."""
+    off, worked = [], []
+    for date, kind in rows:
+        kind = None if is_blank(kind) else _HOLIDAY_KINDS.get(norm(kind))
+        if kind == "Working day":
+            worked.append(date)
+        elif kind is not None or unknown_is_closure:
+            off.append(date)
+    return scottish_calendar(tuple(off), tuple(worked))

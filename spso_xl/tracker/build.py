@@ -30,7 +30,7 @@ from spso_xl.tracker import schema
 from spso_xl.tracker.councils import COUNCILS
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.policy.settings import SPECS
-from spso_xl.calendar.workdays import _bank_holidays
+from spso_xl.calendar.workdays import bank_holidays
 
 ENTRY_MODULE = '''"""xlwings entry module for the tracker workbook of the same name.
 
@@ -174,7 +174,7 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     return {
         "Organisations": [{"Organisation": name, "Sector": "Local government"} for name in COUNCILS],
         "Holidays": [{"Date": d, "Name": n, "Kind": "Bank holiday"}
-                     for d, n in sorted(_bank_holidays().items()) if d.year in years],
+                     for d, n in sorted(bank_holidays().items()) if d.year in years],
         "Settings": [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS],
     }
 
@@ -425,7 +425,7 @@ def computed_note(column: schema.Column) -> str:
 def computed_values(data: dict, as_of: dt.date) -> list[list]:
     """The six computed columns of every Cases row as of the build date (what SI_CASES gives),
     read from the rows as the tracker reader would read them from the file."""
-    from spso_xl.policy.cases import compute_block
+    from spso_xl.tracker.computed import compute_block
     from spso_xl.tracker.read import tracker_from_sheets
 
     grids = {name: [list(sheet.headers)] + [[r.get(h) for h in sheet.headers] for r in data.get(name) or [{}]]

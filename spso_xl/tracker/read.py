@@ -17,10 +17,10 @@ from spso_xl.tracker import schema
 from spso_xl.calendar.dates import to_date
 from spso_xl.errors import InputError, shorten
 from spso_xl.tracker.kind import not_a_tracker, workbook_kind
-from spso_xl.policy.settings import DEFAULTS, is_setting, settings_from_rows
+from spso_xl.policy.settings import DEFAULTS, holidays_calendar, is_setting, settings_from_rows
 from spso_xl.policy.vocab import did_you_mean, is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
-from spso_xl.calendar.workdays import YEARS, Calendar, scottish_calendar
+from spso_xl.calendar.workdays import YEARS, Calendar
 from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes
 
 ROW = "_row"  # the Excel row number of each record
@@ -318,11 +318,7 @@ def _settings(frame: pd.DataFrame, problems: list[Problem]):
 
 
 def _calendar(holidays: pd.DataFrame) -> Calendar:
-    kinds = holidays["Kind"]
-    dates = holidays["Date"].dropna()
-    off = dates[kinds.loc[dates.index].isin(["Closure", "Bank holiday"])].dt.date
-    worked = dates[kinds.loc[dates.index] == "Working day"].dt.date
-    return scottish_calendar(tuple(off), tuple(worked))
+    return holidays_calendar(zip(holidays["Date"], holidays["Kind"]))
 
 
 def _cross_checks(parsed: dict, raw: dict, problems: list[Problem]):

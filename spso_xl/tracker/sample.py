@@ -10,7 +10,7 @@ import datetime as dt
 import random
 
 from spso_xl.tracker.councils import COUNCILS
-from spso_xl.policy.tables import TRIGGERS
+from spso_xl.policy.tables import DEFAULT_FUNCTION, TRIGGERS
 from spso_xl.policy.settings import SPECS
 from spso_xl.calendar.workdays import scottish_calendar, workday
 
@@ -149,7 +149,7 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             history.append({"Date": closed_on, "Ref": ref, "Level": level, "Action": "Resolution",
                             "By": "", "Notes": "Resolved: action plan agreed"})
         cases.append({
-            "Ref": ref, "Organisation": org, "Function": function, "Area": _AREA.get(function or "SWF"),
+            "Ref": ref, "Organisation": org, "Function": function, "Area": _AREA.get(function or DEFAULT_FUNCTION),
             "Trigger": trigger, "Description": _description(trigger, org, function),
             "Evidence": _evidence(trigger, function, ref, identified),
             "Date identified": identified, "Level": level, "Date notified": notified,
@@ -200,8 +200,8 @@ RECURRING_DESCRIPTIONS = {
 def _description(trigger: str, org: str, function: str | None = None) -> str:
     if trigger == "Recurrent issue":
         theme = (RECURRING_COMPLAINTS if function == "Complaints" else RECURRING).get(org)
-        if (function or "SWF", theme) in RECURRING_DESCRIPTIONS:
-            return RECURRING_DESCRIPTIONS[function or "SWF", theme]
+        if (function or DEFAULT_FUNCTION, theme) in RECURRING_DESCRIPTIONS:
+            return RECURRING_DESCRIPTIONS[function or DEFAULT_FUNCTION, theme]
     return {
         "Information overdue": "Case file requested for an SWF review not received by the deadline",
         "No response after two requests": "Two requests for the review papers have gone unanswered",

@@ -1,0 +1,144 @@
+"""What Excel passes the SI_ functions, read into what the core takes, and dates back into cells (DESIGN §8).
+
+A range argument arrives as values: a list of rows, a single value, or None when omitted.
+The workbook's own ranges (the Holidays table through the `Closures` Name, `Settings`,
+`Findings`, `Organisations`) are parsed once per distinct content (each cache is keyed on
+the rows as a tuple), and by the same core functions the tracker reader uses
+(`settings_from_rows`, `holidays_calendar`), so a formula and `spso-xl` read a sheet alike.
+The array forms take columns: flattened, and fitted to the first column's length.
+
+Kept light for xlwings Lite: nothing here reads a file or starts a process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pandas as pd
+
+from spso_xl.calendar.dates import day, to_date
+from spso_xl.errors import InputError
+from spso_xl.policy import evidence
+from spso_xl.policy.settings import DEFAULTS, holidays_calendar, settings_from_rows
+from spso_xl.policy.vocab import is_blank, norm
+from spso_xl.tracker import schema
+
+# --- ranges, parsed once per distinct content ---------------------------------------------
+
+
+def as_rows(rng) -> tuple:
+    """A range argument as a tuple of row tuples (hashable, for the caches); () when omitted."""
+    if rng is None:
+        return ()
+    if not isinstance(rng, (list, tuple)):
+        return ((rng,),)
+    return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in rng)
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(rows: tuple):
+    """A Holidays range (Date, Name, Kind) or a single column of closure dates."""
+    days = []
+    for r in rows:
+        if not r or is_blank(r[0]) or (isinstance(r[0], str) and norm(r[0]) == "date"):
+            continue
+        days.append((to_date(r[0]), r[2] if len(r) >= 3 else None))  # a bad date: its message, row by row
+    return holidays_calendar(days, unknown_is_closure=True)
+
+
+def calendar_from(closures):
+    """The working-day calendar a `closures` argument sets; a blank or unknown Kind counts as a closure."""
+    return _calendar(as_rows(closures))
+
+
+def settings_from(settings):
+    """The Settings a `settings` argument sets (Setting, Value rows, a header row allowed); defaults when omitted."""
+    rows = as_rows(settings)
+    return settings_from_rows(rows) if rows else DEFAULTS
+
+
+@functools.lru_cache(maxsize=8)
+def _findings(rows: tuple) -> pd.DataFrame:
+    headers = schema.FINDINGS.headers
+    if rows and [norm(v) for v in rows[0][:len(headers)]] == [norm(h) for h in headers]:
+        rows = rows[1:]
+    frame = pd.DataFrame([list(r[:len(headers)]) + [None] * (len(headers) - len(r)) for r in rows],
+                         columns=list(headers), dtype=object)
+    frame["Decision date"] = frame["Decision date"].map(day)
+    return frame
+
+
+def findings_from(findings) -> pd.DataFrame:
+    """A Findings range (its header row optional) as the frame `evidence` reads."""
+    return _findings(as_rows(findings))
+
+
+@functools.lru_cache(maxsize=8)
+def _sectors(rows: tuple) -> dict:
+    """Organisation -> Sector from an Organisations range (its header row first, or Organisation, Sector columns)."""
+    if not rows:
+        return {}
+    head = [norm(v) if isinstance(v, str) else "" for v in rows[0]]
+    at = (head.index("organisation"), head.index("sector")) if {"organisation", "sector"} <= set(head) else None
+    body = rows[1:] if at else rows
+    i, j = at or (0, 1)
+    return evidence.sector_map(pd.DataFrame({"Organisation": [r[i] if len(r) > i else None for r in body],
+                                             "Sector": [r[j] if len(r) > j else None for r in body]}, dtype=object))
+
+
+def sectors_from(organisations) -> dict:
+    """Organisation -> Sector from an `organisations` argument."""
+    return _sectors(as_rows(organisations))
+
+
+def as_of_date(as_of) -> dt.date:
+    """The date to judge on: `as_of` when given, else today."""
+    return to_date(as_of) or dt.date.today()
+
+
+# --- columns, for the array forms ------------------------------------------------------------
+
+
+def as_column(values) -> list:
+    """A range argument as one flat column."""
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)):
+        return [values]
+    return [r[0] if isinstance(r, (list, tuple)) else r for r in values]
+
+
+def fit(values, n: int) -> list:
+    """A column cut or padded with blanks to n rows; a single value repeated n times."""
+    col = as_column(values) if values is not None else []
+    return (col + [None] * n)[:n] if len(col) != 1 else col * n
+
+
+def date_column(values) -> np.ndarray:
+    """A column of dates as datetime64[D]; each distinct cell value is coerced once, bad ones blank."""
+    col = as_column(values)
+    seen = {}
+    for v in col:
+        key = (type(v), v)
+        if key not in seen:
+            try:
+                d = to_date(v)
+            except InputError:
+                d = None
+            seen[key] = np.datetime64(d, "D") if d else np.datetime64("NaT")
+    return np.array([seen[(type(v), v)] for v in col], dtype="datetime64[D]")
+
+
+# --- and back into cells ------------------------------------------------------------------------
+
+
+def date_or_blank(d):
+    """A date for a cell, or "" for none."""
+    return "" if d is None else d
+
+
+def date_cells(days: np.ndarray) -> list[list]:
+    """A datetime64[D] column as a dynamic array's rows: dates, "" for blanks."""
+    return [["" if np.isnat(d) else d.item()] for d in days]
