@@ -41,9 +41,11 @@ def _values(sheet) -> list[list]:
 
 
 def read_book(book):
-    """The tracker as the open workbook holds it now, unsaved edits included."""
+    """The tracker as the open workbook holds it now, unsaved edits included; its path is the
+    workbook's (what a summary names as its source, and what an output must never replace)."""
     names = {s.name for s in book.sheets}
-    return tracker_from_sheets({n: _values(book.sheets[n]) for n in schema.SHEETS if n in names})
+    return tracker_from_sheets({n: _values(book.sheets[n]) for n in schema.SHEETS if n in names},
+                               Path(book.fullname))
 
 
 def _filtered(table) -> bool:
@@ -110,12 +112,15 @@ def selected_refs(book) -> list[str]:
 
 
 def cell_value(value):
-    """A TrackerEdit value as Excel takes it: text Excel would read as a formula gets Excel's text
-    prefix ('), and a Link becomes a HYPERLINK formula showing what the file's writer shows."""
+    """A value as Excel takes it from xlwings: text Excel would read as a formula gets Excel's text
+    prefix ('), as does text that starts with an apostrophe (Excel would take that one for the prefix
+    and drop it); a Link becomes a HYPERLINK formula showing what the file's writer shows."""
     if isinstance(value, Link):
         target = value.target.replace('"', '""')  # file names have no quotes (safe_stem); a folder might
         text = (value.text or value.target).replace('"', '""')
         return TrustedFormula(f'=HYPERLINK("{target}","{text}")')
+    if isinstance(value, str) and not isinstance(value, TrustedFormula) and value.startswith("'"):
+        return "'" + neutralise(value)
     return neutralise(value)
 
 
@@ -162,6 +167,6 @@ def put_summary_sheet(book, layout, summary) -> None:
             sheet.clear()
         else:
             sheet = book.sheets.add(layout.sheet_name, after=book.sheets[schema.SUMMARY_SHEET])
-        sheet.range("A1").value = [[neutralise(v) for v in row] for row in layout.rows]
+        sheet.range("A1").value = [[cell_value(v) for v in row] for row in layout.rows]
         for placed, png in zip(layout.charts, pngs):
             sheet.pictures.add(png, anchor=sheet.range(placed.anchor))

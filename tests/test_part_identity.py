@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 
+from spso_xl.new import build_tracker
 from spso_xl.tracker import build
 from spso_xl.cli import main
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
@@ -46,7 +47,7 @@ def rich(tmp_path_factory):
     original = build._Builder
     build._Builder = _RichBuilder
     try:
-        return build.build_tracker(folder / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+        return build_tracker(folder / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
     finally:
         build._Builder = original
 

@@ -31,11 +31,12 @@ from typing import Iterable
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
+from spso_xl.calendar.dates import day
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.deadlines import due_date
 from spso_xl.letters.files import letter_stem
 from spso_xl.letters.templates import template_name
-from spso_xl.policy.tables import FUNCTION_NAMES, FUNCTION_SUBJECTS, GOOD_PRACTICE, SUBJECTS, TEAMS, scale_for, \
+from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTION_NAMES, FUNCTION_SUBJECTS, GOOD_PRACTICE, SUBJECTS, TEAMS, scale_for, \
     statutory_power
 from spso_xl.letters.prose import long_date, number, sentence
 from spso_xl.letters import prose
@@ -100,12 +101,6 @@ def _text(value) -> str:
     return _XML_BAD.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def _day(value) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return value.date() if isinstance(value, (dt.datetime, pd.Timestamp)) else value
-
-
 def weekday_date(d: dt.date) -> str:
     """'Friday 4 December 2026', as a respond-by date is written."""
     return f"{d:%A} {d.day} {d:%B %Y}"
@@ -158,7 +153,7 @@ class _Planner:
                 continue
             self.findings_by_ref.setdefault(ref.casefold(), []).append(f)
             if _text(f["Outcome"]) == "Upheld":
-                key = (norm(_text(f["Organisation"])), _text(f["Function"]) or "SWF")
+                key = (norm(_text(f["Organisation"])), _text(f["Function"]) or DEFAULT_FUNCTION)
                 self.upheld_by_org.setdefault(key, []).append(f)
         self.logged = {(norm(_text(r["Ref"])), r["Level"]) for r in tracker.parsed["Letters"].to_dict("records")
                        if _text(r.get("Ref"))}
@@ -195,7 +190,7 @@ class _Planner:
         current = case["Level"] if _text(case["Level"]) else None
         rec = self.computed.at[i, "Recommended level"]
         rec = int(rec) if _text(rec) else 0
-        if _day(case["Closed"]):
+        if day(case["Closed"]):
             return Refusal(ref, row, (f"the case is closed (Cases!Closed row {row}): no letter is written",)) \
                 if explicit else None
         if due:
@@ -218,17 +213,17 @@ class _Planner:
     def _escalated_unwritten(self, ref, level) -> bool:
         """An escalation to `level` is logged in Actions (the Record escalation button, `spso-xl escalate`)
         and no letter at that level since: the letter that notifies it is due."""
-        acts = [a for a in self.actions.get(norm(ref), []) if (d := _day(a["Date"])) and d <= self.as_of
+        acts = [a for a in self.actions.get(norm(ref), []) if (d := day(a["Date"])) and d <= self.as_of
                 and _text(a["Level"]) == str(level)]
-        escalated = [_day(a["Date"]) for a in acts if _text(a["Action"]) == "Escalation"]
+        escalated = [day(a["Date"]) for a in acts if _text(a["Action"]) == "Escalation"]
         if not escalated or (norm(ref), level) in self.logged:
             return False
-        return not any(_text(a["Action"]) == "Letter" and _day(a["Date"]) >= max(escalated) for a in acts)
+        return not any(_text(a["Action"]) == "Letter" and day(a["Date"]) >= max(escalated) for a in acts)
 
     def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
         s, as_of, missing = self.settings, self.as_of, []
         function = _text(case["Function"]) or None
-        fn = function or "SWF"
+        fn = function or DEFAULT_FUNCTION
         scale = scale_for(function)
         lvl = scale.level(level)
         trigger = _text(case["Trigger"])
@@ -360,7 +355,7 @@ class _Planner:
                 change = None
             if change is not None and change.cells.get("Level") == level:
                 return dict(change.cells), [change.log]
-        if _day(case["Date notified"]) is None and current in (0, level):
+        if day(case["Date notified"]) is None and current in (0, level):
             out = {"Level": level, "Date notified": self.as_of}
             if chaser:
                 out[RESPOND_BY] = respond_by
@@ -379,12 +374,12 @@ class _Planner:
         """
         s, as_of = self.settings, self.as_of
         current = int(case["Level"]) if _text(case["Level"]) else None
-        notified = _day(case["Date notified"])
-        due = _day(self.computed.at[i, "Due"])
+        notified = day(case["Date notified"])
+        due = day(self.computed.at[i, "Due"])
         if chaser:
             days = getattr(s, "chaser_days", 5)
             return workday(as_of, days, self.t.calendar), days, due
-        agreed = _day(case[RESPOND_BY])
+        agreed = day(case[RESPOND_BY])
         if level == current and notified:
             respond_by = due
         else:  # this letter notifies the level: Due counts from its date (and escalation clears Respond by)
@@ -406,12 +401,12 @@ class _Planner:
 
     def _history(self, case, ref, scale) -> tuple[list[str], list[dict]]:
         """Earlier contacts as sentences, oldest first, from Actions (else the case's Date notified), and as records."""
-        rows = [a for a in self.actions.get(norm(ref), []) if (d := _day(a["Date"])) and d <= self.as_of]
-        records = [{"date": long_date(_day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
+        rows = [a for a in self.actions.get(norm(ref), []) if (d := day(a["Date"])) and d <= self.as_of]
+        records = [{"date": long_date(day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
                     "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in rows]
         resolved = case["Resolved"] if isinstance(case["Resolved"], bool) else None
         lines = prose.history(rows, scale, self.as_of, resolved)
-        notified = _day(case["Date notified"])
+        notified = day(case["Date notified"])
         if not lines and notified and notified <= self.as_of:
             at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
             lines.append(f"On {long_date(notified)} we notified your organisation of this issue{at}.")
@@ -424,11 +419,11 @@ class _Planner:
         chosen = [f for t in sorted(tokens) for f in self.findings_by_ref.get(t, ())]
         if not chosen and _text(case["Trigger"]) in FINDINGS_TRIGGERS:
             start = self.as_of - relativedelta(months=self.settings.recurrence_months)
-            chosen = [f for f in self.upheld_by_org.get((norm(org_name), function or "SWF"), ())
-                      if (d := _day(f["Decision date"])) and start < d <= self.as_of]
-        chosen.sort(key=lambda f: _day(f["Decision date"]) or dt.date.min)
+            chosen = [f for f in self.upheld_by_org.get((norm(org_name), function or DEFAULT_FUNCTION), ())
+                      if (d := day(f["Decision date"])) and start < d <= self.as_of]
+        chosen.sort(key=lambda f: day(f["Decision date"]) or dt.date.min)
         return [{"case_ref": _text(f["Case ref"]), "organisation": _text(f["Organisation"]),
-                 "decision_date": long_date(d) if (d := _day(f["Decision date"])) else "",
+                 "decision_date": long_date(d) if (d := day(f["Decision date"])) else "",
                  "outcome": _text(f["Outcome"]), "theme": _text(f["Theme"])} for f in chosen]
 
     def _not_succeeded(self, i, case) -> str:
@@ -440,7 +435,7 @@ class _Planner:
         why = []
         if case["Refused"] is True:
             why.append("your organisation has refused to comply")
-        received, due = _day(case["Response received"]), _day(self.computed.at[i, "Due"])
+        received, due = day(case["Response received"]), day(self.computed.at[i, "Due"])
         overdue = int(self.computed.at[i, "Working days overdue"])
         chasers = int(case["Chasers"]) if _text(case["Chasers"]) else 0
         if received is None:

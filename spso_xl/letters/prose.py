@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from spso_xl.policy.tables import SWF_TO_POLICY, Scale
+from spso_xl.calendar.dates import day
+from spso_xl.policy.tables import DEFAULT_FUNCTION, SWF_TO_POLICY, Scale
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 POLICY_NAME = "our Support and Intervention Policy"
@@ -60,12 +61,6 @@ def role_phrase(role: str) -> str:
 # --- history --------------------------------------------------------------------------------------------
 
 
-def _day(value) -> dt.date | None:
-    if value is None or value != value:
-        return None
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
 def _level(value, scale: Scale) -> int | None:
     try:
         n = int(value)
@@ -89,7 +84,7 @@ def history(actions: list[dict], scale: Scale, as_of: dt.date, resolved: bool | 
     An escalation and a letter on the same day are one sentence; reminders in a row at one level are one.
     Rows dated after `as_of` are left out (the letter cannot report the future).
     """
-    rows = sorted(((d, a) for a in actions if (d := _day(a.get("Date"))) and d <= as_of), key=lambda x: x[0])
+    rows = sorted(((d, a) for a in actions if (d := day(a.get("Date"))) and d <= as_of), key=lambda x: x[0])
     out: list[str] = []
     i = 0
     last_response = max((k for k, (_, a) in enumerate(rows) if str(a.get("Action")) == "Response"), default=None)
@@ -157,7 +152,7 @@ def evidence(cell: str, findings: list[dict], function: str | None) -> list[str]
     """The Evidence cell's lines as typed (a pointer such as 'See Findings' left out), then the Findings
     cited, one sentence per theme: what we decided, on which cases, when."""
     lines = [x.strip() for x in cell.split("\n") if x.strip() and not _POINTER.match(x)]
-    kind = KIND.get(function or "SWF", "case")
+    kind = KIND.get(function or DEFAULT_FUNCTION, "case")
     by_theme: dict[tuple[str, str], list[dict]] = {}
     for f in findings:
         by_theme.setdefault((f["outcome"], f["theme"]), []).append(f)
