@@ -258,7 +258,7 @@ _XF = {  # row style -> cell format, as Styles.xf arguments
 
 def put_sheet(package, lay: Layout, after: str = "Summary") -> str:
     """Add the summary sheet to a tracker package (`patch.Package`), replacing one of the same name."""
-    from spso_xl.xlsx.package import sheet_xml
+    from spso_xl.xlsx.worksheet import sheet_xml
 
     styles = package.styles
     cache: dict[tuple, int] = {}

@@ -18,7 +18,9 @@ import pandas as pd
 
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
-from spso_xl.xlsx.package import HYPERLINK, Formula, Hyperlink, Package, _attr
+from spso_xl.xlsx.package import Package
+from spso_xl.xlsx.worksheet import Formula, Hyperlink
+from spso_xl.xlsx.xml import HYPERLINK, attr
 from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
 
 CASES = schema.CASES.name
@@ -288,7 +290,7 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
     styles = {}
     for c in range(c1, c2 + 1):
         cell = template.get(c)
-        s = _attr(cell[:cell.index(b">") + 1], "s") if cell else None
+        s = attr(cell[:cell.index(b">") + 1], "s") if cell else None
         styles[c] = s or col_styles.get(c)
     written = []
     for record in records:
@@ -334,7 +336,7 @@ def add_columns(package: Package, table, headers: list[str]) -> None:
     package.write(table.part, xml)
     header_cells = sheet.row_cells(r1)
     last_header = header_cells.get(c2)
-    s = _attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
+    s = attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
     for k, h in enumerate(headers):
         if s:
             sheet.styles[(r1, c2 + 1 + k)] = s
