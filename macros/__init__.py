@@ -11,7 +11,6 @@ Every outcome is told to the user through an alert; a refusal changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -24,6 +23,7 @@ from spso_xl.errors import InputError
 from spso_xl.outputs.cell_text import neutralise
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker.read import tracker_from_sheets
+from spso_xl.xlsx.refs import range_bounds
 from spso_xl.xlsx.tables import error_or_value
 from spso_xl.policy.vocab import is_blank, norm
 
@@ -99,10 +99,13 @@ def _filtered(table) -> bool:
 
 def _selected_rows(address: str) -> list[int]:
     rows = set()
-    for area in address.replace("$", "").split(","):
-        nums = [int(n) for n in re.findall(r"\d+", area.split("!")[-1])]
-        if nums:
-            rows.update(range(min(nums), max(nums) + 1))
+    for area in address.split(","):
+        try:
+            _, first, _, last = range_bounds(area.split("!")[-1].strip())
+        except ValueError:
+            continue
+        if first is not None:  # whole columns name no row
+            rows.update(range(min(first, last), max(first, last) + 1))
     return sorted(rows)
 
 

@@ -28,6 +28,7 @@ from spso_xl.errors import InputError, plural
 from spso_xl.calendar.quarters import Quarter, last_full_quarter, long_dates, parse_quarter
 from spso_xl.policy.vocab import norm
 from spso_xl.calendar.workdays import scottish_calendar, working_days_after_array
+from spso_xl.xlsx.refs import column_letters
 
 REQUESTS = ("Contact", "Letter", "Escalation")  # actions that ask an organisation for a reply
 NOT_ON_CASES, NOT_RECORDED = "Not on Cases", "Not recorded"
@@ -682,8 +683,8 @@ def summary_layout(s: Summary) -> Layout:
         for _ in range(CHART_ROWS + 1):
             add()
         for chart, ((first, left), (end, right)) in zip(s.charts[band:band + per_band], places):
-            lay.charts.append(PlacedChart(chart.key, chart.title, f"{_letter(first)}{top + 1}",
-                                          f"{_letter(end)}{top + 1 + CHART_ROWS}", left, right))
+            lay.charts.append(PlacedChart(chart.key, chart.title, f"{column_letters(first + 1)}{top + 1}",
+                                          f"{column_letters(end + 1)}{top + 1 + CHART_ROWS}", left, right))
     for key in TABLE_ORDER:
         _table(add, section, used, s.tables[key], key, lay)
     section(ROW_PT["section"] + 15 * sum(len(textwrap.wrap(d, TEXT_LINE)) for d in s.definitions))
@@ -794,15 +795,6 @@ def _widths(s: Summary) -> list[float]:
             for v in t.frame[name].head(500).tolist():
                 see(c, _cell(v))
     return [out.get(c, 10.0) for c in range(max(out) + 1)]
-
-
-def _letter(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=True):

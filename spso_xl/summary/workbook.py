@@ -21,8 +21,6 @@ from openpyxl.chart.marker import Marker
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.units import cm_to_EMU
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
@@ -30,6 +28,7 @@ from openpyxl.worksheet.pagebreak import Break
 from spso_xl.outputs.cell_text import neutralise, refuse_tracker_as_output
 from spso_xl.safewrite import atomic_write, change_tracker, refuse_if_open
 from spso_xl.summary.figures import PRINT_TITLE_ROWS, Layout, PlacedChart, Summary, build_summary, summary_layout
+from spso_xl.xlsx.refs import cell_position, column_letters
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
 LEVEL_COLOURS = ("9DC3E6", "2E75B6", "FFC000", "ED7D31", "C00000", "7B0000", "A6A6A6")
@@ -112,7 +111,7 @@ def write_layout(ws, lay: Layout, charts: bool = True) -> None:
         if r - 1 in lay.heights:
             ws.row_dimensions[r].height = lay.heights[r - 1]
     for c, w in enumerate(lay.widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = w
+        ws.column_dimensions[column_letters(c)].width = w
     ws.sheet_view.showGridLines = False
     print_setup(ws, lay)
     if charts:
@@ -148,7 +147,7 @@ def print_setup(ws, lay: Layout) -> None:
 def _anchor(placed: PlacedChart) -> TwoCellAnchor:
     """The chart stretched from its anchor cell to its end cell, each at its offset (so it is the width the
     layout chose and ends before the printed page does)."""
-    (c0, r0), (c1, r1) = (coordinate_to_tuple(placed.anchor)[::-1], coordinate_to_tuple(placed.end)[::-1])
+    (r0, c0), (r1, c1) = cell_position(placed.anchor), cell_position(placed.end)
     return TwoCellAnchor(_from=AnchorMarker(col=c0 - 1, colOff=cm_to_EMU(placed.left_cm), row=r0 - 1),
                          to=AnchorMarker(col=c1 - 1, colOff=cm_to_EMU(placed.right_cm), row=r1 - 1))
 

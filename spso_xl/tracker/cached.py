@@ -19,6 +19,7 @@ import pandas as pd
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
 from spso_xl.xlsx.package import Package
+from spso_xl.xlsx.refs import cell_ref, column_number, range_bounds
 from spso_xl.xlsx.worksheet import Formula, Hyperlink
 from spso_xl.xlsx.xml import HYPERLINK, attr
 from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
@@ -76,8 +77,6 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
     Cases row in table order): the anchor's value and array ref, and the spilled cells. Which columns:
     the headers in the row above the anchor when they name computed columns, else the computed order.
     `partial`: `values` holds only the rows an edit touched; the others keep what they hold."""
-    from openpyxl.utils import column_index_from_string, get_column_letter
-
     c1, r1, c2, r2 = table.bounds
     numbers = list(range(r1 + 1, r2 + 1))
     rows = [values.get(r, {}) for r in numbers]
@@ -88,12 +87,12 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
         if b"SI_CASES(" not in xml:
             continue
         for m in _SPILL.finditer(xml):
-            col, row = column_index_from_string(m.group(1).decode()), int(m.group(2))
+            col, row = column_number(m.group(1).decode()), int(m.group(2))
             headers = _headers_above(package, name, row, col) or list(schema.COMPUTED)
             sheet = package.sheet(name)
             styles = sheet.col_styles()
             end_row, end_col = row + max(len(rows), 1) - 1, col + len(headers) - 1
-            sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{get_column_letter(end_col)}{end_row}"
+            sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{cell_ref(end_row, end_col)}"
             old = re.search(rb'\sref="([^"]*)"', xml[m.start():m.end()])
             old_end = range_end(old.group(1).decode()) if old else (row, col)
             for i, record in enumerate(rows or [{}]):
@@ -115,9 +114,7 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
 
 def range_end(ref: str) -> tuple[int, int]:
     """(last row, last column) of an A1 range."""
-    from openpyxl.utils import range_boundaries
-
-    c1, r1, c2, r2 = range_boundaries(ref)
+    c1, r1, c2, r2 = range_bounds(ref)
     return r2 or r1, c2 or c1
 
 
@@ -240,13 +237,11 @@ def _refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) ->
 
 def _value(package: Package, table, row: int, col: int, value):
     """A TrackerEdit value as the writer takes it: a Link becomes a hyperlink with its relationship."""
-    from openpyxl.utils import get_column_letter
-
     from spso_xl.safewrite import Link, link_target
 
     if isinstance(value, Link):
         rid = package.add_relationship(table.sheet_part, HYPERLINK, link_target(value.target), external=True)
-        package.sheet(table.sheet).links.append((f"{get_column_letter(col)}{row}", rid))
+        package.sheet(table.sheet).links.append((cell_ref(row, col), rid))
         return Hyperlink(link_target(value.target), value.text or value.target)
     if isinstance(value, str) and value.startswith("="):
         return value  # text, never a formula: the writer stores strings as strings
@@ -307,7 +302,7 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
                 sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
         written.append(last)
     if last > r2:
-        package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2)}{last}")
+        package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(last, c2)}")
     return written
 
 
@@ -342,10 +337,4 @@ def add_columns(package: Package, table, headers: list[str]) -> None:
             sheet.styles[(r1, c2 + 1 + k)] = s
         sheet.set(r1, c2 + 1 + k, h)
     table.columns += headers
-    package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2 + len(headers))}{r2}")
-
-
-def _col(c: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(c)
+    package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(r2, c2 + len(headers))}")

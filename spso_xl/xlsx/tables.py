@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from spso_xl.errors import InputError
+from spso_xl.xlsx.refs import MAX_COLUMN, MAX_ROW, column_letters, column_number, range_bounds
 
 MB = 1 << 20
 LIMITS = {
@@ -74,21 +75,6 @@ class Box:
     read_to: int  # the last row read (below the table by up to ROWS_BELOW)
 
 
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _refuse(path: Path, what: str) -> InputError:
     return InputError("FILE", f"{path.name}: {what}; spso-xl does not read it (open and save it in Excel, "
                               f"or check where it came from)", str(path))
@@ -129,11 +115,11 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
 
 
 def _ref_box(ref: str) -> tuple[int, int, int, int]:
-    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
-    if not m:
+    """(first column, first row, last column, last row) of a cell or a range of cells; ValueError
+    for anything else (whole columns or rows included)."""
+    c1, r1, c2, r2 = range_bounds(ref.strip())
+    if c1 is None or r1 is None:
         raise ValueError(ref)
-    c1, r1 = column_number(m.group(1)), int(m.group(2))
-    c2, r2 = (column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
     return min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
 
 
@@ -155,8 +141,8 @@ def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
             except ValueError:
                 continue
             for name in {table.get("displayName"), table.get("name")} - {None}:
-                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, 16_384), r2,
-                                           min(r2 + ROWS_BELOW, 1_048_576)))
+                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, MAX_COLUMN), r2,
+                                           min(r2 + ROWS_BELOW, MAX_ROW)))
     return sheets, boxes
 
 
@@ -227,7 +213,7 @@ def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None
     data, below = _cut_rows(data, row_tag, box.read_to)
     dropped = None
     if below:
-        cell = re.compile(re.escape(cell_tag) + rb' r="([A-Z]+)(\d+)"[^>]*?(/?)>')
+        cell = re.compile(re.escape(cell_tag) + rb' r="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
         for c in cell.finditer(below):
             if not c.group(3) and box.first_col <= column_number(c.group(1).decode()) <= box.last_col:
                 dropped = int(c.group(2))
