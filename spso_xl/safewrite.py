@@ -89,6 +89,7 @@ def link_target(target: str) -> str:
 def change_tracker(path, change: Callable) -> Path:
     """Run `change(package)` on the tracker's `patch.Package` and publish the result under the whole
     write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
+    from spso_xl.tracker.read import read_settings
     from spso_xl.xlsx.package import Package
 
     link = Path(path)
@@ -113,7 +114,7 @@ def change_tracker(path, change: Callable) -> Path:
                                        f"again")
 
             atomic_write(real, write)
-        prune_backups(real, package_settings(real))
+        prune_backups(real, read_settings(real))
     return saved
 
 
@@ -325,19 +326,6 @@ def prune_backups(path: Path, settings=None, now: dt.datetime | None = None) -> 
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
-
-
-def package_settings(path: Path):
-    """The tracker's Settings (defaults where unreadable): the few values the write path itself needs."""
-    from spso_xl.policy.settings import DEFAULTS, settings_from_rows
-
-    try:
-        from python_calamine import CalamineWorkbook
-
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Settings").to_python()
-        return settings_from_rows([r[:2] for r in rows[1:] if r and isinstance(r[0], str) and r[0].strip()])
-    except Exception:  # a bad Settings row must not stop a write; `check` reports it
-        return DEFAULTS
 
 
 # --- atomic publication ---------------------------------------------------------------------------

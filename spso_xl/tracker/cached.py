@@ -19,7 +19,8 @@ import pandas as pd
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
 from spso_xl.xlsx.package import Package
-from spso_xl.xlsx.refs import cell_ref, column_number, range_bounds
+from spso_xl.xlsx.refs import MAX_COLUMN, cell_ref, column_number, range_bounds
+from spso_xl.xlsx.tables import read_range
 from spso_xl.xlsx.worksheet import Formula, Hyperlink
 from spso_xl.xlsx.xml import HYPERLINK, attr
 from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
@@ -119,15 +120,16 @@ def range_end(ref: str) -> tuple[int, int]:
 
 
 def _headers_above(package: Package, sheet: str, row: int, col: int) -> list[str]:
+    """The computed headers in the row above a spill's anchor, from its column on (read through the
+    safe reader, as wide as there are computed columns)."""
     if row < 2:
         return []
+    last = min(col + len(schema.COMPUTED) - 1, MAX_COLUMN)
     try:
-        from python_calamine import CalamineWorkbook
-
-        cells = CalamineWorkbook.from_path(str(package.path)).get_sheet_by_name(sheet).to_python(nrows=row - 1)
+        cells = read_range(package.path, sheet, f"{cell_ref(row - 1, col)}:{cell_ref(row - 1, last)}")
     except Exception:
         return []
-    above = cells[row - 2][col - 1:] if len(cells) >= row - 1 else []
+    above = cells[0] if cells else []
     headers = []
     for v in above:
         if v not in schema.COMPUTED:
