@@ -29,7 +29,7 @@ import xlwings.server  # noqa: E402
 import udfs  # noqa: E402
 from spso_xl.tracker import schema  # noqa: E402
 from spso_xl.tracker.build import default_rows  # noqa: E402
-from spso_xl.calendar.dates import to_serial  # noqa: E402
+from spso_xl.xlsx.refs import excel_serial  # noqa: E402
 from spso_xl.tracker.sample import bulk_rows  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 22)
@@ -49,7 +49,7 @@ PER_ROW = ("Status", "Working days overdue", "Recommended level", "Contact from"
 def _excel(v):
     if isinstance(v, dt.datetime):
         v = v.date()
-    return to_serial(v) if isinstance(v, dt.date) else "" if v is None else v
+    return excel_serial(v) if isinstance(v, dt.date) else "" if v is None else v
 
 
 def _payload(name, *args):
@@ -68,7 +68,7 @@ def run():
     closures = [[_excel(r["Date"]), r["Name"], r["Kind"]] for r in base["Holidays"]]
     settings = [[r["Setting"], _excel(r["Value"]), r["Notes"]] for r in base["Settings"]]
     inputs = [c.header for c in schema.CASES.inputs]
-    today = to_serial(AS_OF)
+    today = excel_serial(AS_OF)
     rows = []
     try:
         call("SI_CASES", [inputs, [""] * len(inputs)], today, closures, settings)  # warm: imports, calendar

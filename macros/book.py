@@ -8,7 +8,6 @@ command line writes into the file: `write_edit` applies it to the Book.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from spso_xl.tracker import schema
 from spso_xl.tracker.edit import Link, TrackerEdit
 from spso_xl.tracker.read import tracker_from_sheets
 from spso_xl.policy.vocab import is_blank, norm
+from spso_xl.xlsx.refs import range_bounds
 from spso_xl.xlsx.tables import error_or_value
 
 
@@ -60,10 +60,13 @@ def _filtered(table) -> bool:
 
 def _selected_rows(address: str) -> list[int]:
     rows = set()
-    for area in address.replace("$", "").split(","):
-        nums = [int(n) for n in re.findall(r"\d+", area.split("!")[-1])]
-        if nums:
-            rows.update(range(min(nums), max(nums) + 1))
+    for area in address.split(","):
+        try:
+            _, first, _, last = range_bounds(area.split("!")[-1].strip())
+        except ValueError:
+            continue
+        if first is not None:  # whole columns name no row
+            rows.update(range(min(first, last), max(first, last) + 1))
     return sorted(rows)
 
 

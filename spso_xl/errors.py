@@ -76,3 +76,7 @@ def explain(error: BaseException, path=None) -> str:
         return f"{target}: {error.strerror or error}"
     return (f"{name}unexpected error ({type(error).__name__}: {shorten(str(error), 120)}): run the command again "
             f"with --debug and send what it prints to whoever supports spso-xl")
+
+
+class PackageError(ValueError):
+    """The file is not a workbook this writer can change safely; the message says why."""

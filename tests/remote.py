@@ -12,7 +12,7 @@ import openpyxl
 import xlwings as xw
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from spso_xl.xlsx.package import Formula
+from spso_xl.xlsx.worksheet import Formula
 from spso_xl.tracker.write import change_tracker
 
 

@@ -504,10 +504,9 @@ def test_the_buttons_see_error_values_as_errors_not_blanks(tracker):
     assert alert[3] == "critical" and "#N/A" in alert[0] and "Response received" in alert[0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: fixed by the layout work")
 @pytest.mark.parametrize("sheet, command", [
     ("Settings", ["chase", "--ref", "SI-2026-001", "--as-of", "22/11/2026"]),
-    ("Settings", ["escalate", "--ref", "SI-2026-001", "--as-of", "22/11/2026"]),
+    ("Settings", ["escalate", "--ref", "SI-2026-005", "--as-of", "22/11/2026"]),  # 001 stays at level 1 then
     ("xlwings.conf", ["doctor"]),
 ])
 def test_a_far_cell_on_settings_or_xlwings_conf_stops_no_command(tracker, sheet, command):
@@ -522,3 +521,18 @@ def test_a_far_cell_on_settings_or_xlwings_conf_stops_no_command(tracker, sheet,
     assert "memory allocation" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     if command[0] != "doctor":
         assert proc.returncode == 0 and "logged" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_write_path_reads_the_settings_past_a_far_cell(tracker):
+    """Pruning backups takes the tracker's own Settings (read_settings, through the safe reader),
+    not the defaults, when a stray cell sits at the sheet's far corner; a bad row is left out."""
+    from spso_xl.tracker.read import read_settings
+
+    ws = openpyxl.load_workbook(tracker, read_only=True)["Settings"]
+    rows = {r[0]: i for i, r in enumerate(ws.iter_rows(values_only=True), start=1) if r and r[0]}
+    set_raw_cells(tracker, "Settings", {f"B{rows['Backups kept']}": ("n", "7"),
+                                        f"B{rows['Backup days kept']}": ("inlineStr", "many"),
+                                        "XFD1048576": ("n", "1")})
+    settings = read_settings(tracker)
+    assert (settings.backups_kept, settings.backup_days) == (7, 30)
+    assert settings == read_tracker(tracker).settings

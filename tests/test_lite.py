@@ -31,7 +31,8 @@ from spso_xl.tracker import lite_edition as lite
 from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.policy.cases import compute_cases
-from spso_xl.calendar.dates import from_serial, to_serial
+from spso_xl.calendar.dates import from_serial
+from spso_xl.xlsx.refs import excel_serial
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
@@ -125,7 +126,7 @@ def test_names_the_lite_edition_cannot_take_are_refused(tmp_path):
 def _excel(value):
     """A cell value as Excel's client sends it to a custom function."""
     if isinstance(value, dt.datetime):
-        return to_serial(value.date())
+        return excel_serial(value.date())
     return "" if value is None else value
 
 
@@ -179,7 +180,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
             if p in given:
                 out.append(given[p])
             elif p == "as_of":
-                out.append(to_serial(TODAY))
+                out.append(excel_serial(TODAY))
             elif p == "closures":
                 out.append(closures)
             elif p == "settings":
@@ -199,7 +200,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
 
     assert len(rows) == len(oracle) > 20
     for row, (_, want) in zip(rows, oracle.iterrows()):
-        due = to_serial(want["Due"].date()) if want["Due"] == want["Due"] else ""
+        due = excel_serial(want["Due"].date()) if want["Due"] == want["Due"] else ""
         check("SI_DEADLINE", row, want["Due"])
         check("SI_STATUS", row, want["Status"], due=due)
         check("SI_DAYS_OVERDUE", row, want["Working days overdue"], due=due)
@@ -212,13 +213,13 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
             start = from_serial(row["Date notified"])
             check("SI_WORKDAY", row, workday(start, 10, classic.calendar), start=row["Date notified"], days=10)
             check("SI_NETWORKDAYS", row, networkdays(start, TODAY, classic.calendar),
-                  start=row["Date notified"], end=to_serial(TODAY), end_date=to_serial(TODAY))
+                  start=row["Date notified"], end=excel_serial(TODAY), end_date=excel_serial(TODAY))
 
     if "SI_CASES" in meta:  # the tracker's one call per recalculation (DESIGN §8): all six columns, every row
         called.add("SI_CASES")
         block_headers = headers[headers.index("Ref"):headers.index("Closed") + 1]
         block = [block_headers] + [[r[h] for h in block_headers] for r in rows]
-        got = _call(main, "SI_CASES", block, to_serial(TODAY), closures, settings)
+        got = _call(main, "SI_CASES", block, excel_serial(TODAY), closures, settings)
         assert len(got) == len(oracle)
         for g, (_, want) in zip(got, oracle.iterrows()):
             due = from_serial(g[0]) if isinstance(g[0], (int, float)) else g[0]
@@ -227,7 +228,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
     def column(header, values=None):
         return [[v] for v in (values if values is not None else [r.get(header, r.get("Extended to")) for r in rows])]
 
-    dues = ["" if d != d else to_serial(d.date()) for d in oracle["Due"]]
+    dues = ["" if d != d else excel_serial(d.date()) for d in oracle["Due"]]
     arrays = {
         "SI_DEADLINE_ARRAY": (dict(dates_notified=column("Date notified"), levels=column("Level"), urgent=column("Urgent"),
                                    extended_to=column("Extended to"), respond_by=column("Respond by"),
@@ -242,7 +243,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
         "SI_WORKDAY_ARRAY": (dict(starts=column("Date notified"), days=10),
                              [workday(from_serial(r["Date notified"]), 10, classic.calendar) if r["Date notified"] != ""
                               else None for r in rows]),
-        "SI_NETWORKDAYS_ARRAY": (dict(starts=column("Date notified"), ends=column("", [to_serial(TODAY)] * len(rows))),
+        "SI_NETWORKDAYS_ARRAY": (dict(starts=column("Date notified"), ends=column("", [excel_serial(TODAY)] * len(rows))),
                                  [networkdays(from_serial(r["Date notified"]), TODAY, classic.calendar)
                                   if r["Date notified"] != "" else None for r in rows]),
     }
@@ -264,7 +265,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
     for org, theme in sorted({(r[1], r[5]) for r in findings})[:10]:
         called.add("SI_RECURRENCE")
         s = classic.settings
-        assert _call(main, "SI_RECURRENCE", org, theme, findings, to_serial(TODAY), settings) == \
+        assert _call(main, "SI_RECURRENCE", org, theme, findings, excel_serial(TODAY), settings) == \
             evidence.is_recurrent(parsed, org, theme, TODAY, s.recurrence_months, s.recurrence_threshold).describe(
                 s.recurrence_months)
     assert called == set(meta), f"not exercised: {set(meta) - called}"

@@ -16,7 +16,8 @@ import xlwings.server
 import udfs
 from spso_xl.tracker import schema
 from spso_xl.tracker.build import default_rows
-from spso_xl.calendar.dates import from_serial, to_serial
+from spso_xl.calendar.dates import from_serial
+from spso_xl.xlsx.refs import excel_serial
 
 AS_OF = dt.date(2026, 11, 22)
 
@@ -27,7 +28,7 @@ BLANK = ""
 def excel(value):
     """A Python value as Excel's client sends it."""
     if isinstance(value, dt.date):
-        return to_serial(value)
+        return excel_serial(value)
     return value
 
 

@@ -3,7 +3,8 @@
 Excel's 1900 date system: serial 1 is 01/01/1900 and serial 60 is the fictitious
 29/02/1900 that Excel keeps for Lotus 1-2-3 compatibility, so serials from 61 on are
 days since 30/12/1899 and serials 1-59 days since 31/12/1899. Text is read the UK way
-(day first), or as ISO.
+(day first), or as ISO. The other way, a date as the serial a cell stores, is
+`spso_xl.xlsx.refs.excel_serial`.
 """
 
 from __future__ import annotations
@@ -43,12 +44,6 @@ def from_serial(serial: float) -> dt.date:
     if whole < FICTITIOUS_SERIAL:
         return dt.date(1899, 12, 31) + dt.timedelta(days=whole)
     return EXCEL_EPOCH + dt.timedelta(days=whole)
-
-
-def to_serial(d: dt.date) -> int:
-    """The Excel 1900-system serial of a date."""
-    days = (d - EXCEL_EPOCH).days
-    return days if days >= 61 else days - 1
 
 
 def to_date(value) -> dt.date | None:

@@ -19,6 +19,7 @@ MIN_PYTHON = (3, 11)
 TRUST = "'Trust access to the VBA project object model'"
 TRUST_FIX = "in Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings, tick it"
 CONF_SHEET = "xlwings.conf"
+CONF_ROWS = 500  # rows of the conf sheet read: xlwings stops at the first blank key, far above
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,11 @@ def entry_module(path: Path, fix: bool) -> Finding:
 
 
 def conf_rows(path: Path) -> list[list] | None:
-    from python_calamine import CalamineWorkbook
+    """The conf sheet's keys and values (A:B, the first CONF_ROWS rows), through the safe reader: a
+    stray cell elsewhere on the sheet is never read. None when the workbook has no such sheet."""
+    from spso_xl.xlsx.tables import read_range
 
-    book = CalamineWorkbook.from_path(str(path))
-    if CONF_SHEET not in book.sheet_names:
-        return None
-    return book.get_sheet_by_name(CONF_SHEET).to_python(skip_empty_area=False)
+    return read_range(path, CONF_SHEET, f"A1:B{CONF_ROWS}")
 
 
 def conf_sheet(path: Path) -> list[Finding]:

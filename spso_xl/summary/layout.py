@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from spso_xl.calendar.dates import uk
+from spso_xl.xlsx.refs import column_letters
 from spso_xl.summary.figures import FIGURES, PERCENT, Summary, Table, pct
 
 
@@ -163,8 +164,8 @@ def summary_layout(s: Summary) -> Layout:
         for _ in range(CHART_ROWS + 1):
             add()
         for chart, ((first, left), (end, right)) in zip(s.charts[band:band + per_band], places):
-            lay.charts.append(PlacedChart(chart.key, chart.title, f"{_letter(first)}{top + 1}",
-                                          f"{_letter(end)}{top + 1 + CHART_ROWS}", left, right))
+            lay.charts.append(PlacedChart(chart.key, chart.title, f"{column_letters(first + 1)}{top + 1}",
+                                          f"{column_letters(end + 1)}{top + 1 + CHART_ROWS}", left, right))
     for key in TABLE_ORDER:
         _table(add, section, used, s.tables[key], key, lay)
     section(ROW_PT["section"] + 15 * sum(len(textwrap.wrap(d, TEXT_LINE)) for d in s.definitions))
@@ -275,15 +276,6 @@ def _widths(s: Summary) -> list[float]:
             for v in t.frame[name].head(500).tolist():
                 see(c, _cell(v))
     return [out.get(c, 10.0) for c in range(max(out) + 1)]
-
-
-def _letter(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def summary_grid(summary: Summary) -> list[list]:

@@ -20,14 +20,13 @@ from openpyxl.chart.marker import Marker
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.units import cm_to_EMU
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
 from spso_xl.outputs.cell_text import neutralise
-from spso_xl.xlsx.package import sheet_xml
+from spso_xl.xlsx.refs import cell_position, column_letters
+from spso_xl.xlsx.worksheet import sheet_xml
 from spso_xl.summary.layout import PRINT_TITLE_ROWS, Layout, PlacedChart
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
@@ -111,7 +110,7 @@ def write_layout(ws, lay: Layout, charts: bool = True) -> None:
         if r - 1 in lay.heights:
             ws.row_dimensions[r].height = lay.heights[r - 1]
     for c, w in enumerate(lay.widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = w
+        ws.column_dimensions[column_letters(c)].width = w
     ws.sheet_view.showGridLines = False
     print_setup(ws, lay)
     if charts:
@@ -147,7 +146,7 @@ def print_setup(ws, lay: Layout) -> None:
 def _anchor(placed: PlacedChart) -> TwoCellAnchor:
     """The chart stretched from its anchor cell to its end cell, each at its offset (so it is the width the
     layout chose and ends before the printed page does)."""
-    (c0, r0), (c1, r1) = (coordinate_to_tuple(placed.anchor)[::-1], coordinate_to_tuple(placed.end)[::-1])
+    (r0, c0), (r1, c1) = cell_position(placed.anchor), cell_position(placed.end)
     return TwoCellAnchor(_from=AnchorMarker(col=c0 - 1, colOff=cm_to_EMU(placed.left_cm), row=r0 - 1),
                          to=AnchorMarker(col=c1 - 1, colOff=cm_to_EMU(placed.right_cm), row=r1 - 1))
 
@@ -256,7 +255,7 @@ _XF = {  # row style -> cell format, as Styles.xf arguments
 
 
 def put_sheet(package, lay: Layout, after: str = "Summary") -> str:
-    """Add the summary sheet to a tracker package (`patch.Package`), replacing one of the same name."""
+    """Add the summary sheet to a tracker package (`xlsx.package.Package`), replacing one of the same name."""
     styles = package.styles
     cache: dict[tuple, int] = {}
 

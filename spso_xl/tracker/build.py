@@ -24,13 +24,13 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from spso_xl.tracker import schema
 from spso_xl.tracker.councils import COUNCILS
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.policy.settings import SPECS
 from spso_xl.calendar.workdays import bank_holidays
+from spso_xl.xlsx.refs import cell_position, cell_ref, column_letters, excel_serial
 
 ENTRY_MODULE = '''"""xlwings entry module for the tracker workbook of the same name.
 
@@ -318,7 +318,7 @@ class _Builder:
                 ws.write_dynamic_array_formula(top + 1 + i, col, top + 1 + i, col,
                                                file_formula(schema.pick_formula(header)),
                                                self.fmt["calc_date" if header == "Due" else "calc"], _cached(value))
-        status = xl_col_to_name(schema.CASES.headers.index("Status"))
+        status = column_letters(schema.CASES.headers.index("Status") + 1)
         span = (top + 1, 0, max(last, top + 2000), len(schema.CASES.columns) - 1)
         first = top + 2
         ws.conditional_format(*span, {"type": "formula", "criteria": f'=${status}{first}="OVERDUE"',
@@ -326,7 +326,7 @@ class _Builder:
         ws.conditional_format(*span, {"type": "formula",
                                       "criteria": f'=OR(${status}{first}="DUE TODAY",${status}{first}="DUE SOON")',
                                       "format": self.fmt["amber"]})
-        self.wb.define_name(schema.ACTION_CELL, f"=Cases!{xl_rowcol_to_cell(0, 5, True, True)}")
+        self.wb.define_name(schema.ACTION_CELL, f"=Cases!{cell_ref(1, 6, absolute=True)}")
 
     def summary(self):
         ws = self.wb.add_worksheet(schema.SUMMARY_SHEET)
@@ -349,7 +349,7 @@ class _Builder:
 
     def lite_button(self, ws, button: schema.SheetButton):
         """A shape whose hyperlink selects the cell behind it: xlwings Lite runs the script named for it."""
-        row, col = xl_cell_to_rowcol(button.cell)
+        row, col = (n - 1 for n in cell_position(button.cell))  # XlsxWriter counts from 0
         ws.insert_textbox(row, col, button.caption, {
             "width": 120, "height": 30, "url": f"internal:'{button.sheet}'!{button.cell}", "tip": button.caption,
             "description": button.caption, "font": {"bold": True, "color": "white"},
@@ -372,7 +372,7 @@ class _Builder:
         for c, header in enumerate(schema.COMPUTED):
             ws.write_string(0, c, header, self.fmt["computed"])
             ws.set_column(c, c, schema.CASES.column(header).width, self.fmt["date"] if header == "Due" else None)
-        row, col = xl_cell_to_rowcol(schema.CALC_ANCHOR)
+        row, col = (n - 1 for n in cell_position(schema.CALC_ANCHOR))  # XlsxWriter counts from 0
         spill = self.computed
         ws.write_dynamic_array_formula(row, col, row + len(spill) - 1, col + len(schema.COMPUTED) - 1,
                                        schema.CALC_FORMULA, None, _cached(spill[0][0]))
@@ -399,7 +399,7 @@ class _Builder:
             ws.write_string(0, c, key)
             for r, v in enumerate(values, start=1):
                 ws.write(r, c, v)
-            col = xl_col_to_name(c)
+            col = column_letters(c + 1)
             self.list_ranges[key] = f"=Lists!${col}$2:${col}${len(values) + 1}"
         ws.hide()
 
@@ -439,9 +439,7 @@ def computed_values(data: dict, as_of: dt.date) -> list[list]:
 
 def _cached(value):
     """A computed value as a formula cell's cached value: dates as Excel serial numbers."""
-    from spso_xl.calendar.dates import to_serial
-
-    return to_serial(value) if isinstance(value, dt.date) else value
+    return excel_serial(value) if isinstance(value, dt.date) else value
 
 
 def _rename_shapes(path: Path, names: dict[str, str]) -> None:

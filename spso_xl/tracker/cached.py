@@ -18,6 +18,8 @@ import pandas as pd
 from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
 from spso_xl.xlsx.package import Package
+from spso_xl.xlsx.refs import MAX_COLUMN, cell_ref, column_number, range_bounds
+from spso_xl.xlsx.tables import read_range
 from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
 from spso_xl.tracker.write import change_tracker
 
@@ -72,8 +74,6 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
     Cases row in table order): the anchor's value and array ref, and the spilled cells. Which columns:
     the headers in the row above the anchor when they name computed columns, else the computed order.
     `partial`: `values` holds only the rows an edit touched; the others keep what they hold."""
-    from openpyxl.utils import column_index_from_string, get_column_letter
-
     c1, r1, c2, r2 = table.bounds
     numbers = list(range(r1 + 1, r2 + 1))
     rows = [values.get(r, {}) for r in numbers]
@@ -84,12 +84,12 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
         if b"SI_CASES(" not in xml:
             continue
         for m in _SPILL.finditer(xml):
-            col, row = column_index_from_string(m.group(1).decode()), int(m.group(2))
+            col, row = column_number(m.group(1).decode()), int(m.group(2))
             headers = _headers_above(package, name, row, col) or list(schema.COMPUTED)
             sheet = package.sheet(name)
             styles = sheet.col_styles()
             end_row, end_col = row + max(len(rows), 1) - 1, col + len(headers) - 1
-            sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{get_column_letter(end_col)}{end_row}"
+            sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{cell_ref(end_row, end_col)}"
             old = re.search(rb'\sref="([^"]*)"', xml[m.start():m.end()])
             old_end = range_end(old.group(1).decode()) if old else (row, col)
             for i, record in enumerate(rows or [{}]):
@@ -111,22 +111,21 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
 
 def range_end(ref: str) -> tuple[int, int]:
     """(last row, last column) of an A1 range."""
-    from openpyxl.utils import range_boundaries
-
-    c1, r1, c2, r2 = range_boundaries(ref)
+    c1, r1, c2, r2 = range_bounds(ref)
     return r2 or r1, c2 or c1
 
 
 def _headers_above(package: Package, sheet: str, row: int, col: int) -> list[str]:
+    """The computed headers in the row above a spill's anchor, from its column on (read through the
+    safe reader, as wide as there are computed columns)."""
     if row < 2:
         return []
+    last = min(col + len(schema.COMPUTED) - 1, MAX_COLUMN)
     try:
-        from python_calamine import CalamineWorkbook
-
-        cells = CalamineWorkbook.from_path(str(package.path)).get_sheet_by_name(sheet).to_python(nrows=row - 1)
+        cells = read_range(package.path, sheet, f"{cell_ref(row - 1, col)}:{cell_ref(row - 1, last)}")
     except Exception:
         return []
-    above = cells[row - 2][col - 1:] if len(cells) >= row - 1 else []
+    above = cells[0] if cells else []
     headers = []
     for v in above:
         if v not in schema.COMPUTED:

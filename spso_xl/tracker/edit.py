@@ -17,11 +17,12 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
-from openpyxl.utils import get_column_letter
-
 from spso_xl.tracker.cached import CASES, refresh_rows
 from spso_xl.tracker.write import change_tracker
-from spso_xl.xlsx.package import HYPERLINK, Formula, Hyperlink, Package, _attr
+from spso_xl.xlsx.package import Package
+from spso_xl.xlsx.refs import cell_ref
+from spso_xl.xlsx.worksheet import Formula, Hyperlink
+from spso_xl.xlsx.xml import HYPERLINK, attr
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _value(package: Package, table, row: int, col: int, value):
     """A TrackerEdit value as the writer takes it: a Link becomes a hyperlink with its relationship."""
     if isinstance(value, Link):
         rid = package.add_relationship(table.sheet_part, HYPERLINK, link_target(value.target), external=True)
-        package.sheet(table.sheet).links.append((f"{get_column_letter(col)}{row}", rid))
+        package.sheet(table.sheet).links.append((cell_ref(row, col), rid))
         return Hyperlink(link_target(value.target), value.text or value.target)
     if isinstance(value, str) and value.startswith("="):
         return value  # text, never a formula: the writer stores strings as strings
@@ -154,7 +155,7 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
     styles = {}
     for c in range(c1, c2 + 1):
         cell = template.get(c)
-        s = _attr(cell[:cell.index(b">") + 1], "s") if cell else None
+        s = attr(cell[:cell.index(b">") + 1], "s") if cell else None
         styles[c] = s or col_styles.get(c)
     written = []
     for record in records:
@@ -171,7 +172,7 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
                 sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
         written.append(last)
     if last > r2:
-        package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2)}{last}")
+        package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(last, c2)}")
     return written
 
 
@@ -198,14 +199,10 @@ def add_columns(package: Package, table, headers: list[str]) -> None:
     package.write(table.part, xml)
     header_cells = sheet.row_cells(r1)
     last_header = header_cells.get(c2)
-    s = _attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
+    s = attr(last_header[:last_header.index(b">") + 1], "s") if last_header else None
     for k, h in enumerate(headers):
         if s:
             sheet.styles[(r1, c2 + 1 + k)] = s
         sheet.set(r1, c2 + 1 + k, h)
     table.columns += headers
-    package.set_table_ref(table, f"{_col(c1)}{r1}:{_col(c2 + len(headers))}{r2}")
-
-
-def _col(c: int) -> str:
-    return get_column_letter(c)
+    package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(r2, c2 + len(headers))}")

@@ -1,8 +1,9 @@
 """What a path named on the command line really is, in words a manager can act on.
 
-`open_workbook` is the one door to a tracker file: a folder, an empty file, a CSV, an old
-`.xls`, a password-protected or damaged workbook, or text named `.xlsm` each get one
-line naming the file and saying what to do, instead of a reader's exception.
+`workbook_kind` is asked before a tracker file is read (the reading itself is the safe
+reader's, `xlsx.tables`): a folder, an empty file, a CSV, an old `.xls`, a password-protected
+workbook, or text named `.xlsm` each get one line naming the file and saying what to do, instead
+of a reader's exception; the safe reader says the same of a damaged one.
 """
 
 from __future__ import annotations
@@ -53,18 +54,6 @@ def _texty(head: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def open_workbook(path: Path):
-    """The file opened for reading (python-calamine), or InputError saying why it cannot be."""
-    from python_calamine import CalamineWorkbook
-
-    workbook_kind(path)
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # the reader's own errors (ZipError, CalamineError, ...) mean a damaged file
-        _refuse(f"{path} could not be read as a workbook ({e}): it may be damaged; open it in Excel to repair it, "
-                f"or restore it from the backups folder beside it", path)
 
 
 def not_a_tracker(path: Path, sheets: list[str]) -> InputError:

@@ -42,7 +42,7 @@ REQUIREMENTS = ("holidays>=0.50", "openpyxl>=3.1", "docxtpl>=0.16", "python-date
 FROM_PYODIDE = ("numpy", "pandas", "lxml", "matplotlib")
 NOT_IN_LITE = {  # pyproject dependencies Lite neither needs nor could install
     "xlwings": "xlwings Lite brings its own (keep the line it puts in requirements.txt)",
-    "python-calamine": "a compiled reader with no Pyodide build; tracker.sheet_values falls back to openpyxl",
+    "python-calamine": "a compiled reader with no Pyodide build; the safe reader (xlsx.tables) falls back to openpyxl",
     "rich": "terminal output of the spso-xl command only",
     "XlsxWriter": "builds trackers and reports from the command line only",
 }

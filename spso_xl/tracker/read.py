@@ -17,11 +17,11 @@ from spso_xl.tracker import schema
 from spso_xl.calendar.dates import to_date
 from spso_xl.errors import InputError, shorten
 from spso_xl.tracker.kind import not_a_tracker, workbook_kind
-from spso_xl.policy.settings import DEFAULTS, holidays_calendar, is_setting, settings_from_rows
+from spso_xl.policy.settings import DEFAULTS, Settings, holidays_calendar, is_setting, settings_from_rows
 from spso_xl.policy.vocab import did_you_mean, is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
     parse_yes_no
 from spso_xl.calendar.workdays import YEARS, Calendar
-from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes
+from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes, sheet_names
 
 ROW = "_row"  # the Excel row number of each record
 
@@ -77,19 +77,13 @@ class Tracker:
 def read_tracker(path) -> Tracker:
     """Read and validate a tracker file; problems are collected, never raised.
 
-    Only each table's cells are read (`xlsx_cells`): a stray cell far from a table costs nothing,
-    and error values reach the checks as `CellError`."""
+    Only each table's cells are read (`xlsx.tables`, the safe reader): a stray cell far from a
+    table costs nothing, and error values reach the checks as `CellError`."""
     path = Path(path)
     workbook_kind(path)  # a folder, a CSV, an old .xls, an empty file: one line saying what to do
-    try:
-        import python_calamine  # noqa: F401
-    except ImportError:  # xlwings Lite (Pyodide): openpyxl reads the same values
-        return tracker_from_sheets(sheet_values(path, schema.SHEETS), path)
     cells, boxes = read_boxes(path, list(schema.SHEETS))
     if "Cases" not in cells:
-        from python_calamine import CalamineWorkbook
-
-        raise not_a_tracker(path, CalamineWorkbook.from_path(str(path)).sheet_names)
+        raise not_a_tracker(path, sheet_names(path))
     tracker = tracker_from_sheets({name: c.rows for name, c in cells.items()}, path)
     for name, c in cells.items():
         if c.dropped_below:
@@ -101,25 +95,16 @@ def read_tracker(path) -> Tracker:
     return tracker
 
 
-def sheet_values(path: Path, names) -> dict[str, list[list]]:
-    """The cell values (cached values for formulas) of the named sheets, each from A1.
-
-    python-calamine (Rust) is the fast reader; where it cannot be installed (xlwings Lite
-    runs Pyodide, which has no wheel for it) openpyxl, pure Python, reads the same values.
-    """
+def read_settings(path) -> Settings:
+    """The tracker's Settings alone, as `read_tracker` reads them (defaults where unreadable): only the
+    Settings table goes through the safe reader. For the write path, which needs a few values (how
+    many backups to keep) and must not be stopped by a bad Settings row; `check` reports that."""
     try:
-        from python_calamine import CalamineWorkbook
-    except ImportError:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            return {n: [list(r) for r in wb[n].iter_rows(min_row=1, min_col=1, values_only=True)]
-                    for n in names if n in wb.sheetnames}
-        finally:
-            wb.close()
-    book = CalamineWorkbook.from_path(str(path))
-    return {n: book.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names if n in book.sheet_names}
+        cells, _ = read_boxes(Path(path), [schema.SETTINGS.name])
+        frame = _frame(cells[schema.SETTINGS.name].rows, schema.SETTINGS, 0, [], {}, set())
+        return _settings(frame, [])
+    except Exception:  # an unreadable file or sheet: the defaults
+        return DEFAULTS
 
 
 def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None) -> Tracker:

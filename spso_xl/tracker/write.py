@@ -18,6 +18,7 @@ from typing import Callable
 
 from spso_xl.safewrite import WriteRefused, atomic_write, backup, clean_strays, prune_backups, refuse_if_open, \
     refuse_if_read_only, writer_lock
+from spso_xl.tracker.read import read_settings
 from spso_xl.xlsx.package import Package
 
 
@@ -46,7 +47,7 @@ def change_tracker(path, change: Callable) -> Path:
                                        f"again")
 
             atomic_write(real, write)
-        settings = package_settings(real)
+        settings = read_settings(real)
         prune_backups(real, settings.backups_kept, settings.backup_days)
     return saved
 
@@ -70,16 +71,3 @@ def _check(tmp: Path, package) -> None:
                     raise WriteRefused(f"the new file's {name} did not read back; the original is unchanged")
     except zipfile.BadZipFile as e:
         raise WriteRefused(f"the new file did not check out ({e}); the original is unchanged") from None
-
-
-def package_settings(path: Path):
-    """The tracker's Settings (defaults where unreadable): the few values the write path itself needs."""
-    from spso_xl.policy.settings import DEFAULTS, settings_from_rows
-
-    try:
-        from python_calamine import CalamineWorkbook
-
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Settings").to_python()
-        return settings_from_rows([r[:2] for r in rows[1:] if r and isinstance(r[0], str) and r[0].strip()])
-    except Exception:  # a bad Settings row must not stop a write; `check` reports it
-        return DEFAULTS

@@ -1,2 +1,7 @@
-"""The workbook package: the safe reader of Excel Tables and the part-level writer (DESIGN §13).
-Knows OOXML, nothing of trackers."""
+"""The workbook package (DESIGN §13). Knows OOXML, nothing of trackers.
+
+`tables` is the one safe reader (Excel Tables and plain ranges, within hostile-file limits; the
+only module that imports python_calamine). The part-level writer has one module per part:
+`package` (the zip, relationships, content types, sheets, tables, saving), `worksheet`,
+`sharedstrings` and `styles`, over `xml` (namespaces, escaping, attributes). `refs` is cell
+notation and date serials, for the whole of spso-xl."""

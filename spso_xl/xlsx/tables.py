@@ -1,4 +1,5 @@
-"""Reading the cells of a workbook's Excel Tables, and nothing a hostile file can make costly.
+"""Reading the cells of a workbook's Excel Tables, and nothing a hostile file can make costly:
+the one safe reader, and the only module that hands a workbook to python-calamine.
 
 calamine reads a whole sheet into one dense grid from A1 to its farthest cell, so one stray
 value at XFD1048576 asks for 512 GB; it reads every part it is given in full, and it turns
@@ -9,7 +10,10 @@ error values (#DIV/0!, #REF!, #N/A) into blanks. So before calamine sees a sheet
   table's columns: cells elsewhere are never handed to calamine;
 - error values inside that box are found in the XML and returned as `CellError`.
 The common case (no far cells, no errors) costs two scans of the sheet's XML; only a sheet
-that needs cutting is rewritten, in memory.
+that needs cutting is rewritten, in memory. A plain range that is not a Table (the xlwings.conf
+sheet's keys, the headers above a spill) is read the same way (`read_range`), cut to its box.
+Where calamine cannot be installed (xlwings Lite runs Pyodide, which has no wheel for it),
+openpyxl, pure Python, reads the same cut package, bounded to the same rows and columns.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from spso_xl.errors import InputError
+from spso_xl.xlsx.refs import MAX_COLUMN, MAX_ROW, column_letters, column_number, range_bounds
 
 MB = 1 << 20
 LIMITS = {
@@ -74,21 +79,6 @@ class Box:
     read_to: int  # the last row read (below the table by up to ROWS_BELOW)
 
 
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _refuse(path: Path, what: str) -> InputError:
     return InputError("FILE", f"{path.name}: {what}; spso-xl does not read it (open and save it in Excel, "
                               f"or check where it came from)", str(path))
@@ -129,19 +119,24 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
 
 
 def _ref_box(ref: str) -> tuple[int, int, int, int]:
-    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
-    if not m:
+    """(first column, first row, last column, last row) of a cell or a range of cells; ValueError
+    for anything else (whole columns or rows included)."""
+    c1, r1, c2, r2 = range_bounds(ref.strip())
+    if c1 is None or r1 is None:
         raise ValueError(ref)
-    c1, r1 = column_number(m.group(1)), int(m.group(2))
-    c2, r2 = (column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
     return min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
+
+
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """The workbook's sheets, in tab order: name -> part (None where the relationship is missing)."""
+    book = _xml(z, "xl/workbook.xml")
+    rels = _rels(z, "xl/workbook.xml")
+    return {s.get("name"): rels.get(s.get(_REL)) for s in book.iter("{%s}sheet" % _NS["m"])}
 
 
 def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
     """The workbook's sheets (name -> part) and its tables (name -> Box), from the package parts."""
-    book = _xml(z, "xl/workbook.xml")
-    rels = _rels(z, "xl/workbook.xml")
-    sheets = {s.get("name"): rels.get(s.get(_REL)) for s in book.iter("{%s}sheet" % _NS["m"])}
+    sheets = sheet_parts(z)
     boxes = {}
     for sheet, part in sheets.items():
         if not part or part not in z.NameToInfo:
@@ -155,8 +150,8 @@ def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
             except ValueError:
                 continue
             for name in {table.get("displayName"), table.get("name")} - {None}:
-                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, 16_384), r2,
-                                           min(r2 + ROWS_BELOW, 1_048_576)))
+                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, MAX_COLUMN), r2,
+                                           min(r2 + ROWS_BELOW, MAX_ROW)))
     return sheets, boxes
 
 
@@ -227,7 +222,7 @@ def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None
     data, below = _cut_rows(data, row_tag, box.read_to)
     dropped = None
     if below:
-        cell = re.compile(re.escape(cell_tag) + rb' r="([A-Z]+)(\d+)"[^>]*?(/?)>')
+        cell = re.compile(re.escape(cell_tag) + rb' r="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
         for c in cell.finditer(below):
             if not c.group(3) and box.first_col <= column_number(c.group(1).decode()) <= box.last_col:
                 dropped = int(c.group(2))
@@ -252,23 +247,38 @@ def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None
     return data, errors, dropped
 
 
-def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str, Box]]:
-    """The cells of each wanted table (by table name, else the sheet of that name), as rows
-    from A1 with only the table's columns filled; errors and cut rows reported beside them."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    path = Path(path)
+def _open(path: Path) -> zipfile.ZipFile:
     try:
-        z = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
         raise InputError("FILE", f"{path.name} could not be read as a workbook ({e}): it may be damaged; open it in "
                                  f"Excel to repair it, or restore it from the backups folder beside it", str(path)) from None
-    with z:
+
+
+def _damaged(path: Path, e: Exception) -> InputError:
+    return _refuse(path, f"its workbook part is damaged ({e})")
+
+
+def sheet_names(path) -> list[str]:
+    """The workbook's sheet names in tab order (from its workbook part: no sheet is read)."""
+    path = Path(path)
+    with _open(path) as z:
+        try:
+            return list(sheet_parts(z))
+        except (KeyError, ElementTree.ParseError) as e:
+            raise _damaged(path, e) from None
+
+
+def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str, Box]]:
+    """The cells of each wanted table (by table name, else the sheet of that name), as rows
+    from A1 with only the table's columns filled; errors and cut rows reported beside them."""
+    path = Path(path)
+    with _open(path) as z:
         check_sizes(z, path)
         try:
             sheets, tables = table_boxes(z)
         except (KeyError, ElementTree.ParseError) as e:
-            raise _refuse(path, f"its workbook part is damaged ({e})") from None
+            raise _damaged(path, e) from None
         boxes: dict[str, Box] = {}
         for name in wanted:
             box = tables.get(name) or next((b for n, b in tables.items() if n.casefold() == name.casefold()), None)
@@ -276,40 +286,67 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
                 box = Box(name, name, sheets[name], 1, TABLELESS_COLUMNS, TABLELESS_ROWS, TABLELESS_ROWS)
             if box is not None:
                 boxes[name] = box
-        by_part: dict[str, Box] = {}
-        for box in boxes.values():  # tables sharing a sheet: read the union of their boxes
-            b = by_part.get(box.part)
-            by_part[box.part] = box if b is None else Box(b.table, b.sheet, b.part, min(b.first_col, box.first_col),
-                                                          max(b.last_col, box.last_col), max(b.last_row, box.last_row),
-                                                          max(b.read_to, box.read_to))
-        prepared, changed = {}, {}
-        for part, box in by_part.items():
-            data = z.read(part)
-            cut, errors, dropped = _prepare(data, box, path)
-            prepared[part] = (errors, dropped)
-            if len(cut) != len(data):
-                changed[part] = cut
-        if changed:
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-                for info in z.infolist():
-                    if info.filename in changed:
-                        out.writestr(info.filename, changed[info.filename])
-                    elif info.filename in sheets.values() and info.filename not in by_part:
-                        out.writestr(info.filename, EMPTY_SHEET)  # a sheet not read: the copy stays small
-                    else:
-                        out.writestr(info.filename, z.read(info))
-            buf.seek(0)
-    try:
-        book = CalamineWorkbook.from_filelike(buf) if changed else CalamineWorkbook.from_path(str(path))
-        loaded = {part: book.get_sheet_by_name(box.sheet).to_python(skip_empty_area=False)
-                  for part, box in by_part.items()}
-    except CalamineError as e:
-        raise _refuse(path, f"a sheet cannot be read ({e})") from None
+        return _read(path, z, sheets, boxes), boxes
+
+
+def read_range(path, sheet: str, ref: str) -> list[list] | None:
+    """The values of a plain range of `sheet` (cells that are not a Table, e.g. `A1:B500`), row by
+    row from the range's first row; only the range's box reaches the reader, so a stray cell far
+    from it costs nothing. Each row holds the range's columns ('' for a blank cell, `CellError` for
+    an error value); rows after the last one with a value are left out. None when the workbook has
+    no sheet of that name."""
+    c1, r1, c2, r2 = _ref_box(ref)
+    path = Path(path)
+    with _open(path) as z:
+        check_sizes(z, path)
+        try:
+            sheets = sheet_parts(z)
+        except (KeyError, ElementTree.ParseError) as e:
+            raise _damaged(path, e) from None
+        part = sheets.get(sheet)
+        if part is None or part not in z.NameToInfo:
+            return None
+        cells = _read(path, z, sheets, {sheet: Box(sheet, sheet, part, c1, c2, r2, r2)})[sheet]
+    rows = [["" if v is None else v for v in row[c1 - 1:c2]] for row in cells.rows[r1 - 1:r2]]
+    rows = [row + [""] * (c2 - c1 + 1 - len(row)) for row in rows]
+    while rows and all(v == "" for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _read(path: Path, z: zipfile.ZipFile, sheets: dict[str, str], boxes: dict[str, Box]) -> dict[str, SheetCells]:
+    """The cells of each box: its sheet cut to the box (far cells and rows out, error values taken
+    aside) and read from A1."""
+    by_part: dict[str, Box] = {}
+    for box in boxes.values():  # tables sharing a sheet: read the union of their boxes
+        b = by_part.get(box.part)
+        by_part[box.part] = box if b is None else Box(b.table, b.sheet, b.part, min(b.first_col, box.first_col),
+                                                      max(b.last_col, box.last_col), max(b.last_row, box.last_row),
+                                                      max(b.read_to, box.read_to))
+    prepared, changed = {}, {}
+    for part, box in by_part.items():
+        data = z.read(part)
+        cut, errors, dropped = _prepare(data, box, path)
+        prepared[part] = (errors, dropped)
+        if len(cut) != len(data):
+            changed[part] = cut
+    source = path
+    if changed:
+        source = io.BytesIO()
+        with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as out:
+            for info in z.infolist():
+                if info.filename in changed:
+                    out.writestr(info.filename, changed[info.filename])
+                elif info.filename in sheets.values() and info.filename not in by_part:
+                    out.writestr(info.filename, EMPTY_SHEET)  # a sheet not read: the copy stays small
+                else:
+                    out.writestr(info.filename, z.read(info))
+        source.seek(0)
+    loaded = _load(source, by_part, path)
     out = {}
     for name, box in boxes.items():
         errors, dropped = prepared[box.part]
-        rows = [row[box.first_col - 1:box.last_col] for row in loaded[box.part][:box.read_to]]
+        rows = [list(row[box.first_col - 1:box.last_col]) for row in loaded[box.part][:box.read_to]]
         if box.first_col > 1:
             rows = [[""] * (box.first_col - 1) + row for row in rows]
         for (r, c), err in errors.items():
@@ -320,5 +357,29 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
                 row[c - 1] = err
         out[name] = SheetCells(rows, {k: v for k, v in errors.items() if box.first_col <= k[1] <= box.last_col},
                                dropped)
-    return out, boxes
+    return out
 
+
+def _load(source, by_part: dict[str, Box], path: Path) -> dict[str, list[list]]:
+    """Each part's cell values (cached values for formulas) from A1, up to its box: `source` is the
+    workbook's path, or the cut copy in memory. python-calamine (Rust) is the fast reader; where it
+    cannot be installed, openpyxl reads the same values."""
+    try:
+        from python_calamine import CalamineError, CalamineWorkbook
+    except ImportError:  # xlwings Lite (Pyodide)
+        import openpyxl
+
+        wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        try:
+            return {part: [list(r) for r in wb[box.sheet].iter_rows(min_row=1, max_row=box.read_to, min_col=1,
+                                                                    max_col=box.last_col, values_only=True)]
+                    for part, box in by_part.items()}
+        finally:
+            wb.close()
+    try:
+        book = CalamineWorkbook.from_filelike(source) if isinstance(source, io.BytesIO) else \
+            CalamineWorkbook.from_path(str(source))
+        return {part: book.get_sheet_by_name(box.sheet).to_python(skip_empty_area=False)
+                for part, box in by_part.items()}
+    except CalamineError as e:
+        raise _refuse(path, f"a sheet cannot be read ({e})") from None

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from spso_xl.calendar.dates import day, to_date, to_serial
+from spso_xl.calendar.dates import day, to_date
+from spso_xl.xlsx.refs import excel_serial
 from spso_xl.errors import InputError
 
 D = dt.date
@@ -47,8 +48,8 @@ holders = st.one_of(
     dates.map(lambda d: dt.datetime(d.year, d.month, d.day, 13, 30)),
     dates.filter(lambda d: d.year < 2262).map(pd.Timestamp),
     dates.map(np.datetime64),
-    dates.map(to_serial),
-    dates.map(lambda d: float(to_serial(d)) + 0.75),
+    dates.map(excel_serial),
+    dates.map(lambda d: float(excel_serial(d)) + 0.75),
     dates.map(lambda d: f"{d:%d/%m/%Y}"),
     dates.map(lambda d: d.isoformat()),
 )
