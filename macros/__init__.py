@@ -22,11 +22,10 @@ import xlwings as xw
 
 from macros.book import ButtonRefusal, chosen_refs, name_address, put_summary_sheet, read_book, write_edit
 from spso_xl.calendar.dates import uk
-from spso_xl.errors import InputError, plural
+from spso_xl.errors import InputError, NotRecorded, plural
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.vocab import norm
 from spso_xl.tracker import schema
-from spso_xl.errors import NotRecorded
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
 
 TITLE = "SPSO S&I tracker"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from spso_xl.errors import SpsoError
 from spso_xl.outputs.cell_text import TrustedFormula, neutralise
+from spso_xl.policy.vocab import is_blank, norm
 from spso_xl.tracker import schema
 from spso_xl.tracker.edit import Link, TrackerEdit
 from spso_xl.tracker.read import tracker_from_sheets
-from spso_xl.policy.vocab import is_blank, norm
 from spso_xl.xlsx.refs import range_bounds
 from spso_xl.xlsx.tables import error_or_value
 

@@ -22,6 +22,7 @@ import xlwings as xw
 
 import macros
 from macros.book import ButtonRefusal
+from spso_xl.letters.templates import templates_for
 from spso_xl.tracker.schema import LITE_BUTTONS
 
 __all__ = ["generate_letters", "record_chaser", "record_escalation", "build_summary", "check_tracker"]
@@ -51,8 +52,6 @@ def _run(book: xw.Book, action) -> xw.Book:
 
 
 def _letters(book: xw.Book, refs: str) -> str:
-    from spso_xl.letters.templates import templates_for
-
     if not any(templates_for(FILES).glob("*level*.docx")):
         raise ButtonRefusal("The letter templates are not in xlwings Lite yet: open the xlwings Lite menu > Files > "
                              "Import/Export and drop the 'templates' folder that came with this tracker there.")

@@ -13,8 +13,7 @@ from spso_xl.errors import InputError
 from spso_xl.letters.templates import copy_templates
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import lite_edition
-from spso_xl.tracker.build import build_workbook, default_rows, EDITIONS, ENTRY_MODULE
-
+from spso_xl.tracker.build import EDITIONS, ENTRY_MODULE, build_workbook, default_rows
 
 _TAKEN = {"macros", "udfs", "spso_xl", "xlwings", "pandas", "numpy", "openpyxl"}  # modules the entry module needs
 

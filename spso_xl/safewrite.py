@@ -29,8 +29,6 @@ from typing import Callable
 
 from spso_xl.errors import WriteRefused
 
-
-
 # --- the write API every tracker-changing command uses -------------------------------------
 
 

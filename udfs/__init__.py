@@ -37,8 +37,19 @@ from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.tables import DEFAULT_FUNCTION
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
 from spso_xl.tracker.computed import compute_block, message_block
-from udfs.ranges import (as_column, as_of_date, as_rows, calendar_from, date_cells, date_column, date_or_blank,
-                         findings_from, fit, sectors_from, settings_from)
+from udfs.ranges import (
+    as_column,
+    as_of_date,
+    as_rows,
+    calendar_from,
+    date_cells,
+    date_column,
+    date_or_blank,
+    findings_from,
+    fit,
+    sectors_from,
+    settings_from,
+)
 
 __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS", "SI_OVERDUE", "SI_DAYS_OVERDUE",
            "SI_LEVEL", "SI_REASON", "SI_CONTACT", "SI_RECURRENCE", "SI_UPHOLD",

@@ -147,9 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from spso_xl.cli import (
-        commands,  # here, after parsing: --help and a mistyped option never load pandas
-    )
+    # here, after parsing: --help and a mistyped option never load pandas
+    from spso_xl.cli import commands
 
     try:
         return getattr(commands, f"cmd_{args.command}")(args)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
-
-import dataclasses
-import shutil
 
 from rich.console import Console
 from rich.progress import track
@@ -18,8 +17,9 @@ from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import scottish_calendar
 from spso_xl.cli.demo import run_demo
 from spso_xl.cli.doctor import PROBLEM, diagnose
-from spso_xl.errors import plural
+from spso_xl.errors import NotRecorded, plural
 from spso_xl.letters.publish import write_letters
+from spso_xl.new import build_tracker
 from spso_xl.outputs.cell_text import refuse_tracker_as_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
@@ -28,9 +28,7 @@ from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_re
 from spso_xl.summary.figures import FIGURES
 from spso_xl.summary.publish import write_summary
 from spso_xl.tracker import schema
-from spso_xl.new import build_tracker
 from spso_xl.tracker.cached import refresh
-from spso_xl.errors import NotRecorded
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import read_tracker

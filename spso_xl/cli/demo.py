@@ -8,9 +8,9 @@ from pathlib import Path
 from spso_xl.calendar.dates import uk
 from spso_xl.errors import plural
 from spso_xl.letters.publish import write_letters
+from spso_xl.new import build_tracker
 from spso_xl.outputs.report import needs_action, report_frame
 from spso_xl.summary.publish import write_summary
-from spso_xl.new import build_tracker
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
 

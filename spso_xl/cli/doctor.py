@@ -14,6 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from spso_xl.safewrite import atomic_write
+from spso_xl.tracker.build import ENTRY_MODULE
+from spso_xl.xlsx.tables import read_range
+
 OK, PROBLEM, NOTE = "ok", "problem", "note"
 MIN_PYTHON = (3, 11)
 TRUST = "'Trust access to the VBA project object model'"
@@ -127,9 +131,6 @@ def importable_name(stem: str) -> str:
 def entry_module(path: Path, fix: bool) -> Finding:
     """The buttons run `import <workbook name>; <workbook name>.main()`: the module must sit beside
     the workbook, named like it, and the name must be one Python can import."""
-    from spso_xl.tracker.build import ENTRY_MODULE
-    from spso_xl.safewrite import atomic_write
-
     stem = path.stem
     if not stem.isidentifier():
         better = importable_name(stem)
@@ -153,8 +154,6 @@ def entry_module(path: Path, fix: bool) -> Finding:
 def conf_rows(path: Path) -> list[list] | None:
     """The conf sheet's keys and values (A:B, the first CONF_ROWS rows), through the safe reader: a
     stray cell elsewhere on the sheet is never read. None when the workbook has no such sheet."""
-    from spso_xl.xlsx.tables import read_range
-
     return read_range(path, CONF_SHEET, f"A1:B{CONF_ROWS}")
 
 
@@ -163,7 +162,7 @@ def conf_sheet(path: Path) -> list[Finding]:
     rows = conf_rows(path)
     if rows is None:
         return [Finding(PROBLEM, f"the {CONF_SHEET} sheet is missing, so Import Functions looks for functions in "
-                                 f"{path.stem}.py", f"add the sheet with 'UDF Modules' in A1 and 'udfs' in B1")]
+                                 f"{path.stem}.py", "add the sheet with 'UDF Modules' in A1 and 'udfs' in B1")]
     keys: dict[str, object] = {}
     found = []
     blank_at = None

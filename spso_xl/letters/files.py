@@ -12,7 +12,6 @@ from pathlib import Path
 from spso_xl.errors import InputError
 from spso_xl.safewrite import atomic_write
 
-
 MAX_STEM = 100
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 

@@ -32,19 +32,28 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from spso_xl.calendar.dates import day
+from spso_xl.calendar.workdays import workday, working_days_after
+from spso_xl.errors import NotRecorded
+from spso_xl.letters import prose
+from spso_xl.letters.files import letter_stem
+from spso_xl.letters.prose import long_date, number, sentence
+from spso_xl.letters.templates import template_name
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.deadlines import due_date
-from spso_xl.letters.files import letter_stem
-from spso_xl.letters.templates import template_name
-from spso_xl.policy.tables import DEFAULT_FUNCTION, FUNCTION_NAMES, FUNCTION_SUBJECTS, GOOD_PRACTICE, SUBJECTS, TEAMS, scale_for, \
-    statutory_power
-from spso_xl.letters.prose import long_date, number, sentence
-from spso_xl.letters import prose
-from spso_xl.tracker.read import ROW, Tracker
-from spso_xl.policy.vocab import norm
 from spso_xl.policy.settings import OFFICE_ROLES, signatory_key
-from spso_xl.calendar.workdays import workday, working_days_after
-
+from spso_xl.policy.tables import (
+    DEFAULT_FUNCTION,
+    FUNCTION_NAMES,
+    FUNCTION_SUBJECTS,
+    GOOD_PRACTICE,
+    SUBJECTS,
+    TEAMS,
+    scale_for,
+    statutory_power,
+)
+from spso_xl.policy.vocab import norm
+from spso_xl.tracker.chase_escalate import escalations
+from spso_xl.tracker.read import ROW, Tracker
 
 RESPOND_BY = "Respond by"  # the Cases column with the manager's respond-by date
 LAST_CHASED = "Last chased"
@@ -346,9 +355,6 @@ class _Planner:
         """
         current = int(case["Level"]) if _text(case["Level"]) else 0
         if level > current and level >= 2:
-            from spso_xl.errors import NotRecorded
-            from spso_xl.tracker.chase_escalate import escalations
-
             try:
                 [change] = escalations(self.t, [ref], self.as_of)
             except NotRecorded:

@@ -14,11 +14,10 @@ from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
 
+from spso_xl.errors import TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
-from spso_xl.errors import TemplateProblem
-from spso_xl.letters.templates import render_bytes, resolve_template, TEMPLATES, templates_beside
-from spso_xl.errors import WriteRefused
+from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
 from spso_xl.safewrite import file_lock, refuse_if_open
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
 from spso_xl.tracker.read import Tracker, read_tracker
@@ -56,7 +55,7 @@ def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[P
     """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
     import subprocess  # here, not at the top: the xlwings Lite path (Pyodide) never starts a process
 
-    from spso_xl.outputs.libreoffice import soffice
+    from spso_xl.outputs.libreoffice import soffice  # it starts processes: never loaded on the Lite path
 
     exe = soffice()
     if exe is None:

@@ -7,10 +7,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from spso_xl.tracker import schema
 from spso_xl.errors import InputError
-from spso_xl.policy.cases import compute_cases
 from spso_xl.outputs.cell_text import neutralise
+from spso_xl.policy.cases import compute_cases
+from spso_xl.policy.vocab import did_you_mean, norm
+from spso_xl.tracker import schema
 from spso_xl.tracker.read import ROW, Tracker
 
 SHOWN = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue", "Recommended level",
@@ -54,8 +55,6 @@ def choose_columns(frame: pd.DataFrame, wanted: str | None, default) -> list[str
     """The columns named in `wanted` ('Ref, Due, late': headers or short headings, any case), else `default`."""
     if not wanted:
         return [c for c in default if c in frame.columns]
-    from spso_xl.policy.vocab import did_you_mean, norm
-
     names = {norm(c): c for c in frame.columns} | {norm(h): c for c, h in HEADINGS.items()}
     names |= {"late": "Working days overdue", "recommended": "Recommended level", "contact": "Contact from"}
     out = []

@@ -13,11 +13,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from spso_xl.policy.deadlines import status_array, window_days
+from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
 from spso_xl.errors import InputError
+from spso_xl.policy.deadlines import status_array, window_days
 from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.settings import DEFAULTS
-from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday_array, working_days_after_array
 
 
 def _days(d) -> np.ndarray:

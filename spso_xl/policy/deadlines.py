@@ -7,9 +7,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from spso_xl.policy.tables import LEVEL1_WINDOW, TRIGGERS, scale_for
-from spso_xl.policy.settings import DEFAULTS
 from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday, working_days_after, working_days_after_array
+from spso_xl.policy.settings import DEFAULTS
+from spso_xl.policy.tables import LEVEL1_WINDOW, TRIGGERS, scale_for
 
 
 class Status(StrEnum):

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 from spso_xl.calendar.dates import to_date, uk
-from spso_xl.policy.deadlines import Status
-from spso_xl.errors import InputError, shorten
-from spso_xl.policy.tables import FUNCTIONS, TRIGGERS, Scale, Trigger, scale_for
-from spso_xl.policy.settings import DEFAULTS
-from spso_xl.policy.vocab import is_blank, norm, parse_count, parse_function, parse_level, parse_trigger, parse_yes_no
 from spso_xl.calendar.workdays import Calendar, scottish_calendar, workday
+from spso_xl.errors import InputError, shorten
+from spso_xl.policy.deadlines import Status
+from spso_xl.policy.settings import DEFAULTS
+from spso_xl.policy.tables import FUNCTIONS, TRIGGERS, Scale, Trigger, scale_for
+from spso_xl.policy.vocab import is_blank, norm, parse_count, parse_function, parse_level, parse_trigger, parse_yes_no
 
 NO_ACTION = "No S&I action"  # the contact for level 0: advice, or a matter for another process
 WAITING = frozenset({Status.ON_TRACK, Status.DUE_SOON, Status.DUE_TODAY})

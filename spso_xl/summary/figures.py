@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spso_xl.policy.cases import due_column
 from spso_xl.calendar.dates import to_date, uk
+from spso_xl.calendar.quarters import Quarter, last_full_quarter, long_dates, parse_quarter
+from spso_xl.calendar.workdays import scottish_calendar, working_days_after_array
+from spso_xl.errors import InputError, plural
+from spso_xl.policy.cases import due_column
 from spso_xl.policy.deadlines import Status, status_array
 from spso_xl.policy.evidence import FLAGS, binomial_limit, funnel
 from spso_xl.policy.rules import contact
-from spso_xl.errors import InputError, plural
-from spso_xl.calendar.quarters import Quarter, last_full_quarter, long_dates, parse_quarter
 from spso_xl.policy.vocab import norm
-from spso_xl.calendar.workdays import scottish_calendar, working_days_after_array
 
 REQUESTS = ("Contact", "Letter", "Escalation")  # actions that ask an organisation for a reply
 NOT_ON_CASES, NOT_RECORDED = "Not on Cases", "Not recorded"

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 
 from spso_xl.calendar.dates import uk
-from spso_xl.xlsx.refs import column_letters
 from spso_xl.summary.figures import FIGURES, PERCENT, Summary, Table, pct
-
+from spso_xl.xlsx.refs import column_letters
 
 TABLE_ORDER = ("level12_trigger", "level12_area", "level12_kind", "level3", "by_org", "overdue", "response", "funnel",
                "levels_by_month")

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import xlsxwriter
 
-from spso_xl.tracker import schema
-from spso_xl.tracker.councils import COUNCILS
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
-from spso_xl.policy.settings import SPECS
 from spso_xl.calendar.workdays import bank_holidays
+from spso_xl.policy.settings import SPECS
+from spso_xl.tracker import schema
+from spso_xl.tracker.computed import compute_block
+from spso_xl.tracker.councils import COUNCILS
+from spso_xl.tracker.read import tracker_from_sheets
 from spso_xl.xlsx.refs import cell_position, cell_ref, column_letters, excel_serial
 
 ENTRY_MODULE = '''"""xlwings entry module for the tracker workbook of the same name.
@@ -425,9 +427,6 @@ def computed_note(column: schema.Column) -> str:
 def computed_values(data: dict, as_of: dt.date) -> list[list]:
     """The six computed columns of every Cases row as of the build date (what SI_CASES gives),
     read from the rows as the tracker reader would read them from the file."""
-    from spso_xl.tracker.computed import compute_block
-    from spso_xl.tracker.read import tracker_from_sheets
-
     grids = {name: [list(sheet.headers)] + [[r.get(h) for h in sheet.headers] for r in data.get(name) or [{}]]
              for name, sheet in schema.SHEETS.items()}
     grids["Cases"] = [[] for _ in range(schema.CASES_HEADER_ROW - 1)] + grids["Cases"]

@@ -15,13 +15,13 @@ import re
 
 import pandas as pd
 
-from spso_xl.tracker import schema
 from spso_xl.policy.cases import compute_cases
+from spso_xl.tracker import schema
+from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
+from spso_xl.tracker.write import change_tracker
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import MAX_COLUMN, cell_ref, column_number, range_bounds
 from spso_xl.xlsx.tables import read_range
-from spso_xl.tracker.read import ROW, Tracker, parse_rows, read_tracker
-from spso_xl.tracker.write import change_tracker
 
 CASES = schema.CASES.name
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from spso_xl.policy.cases import compute_cases
 from spso_xl.calendar.dates import uk
 from spso_xl.errors import NotRecorded
+from spso_xl.policy.cases import compute_cases
+from spso_xl.policy.vocab import norm, parse_count
 from spso_xl.tracker.edit import TrackerEdit, case_cells
 from spso_xl.tracker.read import ROW, Tracker
-from spso_xl.policy.vocab import norm, parse_count
 
 # An escalation starts the new level afresh: the organisation's answer, its assessment, any
 # recurrence and the chasers belonged to the level before, and so did a date set for it.

@@ -13,6 +13,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+from spso_xl import __version__
 from spso_xl.safewrite import atomic_write
 
 MAIN_PY = '''"""
@@ -67,8 +68,6 @@ def requirements_txt(version: str) -> str:
 
 def write_beside(folder: Path) -> list[Path]:
     """main.py, requirements.txt and the personal modules folder, into `folder`."""
-    from spso_xl import __version__
-
     folder = Path(folder)
     main = atomic_write(folder / "main.py", lambda tmp: tmp.write_text(MAIN_PY, encoding="utf-8"))
     reqs = atomic_write(folder / "requirements.txt",

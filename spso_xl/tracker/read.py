@@ -13,14 +13,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from spso_xl.tracker import schema
 from spso_xl.calendar.dates import to_date
-from spso_xl.errors import InputError, shorten
-from spso_xl.tracker.kind import not_a_tracker, workbook_kind
-from spso_xl.policy.settings import DEFAULTS, Settings, holidays_calendar, is_setting, settings_from_rows
-from spso_xl.policy.vocab import did_you_mean, is_blank, norm, parse_area, parse_choice, parse_count, parse_function, parse_level, parse_trigger, \
-    parse_yes_no
 from spso_xl.calendar.workdays import YEARS, Calendar
+from spso_xl.errors import InputError, shorten
+from spso_xl.policy.settings import DEFAULTS, Settings, holidays_calendar, is_setting, settings_from_rows
+from spso_xl.policy.vocab import (
+    did_you_mean,
+    is_blank,
+    norm,
+    parse_area,
+    parse_choice,
+    parse_count,
+    parse_function,
+    parse_level,
+    parse_trigger,
+    parse_yes_no,
+)
+from spso_xl.tracker import schema
+from spso_xl.tracker.kind import not_a_tracker, workbook_kind
 from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes, sheet_names
 
 ROW = "_row"  # the Excel row number of each record

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from spso_xl.tracker.councils import COUNCILS
-from spso_xl.policy.tables import DEFAULT_FUNCTION, TRIGGERS
-from spso_xl.policy.settings import SPECS
 from spso_xl.calendar.workdays import scottish_calendar, workday
+from spso_xl.policy.settings import SPECS
+from spso_xl.policy.tables import DEFAULT_FUNCTION, TRIGGERS
+from spso_xl.tracker.councils import COUNCILS
 
 FIRST = ("Aileen", "Calum", "Eilidh", "Fraser", "Isla", "Kirsty", "Lachlan", "Morag", "Niall", "Rhona", "Ruaridh",
          "Shona", "Struan", "Catriona", "Douglas", "Mhairi")

@@ -16,8 +16,16 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from spso_xl.safewrite import WriteRefused, atomic_write, backup, clean_strays, prune_backups, refuse_if_open, \
-    refuse_if_read_only, writer_lock
+from spso_xl.safewrite import (
+    WriteRefused,
+    atomic_write,
+    backup,
+    clean_strays,
+    prune_backups,
+    refuse_if_open,
+    refuse_if_read_only,
+    writer_lock,
+)
 from spso_xl.tracker.read import read_settings
 from spso_xl.xlsx.package import Package
 

@@ -35,8 +35,18 @@ from spso_xl.xlsx.refs import range_bounds
 from spso_xl.xlsx.sharedstrings import SharedStrings
 from spso_xl.xlsx.styles import Styles
 from spso_xl.xlsx.worksheet import SheetEdit
-from spso_xl.xlsx.xml import (CT_SHEET, PKG_REL, REL, SHARED_STRINGS, WORKSHEET, attr, insert_before_close,
-                              rename_column_refs, set_attr, unescape)
+from spso_xl.xlsx.xml import (
+    CT_SHEET,
+    PKG_REL,
+    REL,
+    SHARED_STRINGS,
+    WORKSHEET,
+    attr,
+    insert_before_close,
+    rename_column_refs,
+    set_attr,
+    unescape,
+)
 
 
 @dataclass
