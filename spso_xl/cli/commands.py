@@ -1,4 +1,8 @@
-"""The `spso-xl` commands: each a few lines over the core's action, printing what was done."""
+"""The `spso-xl` commands: each a few lines over the core's action, printing what was done.
+
+What every tracker command needs is imported here; the few heavy writers only one command uses are
+imported by that command, so `spso-xl check` or `chase` never loads XlsxWriter, openpyxl's writer or
+the letter planner."""
 
 from __future__ import annotations
 
@@ -15,18 +19,13 @@ from rich.text import Text
 
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import scottish_calendar
-from spso_xl.cli.demo import run_demo
-from spso_xl.cli.doctor import PROBLEM, diagnose
 from spso_xl.errors import NotRecorded, plural
-from spso_xl.letters.publish import write_letters
-from spso_xl.new import build_tracker
 from spso_xl.outputs.cell_text import refuse_tracker_as_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
 from spso_xl.summary.figures import FIGURES
-from spso_xl.summary.publish import write_summary
 from spso_xl.tracker import schema
 from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
@@ -60,6 +59,7 @@ def _console(file=None):
 
 def cmd_new(args) -> int:
     """Build a fresh tracker."""
+    from spso_xl.new import build_tracker  # XlsxWriter and the templates: only when a tracker is built
 
     if args.path.exists():
         if not args.force:
@@ -172,6 +172,7 @@ def cmd_refresh(args) -> int:
 
 def cmd_demo(args) -> int:
     """The whole journey on realistic sample data."""
+    from spso_xl.cli.demo import run_demo  # every writer at once: only for the demo
 
     try:
         run_demo(args.out, args.as_of, _console())
@@ -183,6 +184,7 @@ def cmd_demo(args) -> int:
 
 def cmd_letters(args) -> int:
     """Write the letter each selected case's level requires, logged in Letters and Actions."""
+    from spso_xl.letters.publish import write_letters  # the letter planner: only when letters are written
 
 
     if not args.ref and not args.due:
@@ -216,6 +218,7 @@ def cmd_letters(args) -> int:
 
 def cmd_summary(args) -> int:
     """The quarterly summary (policy paras 18-20): a sheet in the tracker and a workbook to forward."""
+    from spso_xl.summary.publish import write_summary  # openpyxl's writer: only when a summary is built
 
     result = write_summary(args.path, args.quarter, args.output, args.pdf, args.as_of, sheet=not args.no_sheet)
     s = result.summary
@@ -236,6 +239,7 @@ def cmd_summary(args) -> int:
 
 def cmd_doctor(args) -> int:
     """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    from spso_xl.cli.doctor import PROBLEM, diagnose  # XlsxWriter's entry module text: only for doctor
 
     findings = diagnose(args.path, fix=args.fix)
     for f in findings:
