@@ -75,7 +75,9 @@ def dataset(n_cases=N_CASES, n_actions=N_ACTIONS, n_findings=N_FINDINGS, seed=1)
         "Outcome": np.where(rng.random(n_findings) < np.array([rate[o] for o in forg]), "Upheld", "Not upheld"),
         "Theme": "Delay", "Fed back": None,
     })
-    parsed = {"Cases": cases, "Actions": actions, "Findings": findings}
+    # every council a row of Organisations, as a new tracker has them (the funnel reads their sector)
+    organisations = pd.DataFrame({"Organisation": list(COUNCILS)})
+    parsed = {"Cases": cases, "Actions": actions, "Findings": findings, "Organisations": organisations}
     return Tracker(None, parsed, parsed, [], DEFAULTS, scottish_calendar())
 
 
