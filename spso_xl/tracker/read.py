@@ -56,7 +56,7 @@ class Problem:
 
 @dataclass
 class Tracker:
-    path: Path | None  # None when read from an open workbook
+    path: Path | None  # the file, or the open workbook's path; None for a tracker made in memory
     raw: dict[str, pd.DataFrame]  # cell values as read, by header
     parsed: dict[str, pd.DataFrame]  # canonical values; bad cells blank
     problems: list[Problem] = field(default_factory=list)
