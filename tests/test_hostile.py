@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -241,6 +242,31 @@ def test_a_cell_longer_than_excel_allows_is_reported(tracker):
     t = read_tracker(tracker)
     assert any(p.row == FIRST and p.column == "Description" and "a cell holds 32,767" in p.message
                for p in t.problems)
+
+
+def test_an_error_and_an_over_long_text_on_one_row_are_both_reported(tracker):
+    """Found by test_fuzz_tracker: #DIV/0! in Chasers beside 32,768 characters in Respond by. A bad
+    cell flags its case; it never hides another: each is reported at its own address."""
+    set_raw_cells(tracker, "Cases", {f"{_column('Chasers')}{FIRST}": ("e", "#DIV/0!"),
+                                     f"{_column('Respond by')}{FIRST}": ("inlineStr", "z" * 32_768)})
+    found = {(p.row, p.column): p.message for p in read_tracker(tracker).problems if p.sheet == "Cases"}
+    assert "#DIV/0!" in found.get((FIRST, "Chasers"), ""), found
+    assert "a cell holds 32,767" in found.get((FIRST, "Respond by"), ""), found
+
+
+def test_planting_a_cell_over_an_empty_styled_one_keeps_its_neighbours(tracker):
+    """The helper the hostile tests plant with: replacing a self-closing cell (`<c r="L4" s="5"/>`, an
+    empty formatted cell) must remove that cell alone, not everything up to the next `</c>`."""
+    chasers, respond_by = f"{_column('Chasers')}{FIRST}", f"{_column('Respond by')}{FIRST}"
+    xml = parts(tracker)[sheet_parts(tracker)["Cases"]].decode()
+    assert re.search(f'<c r="{respond_by}"[^>]*/>', xml)  # the case this test is about
+    before = re.findall(rf'<c r="([A-Z]+){FIRST}"', xml)
+    set_raw_cells(tracker, "Cases", {chasers: ("e", "#DIV/0!"), respond_by: ("inlineStr", "z")})
+    xml = parts(tracker)[sheet_parts(tracker)["Cases"]].decode()
+    assert f'<c r="{chasers}" t="e"><v>#DIV/0!</v></c>' in xml
+    assert f'<c r="{respond_by}" t="inlineStr"><is><t>z</t></is></c>' in xml
+    assert re.findall(rf'<c r="([A-Z]+){FIRST}"', xml) == sorted({*before, _column("Chasers")},
+                                                                 key=lambda c: (len(c), c))
 
 
 # --- a tracker that cannot be read is a failure, not a success -----------------------------------

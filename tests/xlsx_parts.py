@@ -74,7 +74,10 @@ def set_raw_cells(path, sheet: str, cells: dict[str, tuple[str, str]]) -> None:
     for address, (kind, text) in cells.items():
         col, row = re.fullmatch(r"([A-Z]+)(\d+)", address).groups()
         row = int(row)
-        xml = re.sub(rf'<c r="{address}"(?: [^>]*)?(?:/>|>.*?</c>)', "", xml, flags=re.S)
+        # The attributes lazily, so that an empty cell (`<c r="L4" s="5"/>`) ends at its own `/>`: a
+        # greedy `[^>]*` took the `/`, and `>.*?</c>` then removed every cell up to the next `</c>`,
+        # a cell planted just before included (an error value the reader was blamed for missing).
+        xml = re.sub(rf'<c r="{address}"(?:\s[^>]*?)?(?:/>|>.*?</c>)', "", xml, flags=re.S)
         cell = f'<c r="{address}" t="{kind}"><v>{text}</v></c>' if kind != "inlineStr" else \
             f'<c r="{address}" t="inlineStr"><is><t>{text}</t></is></c>'
         m = re.search(rf'<row r="{row}"[^>]*?(/>|>)', xml)
