@@ -165,7 +165,7 @@ def cmd_refresh(args) -> int:
     """Store the computed columns' values in the tracker, so it reads correctly without Python."""
 
     saved, rows = refresh(args.path, args.as_of)
-    print(f"stored the computed values of {rows} Cases row{'s' * (rows != 1)} as of {uk(args.as_of)} in "
+    print(f"stored the computed values of {plural(rows, 'Cases row')} as of {uk(args.as_of)} in "
           f"{args.path.name} (backup: {saved})")
     return 0
 

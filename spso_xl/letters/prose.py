@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 from spso_xl.calendar.dates import day
+from spso_xl.errors import plural
 from spso_xl.policy.tables import DEFAULT_FUNCTION, SWF_TO_POLICY, Scale
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -40,7 +41,7 @@ def long_date(d: dt.date) -> str:
 def number(n: int, noun: str) -> str:
     """'one reminder', 'two reminders', '12 reminders'."""
     word = NUMBERS[n] if 0 <= n < len(NUMBERS) else str(n)
-    return f"{word} {noun}{'s' * (n != 1)}"
+    return f"{word} {plural(n, noun).partition(' ')[2]}"
 
 
 def join(items: list[str]) -> str:

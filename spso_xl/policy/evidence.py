@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from spso_xl.calendar.dates import day, to_date
-from spso_xl.errors import InputError
+from spso_xl.errors import InputError, plural
 from spso_xl.policy.tables import DEFAULT_FUNCTION, OUTCOMES
 from spso_xl.policy.vocab import norm, parse_choice, parse_count, parse_function, parse_yes_no
 
@@ -150,7 +150,7 @@ class Recurrence(NamedTuple):
 
     def describe(self, months: int) -> str:
         """What a cell shows: the count, and which appendix situation it is (row 2 or row 4)."""
-        found = f"{self.count} upheld finding{'s' * (self.count != 1)} in {months} months"
+        found = f"{plural(self.count, 'upheld finding')} in {months} months"
         if not self.recurrent:
             return f"{found}: not recurrent"
         return f"{found}: recurrent, " + ("fed back before (Recurred = Y)" if self.fed_back
