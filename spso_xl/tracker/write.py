@@ -31,7 +31,7 @@ from spso_xl.xlsx.package import Package
 
 
 def change_tracker(path, change: Callable) -> Path:
-    """Run `change(package)` on the tracker's `patch.Package` and publish the result under the whole
+    """Run `change(package)` on the tracker's package (`xlsx.package.Package`) and publish the result under the whole
     write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
     link = Path(path)
     if not link.exists():
@@ -55,8 +55,9 @@ def change_tracker(path, change: Callable) -> Path:
                                        f"again")
 
             atomic_write(real, write)
-        settings = read_settings(real)
-        prune_backups(real, settings.backups_kept, settings.backup_days)
+    # after the lock: a run killed while pruning must not leave the writer lock behind it
+    settings = read_settings(real)
+    prune_backups(real, settings.backups_kept, settings.backup_days)
     return saved
 
 
