@@ -1,7 +1,7 @@
 """Each button and its command-line twin leave the same tracker and the same files (issue 21: one
 implementation per action). The button runs on xlwings' remote engine over one copy of a tracker,
 its actions applied back to that file; the command runs on another copy; then both are read back.
-The Lite scripts call the same handlers (tests/test_lite.py)."""
+The Lite scripts call the same handlers (tests/shells/test_lite.py)."""
 
 import datetime as dt
 import shutil
@@ -17,7 +17,7 @@ from spso_xl.new import build_tracker
 from spso_xl.tracker import schema
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
-from tests import remote
+from tests.support import remote
 
 TODAY = dt.date(2026, 11, 23)
 FIRST = schema.CASES_HEADER_ROW + 1

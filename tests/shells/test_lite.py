@@ -36,9 +36,9 @@ from spso_xl.xlsx.refs import excel_serial
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
-from tests import remote
+from tests.support import remote
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 23)
 FIRST = schema.CASES_HEADER_ROW + 1
 
@@ -404,7 +404,7 @@ threading.Thread.start = lambda self: started.append(("thread", self.name))
 import importlib.util, xlwings as xw, xlwings.server
 baseline = sorted(sys.modules)  # the interpreter's, matplotlib's cache build and xlwings' own (Lite brings xlwings)
 from pathlib import Path
-from tests import remote
+from tests.support import remote
 import macros.lite
 path = Path(sys.argv[1])
 spec = importlib.util.spec_from_file_location("main", path.parent / "main.py")

@@ -18,7 +18,7 @@ import pytest
 from spso_xl.policy import rules
 from spso_xl.policy.rules import recommend_cells
 
-POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
+POLICY = Path(__file__).resolve().parents[3] / "shared" / "policy"
 DUE, AS_OF = "04/12/2026", dt.date(2026, 12, 8)  # a Friday deadline, judged the Tuesday after
 SWF, CH, INWO = "SWF", "Complaints", "INWO"
 CR, OFFICER, TM, HOS, LT, OMB = ("Case Reviewer", "SPSO officer", "Team Manager", "Head of Service",

@@ -15,8 +15,8 @@ from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.chase_escalate import CLEARED_ON_ESCALATION, chasers, escalations
 from spso_xl.tracker.read import read_tracker
-from tests import remote
-from tests.test_macros_xlwings import CASES, FIRST, TODAY, run
+from tests.support import remote
+from tests.shells.test_macros_xlwings import CASES, FIRST, TODAY, run
 
 AS_OF = ["--as-of", TODAY.strftime("%d/%m/%Y")]
 

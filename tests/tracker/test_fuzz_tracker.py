@@ -56,7 +56,7 @@ def test_every_bad_cell_reported_and_every_good_row_computed(tmp_path_factory, p
 
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from tests.xlsx_parts import set_raw_cells  # noqa: E402
+from tests.support.xlsx_parts import set_raw_cells  # noqa: E402
 
 HOSTILE = {  # (cell type, stored text) that no input column can use
     "error": [("e", e) for e in ("#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!")],

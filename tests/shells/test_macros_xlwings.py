@@ -12,7 +12,7 @@ import macros
 from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.tracker.read import read_tracker
-from tests import remote
+from tests.support import remote
 
 TODAY = dt.date(2026, 11, 23)
 CASE = {"Organisation": "Fife Council", "Function": "SWF", "Area": "SWF review handling",

@@ -26,7 +26,7 @@ from spso_xl.summary.publish import write_summary
 from spso_xl.tracker.read import read_tracker, tracker_from_sheets
 from spso_xl.policy.vocab import norm
 from spso_xl.calendar.workdays import scottish_calendar, working_days_after
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
 from openpyxl.utils.cell import coordinate_to_tuple
 
 D = dt.date

@@ -20,7 +20,7 @@ from spso_xl.cli import main
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
-from tests.xlsx_parts import parts, set_raw_cells, sheet_parts
+from tests.support.xlsx_parts import parts, set_raw_cells, sheet_parts
 
 AS_OF = dt.date(2026, 11, 22)
 FIRST = schema.CASES_HEADER_ROW + 1  # the first case's Excel row
@@ -396,7 +396,7 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     import xlwings as xw
 
     import macros
-    from tests import remote
+    from tests.support import remote
 
     rows = demo_rows(AS_OF)
     hostile = {"Dumfries and Galloway Council": "+cmd|' /C calc'!A0 Council", "Fife Council": "\t=1+1 Council",
@@ -493,7 +493,7 @@ def test_the_buttons_see_error_values_as_errors_not_blanks(tracker):
     import xlwings as xw
 
     import macros
-    from tests import remote
+    from tests.support import remote
 
     set_raw_cells(tracker, "Cases", {f"{_column('Response received')}{FIRST}": ("e", "#N/A")})
     p = remote.payload(tracker, selection=f"A{FIRST}")

@@ -16,7 +16,7 @@ from spso_xl.cli import main
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import ROW, read_tracker
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
 
 AS_OF = dt.date(2026, 11, 22)
 DAY = AS_OF.strftime("%d/%m/%Y")

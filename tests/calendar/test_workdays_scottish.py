@@ -146,6 +146,6 @@ def test_the_floor_in_pyproject_is_the_first_version_with_those_dates():
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     floor = re.search(r'"holidays>=(\d+)\.(\d+)"', text)
     assert floor and (int(floor[1]), int(floor[2])) >= (0, 91), "holidays 0.91 added 15/06/2026 for GB-SCT"

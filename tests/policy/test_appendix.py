@@ -7,7 +7,7 @@ import pytest
 
 from spso_xl.policy.rules import recommend_cells
 
-LEAFLET = Path(__file__).resolve().parents[2] / "shared" / "policy" / "swf-si-leaflet.md"
+LEAFLET = Path(__file__).resolve().parents[3] / "shared" / "policy" / "swf-si-leaflet.md"
 
 # row, situation (the appendix's words), level, contact from (the appendix's words), cases that are that situation.
 # A case is (level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating); the reason

@@ -23,8 +23,8 @@ from spso_xl.new import build_tracker
 from spso_xl.tracker.build import XLWINGS_CONF
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.tracker.sample import bulk_rows, demo_rows
-from tests import xlsx_parts as xp
-from tests.workbook_formulas import VOLATILE, Workbook
+from tests.support import xlsx_parts as xp
+from tests.support.workbook_formulas import VOLATILE, Workbook
 
 AS_OF = dt.date(2026, 11, 22)
 
