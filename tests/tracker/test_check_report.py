@@ -1,4 +1,5 @@
-"""`spso-xl check` and `spso-xl report` on trackers with planted bad cells and messy layouts."""
+"""`spso-xl check` and `spso-xl report` on trackers with planted bad cells and messy layouts (the report of
+a clean tracker: tests/outputs/test_report.py)."""
 
 import csv
 import datetime as dt
@@ -73,32 +74,6 @@ def test_report_skips_bad_rows_and_computes_the_rest(planted, capsys):
         ("02/11/2026", "OVERDUE", "2", "Team Manager")
     assert "appendix row 3" in si5["Reason"]
     assert list(rows[0])[:3] == ["Row", "Ref", "Organisation"]
-
-
-def test_report_table_and_xlsx(tmp_path, capsys):
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
-    assert main(["report", str(path), "--as-of", "22/11/2026"]) == 0
-    out = capsys.readouterr().out
-    assert "SI-2026-009" in out and "OVERDUE" in out
-    assert main(["report", str(path), "--as-of", "22/11/2026", "--format", "xlsx"]) == 0
-    wb = openpyxl.load_workbook(tmp_path / "si_tracker report 2026-11-22.xlsx")
-    ws = wb.active
-    header = [c.value for c in ws[1]]
-    assert set(schema.COMPUTED) <= set(header)
-    due = ws.cell(2, header.index("Due") + 1)
-    assert isinstance(due.value, dt.datetime) and due.number_format == "dd/mm/yyyy"
-
-
-def test_hostile_text_is_neutralised_in_csv(tmp_path, capsys):
-    rows = demo_rows(AS_OF)
-    rows["Cases"][0] |= {"Description": '=HYPERLINK("http://x","click")', "Owner": "+cmd|' /C calc'!A0",
-                         "Evidence": "@SUM(1)", "Ref": "-SI-1"}
-    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF)
-    main(["report", str(path), "--as-of", "22/11/2026", "--format", "csv"])
-    rows_out = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    row = next(r for r in rows_out if r["Ref"] == "'-SI-1")
-    assert row["Description"].startswith("'=HYPERLINK") and row["Owner"].startswith("'+cmd")
-    assert row["Evidence"] == "'@SUM(1)"
 
 
 def test_reader_finds_columns_by_header_not_letter(tmp_path):
