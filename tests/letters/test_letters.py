@@ -5,7 +5,6 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import docx
 import openpyxl
@@ -21,8 +20,8 @@ from spso_xl.policy.settings import SPECS, signatory_key
 from spso_xl.policy.cases import compute_cases
 from spso_xl.tracker.read import ROW, read_tracker
 from tests.support import xlsx_parts as xp
+from tests.support.paths import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026, 5 is Thursday 26 November
 BY = "by Friday 4 December 2026"
 CHASE_BY = "by Thursday 26 November 2026"

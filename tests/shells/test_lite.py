@@ -37,8 +37,8 @@ from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
 from tests.support import remote
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 23)
 FIRST = schema.CASES_HEADER_ROW + 1
 
