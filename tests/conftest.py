@@ -13,7 +13,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings.utils  # noqa: E402
 
-from bench.bench_cases_udf import jsnull_from_sys_modules  # noqa: E402
+from tests.support.xlwings_env import jsnull_from_sys_modules  # noqa: E402
 
 # xlwings 0.37.8 retries a failing `import pyodide.ffi` for every cell it converts outside
 # Pyodide (minutes for a Findings table under load); the answer is the same from sys.modules.
