@@ -12,12 +12,11 @@ from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.sample import demo_rows
+from tests.support.dates import AS_OF
 
-AS_OF = dt.date(2026, 11, 22)
 
-
-def test_report_table_and_xlsx(tmp_path, capsys):
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+def test_report_table_and_xlsx(demo_copy, tmp_path, capsys):
+    path = demo_copy  # in tmp_path
     assert main(["report", str(path), "--as-of", "22/11/2026"]) == 0
     out = capsys.readouterr().out
     assert "SI-2026-009" in out and "OVERDUE" in out

@@ -37,10 +37,9 @@ from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
 from tests.support import remote
+from tests.support.dates import TODAY
 from tests.support.paths import ROOT
-
-TODAY = dt.date(2026, 11, 23)
-FIRST = schema.CASES_HEADER_ROW + 1
+from tests.support.trackers import FIRST, copy_folder
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +56,7 @@ def built(tmp_path_factory):
 @pytest.fixture
 def tracker(built, tmp_path):
     """A private copy of the Lite tracker, with what `new --lite` wrote beside it."""
-    shutil.copytree(built[0].parent, tmp_path, dirs_exist_ok=True)
-    return tmp_path / built[0].name
+    return copy_folder(built[0], tmp_path)
 
 
 def load_main(path: Path):

@@ -4,31 +4,21 @@ tracker file; the returned actions are checked, applied back to the file and re-
 import datetime as dt
 import importlib.util
 
-import openpyxl
 import pytest
 import xlwings as xw
 
 import macros
-from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.tracker.read import read_tracker
 from tests.support import remote
-
-TODAY = dt.date(2026, 11, 23)
-CASE = {"Organisation": "Fife Council", "Function": "SWF", "Area": "SWF review handling",
-        "Trigger": "Information overdue", "Description": "File not sent"}
-CASES = [
-    CASE | {"Ref": "SI-1", "Level": 1, "Date notified": dt.date(2026, 10, 1), "Chasers": 2,  # overdue: escalate
-            "Last chased": dt.date(2026, 10, 20), "Respond by": dt.date(2026, 10, 15), "Recurred": "Y"},
-    CASE | {"Ref": "SI-2", "Level": 1, "Date notified": dt.date(2026, 11, 20), "Chasers": 0},  # on track
-    CASE | {"Ref": "SI-3", "Level": 2, "Date notified": dt.date(2026, 9, 1), "Chasers": 1, "Significant": "Y"},
-]
-FIRST = schema.CASES_HEADER_ROW + 1  # Excel row of SI-1
+from tests.support.dates import TODAY
+from tests.support.trackers import FIRST, cases_tracker, copy_folder, old_header_tracker
 
 
 @pytest.fixture
 def tracker(tmp_path):
-    return build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": CASES}, as_of=TODAY)
+    """The three cases of tests/support/trackers.CASES: SI-1 on row FIRST, SI-2, SI-3."""
+    return cases_tracker(tmp_path)
 
 
 def run(path, action=None, **kwargs):
@@ -80,13 +70,7 @@ def test_record_escalation_moves_only_cases_that_are_due(tracker):
 
 
 def test_buttons_on_a_tracker_with_the_old_extended_to_header(tmp_path):
-    path = build_tracker(tmp_path / "old.xlsm", {"Cases": CASES}, as_of=TODAY)
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    ws = wb["Cases"]
-    col = [c.value for c in ws[schema.CASES_HEADER_ROW]].index("Respond by") + 1
-    ws.cell(schema.CASES_HEADER_ROW, col).value = "Extended to"
-    ws.tables["Cases"].tableColumns[col - 1].name = "Extended to"
-    wb.save(path)
+    path = old_header_tracker(tmp_path)
     before = read_tracker(path)
     assert before.old_headers == {("Cases", "Respond by"): "Extended to"} and not before.problems
     assert before.cases["Respond by"].iloc[0].date() == dt.date(2026, 10, 15)
@@ -165,10 +149,8 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatc
                for a in t.parsed["Actions"].to_dict("records"))
 
 
-def test_build_summary_from_the_button(tmp_path, monkeypatch):
-    from spso_xl.tracker.sample import demo_rows
-
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+def test_build_summary_from_the_button(demo_trackers, tmp_path, monkeypatch):
+    path = copy_folder(demo_trackers(TODAY), tmp_path)
     monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: files go beside it
     p = remote.payload(path, active="Summary", selection="B3")
     book = xw.Book(json=p)
@@ -194,13 +176,11 @@ def test_a_bad_quarter_is_refused(tracker):
     assert [a["func"] for a in actions] == ["alert"] and "not a quarter" in alerts(actions)[0][0]
 
 
-def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(tmp_path, monkeypatch):
+def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(demo_trackers, tmp_path, monkeypatch):
     """Issue 21: the button wrote the standalone workbook twice (atomic_write, then save_new):
     one click left 'SI summary 2026-27 Q2.xlsx' and '... (2).xlsx', and the next click replaced the
     first, which the README promises never happens."""
-    from spso_xl.tracker.sample import demo_rows
-
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+    path = copy_folder(demo_trackers(TODAY), tmp_path)
     monkeypatch.chdir(tmp_path)
 
     def click():

@@ -4,7 +4,6 @@ its actions applied back to that file; the command runs on another copy; then bo
 The Lite scripts call the same handlers (tests/shells/test_lite.py)."""
 
 import datetime as dt
-import shutil
 
 import openpyxl
 import pytest
@@ -18,9 +17,9 @@ from spso_xl.tracker import schema
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
 from tests.support import remote
+from tests.support.dates import TODAY
+from tests.support.trackers import FIRST, copy_folder
 
-TODAY = dt.date(2026, 11, 23)
-FIRST = schema.CASES_HEADER_ROW + 1
 LETTER_REF = "SI-2026-009"
 
 
@@ -36,11 +35,9 @@ def original(tmp_path_factory):
 def twins(original, tmp_path, monkeypatch):
     """Two copies of the tracker's folder (templates beside it); the remote engine knows a book's name
     only, so the button's files go to the working folder: the button's copy."""
-    button, cli = tmp_path / "button", tmp_path / "cli"
-    for folder in (button, cli):
-        shutil.copytree(original.parent, folder)
-    monkeypatch.chdir(button)
-    return button / original.name, cli / original.name
+    button, cli = (copy_folder(original, tmp_path / name) for name in ("button", "cli"))
+    monkeypatch.chdir(button.parent)
+    return button, cli
 
 
 def click(path, active="Cases", action=None, selection="A4"):

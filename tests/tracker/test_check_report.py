@@ -13,8 +13,8 @@ from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
+from tests.support.dates import AS_OF
 
-AS_OF = dt.date(2026, 11, 22)
 GOOD = {"Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue", "Level": 1,
         "Date notified": dt.date(2026, 11, 2)}
 PLANTED = [  # (row dict, column, words the problem must say)
@@ -54,9 +54,8 @@ def test_check_lists_every_planted_problem_where_it_is(planted, capsys, monkeypa
     assert any(p.row == schema.CASES_HEADER_ROW + 1 and p.column == "Ref" for p in problems)  # the original SI-2026-001
 
 
-def test_check_passes_a_clean_tracker(tmp_path, capsys):
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
-    assert main(["check", str(path)]) == 0
+def test_check_passes_a_clean_tracker(demo_copy, capsys):
+    assert main(["check", str(demo_copy)]) == 0
     assert "no problems (24 cases checked)" in capsys.readouterr().out
 
 

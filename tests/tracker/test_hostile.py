@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,22 +19,15 @@ from spso_xl.cli import main
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
+from tests.support.dates import AS_OF
+from tests.support.trackers import FIRST, copy_tracker
 from tests.support.xlsx_parts import parts, set_raw_cells, sheet_parts
-
-AS_OF = dt.date(2026, 11, 22)
-FIRST = schema.CASES_HEADER_ROW + 1  # the first case's Excel row
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build_tracker(tmp_path_factory.mktemp("hostile") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
 
 
 @pytest.fixture
-def tracker(demo, tmp_path):
-    target = tmp_path / demo.name
-    shutil.copy2(demo, target)
-    return target
+def tracker(demo_tracker, tmp_path):
+    """A private copy of the demo tracker alone (nothing beside it)."""
+    return copy_tracker(demo_tracker, tmp_path)
 
 
 def _column(header: str) -> str:
@@ -434,14 +426,13 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     assert any("$x^2$ Council" in v for v in values)
 
 
-def test_chart_text_is_never_mathtext_or_tex(tmp_path):
+def test_chart_text_is_never_mathtext_or_tex(demo_tracker, tmp_path):
     import matplotlib
 
     from spso_xl.summary.figures import build_summary
     from spso_xl.summary.pictures import chart_pngs
 
-    s = build_summary(read_tracker(build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)),
-                      None, AS_OF)
+    s = build_summary(read_tracker(demo_tracker), None, AS_OF)
     f = s.tables["funnel"].frame
     f["Organisation"] = "Bad $^$ Council"
     f["Funnel"] = "Abnormally high"
