@@ -10,7 +10,6 @@ listed in the README.
 
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import re
 import shutil
@@ -37,6 +36,7 @@ from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
 from tests.support import remote
+from tests.support.clicks import alerts, load_main, run_script
 from tests.support.dates import TODAY
 from tests.support.paths import ROOT
 from tests.support.trackers import FIRST, copy_folder
@@ -57,13 +57,6 @@ def built(tmp_path_factory):
 def tracker(built, tmp_path):
     """A private copy of the Lite tracker, with what `new --lite` wrote beside it."""
     return copy_folder(built[0], tmp_path)
-
-
-def load_main(path: Path):
-    spec = importlib.util.spec_from_file_location("main", path.parent / "main.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the workbook and what comes with it ---------------------------------------------------------
@@ -270,18 +263,6 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
 
 
 # --- scripts, as xlwings Lite runs them ------------------------------------------------------------
-
-
-def run_script(path, name, *args, **payload_kwargs) -> list[dict]:
-    """Run a script the way xlwings Lite does: the workbook injected as an xw.Book; its actions back."""
-    main = load_main(path)
-    book = xw.Book(json=remote.payload(path, **payload_kwargs))
-    asyncio.run(xlwings.server.custom_scripts_call(main, name, typehint_to_value={xw.Book: book}, args=list(args)))
-    return book.json()["actions"]
-
-
-def alerts(actions):
-    return [(a["args"][0], a["args"][3]) for a in actions if a["func"] == "alert"]
 
 
 def case_row(path, ref) -> int:

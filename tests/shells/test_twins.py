@@ -7,16 +7,14 @@ import datetime as dt
 
 import openpyxl
 import pytest
-import xlwings as xw
 from docx import Document
 
-import macros
 from spso_xl.cli import main
 from spso_xl.new import build_tracker
 from spso_xl.tracker import schema
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
-from tests.support import remote
+from tests.support import clicks, remote
 from tests.support.dates import TODAY
 from tests.support.trackers import FIRST, copy_folder
 
@@ -41,12 +39,8 @@ def twins(original, tmp_path, monkeypatch):
 
 
 def click(path, active="Cases", action=None, selection="A4"):
-    p = remote.payload(path, active=active, selection=selection)
-    if action is not None:
-        p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
-    book = xw.Book(json=p)
-    macros.main(book, today=TODAY)
-    actions = book.json()["actions"]
+    """The button clicked on TODAY; it must say it did what was asked (one alert, info)."""
+    actions = clicks.click(path, action, today=TODAY, active=active, selection=selection)
     alerts = [a["args"] for a in actions if a["func"] == "alert"]
     assert len(alerts) == 1 and alerts[0][3] == "info", alerts
     return actions

@@ -15,7 +15,7 @@ from spso_xl.cli import main
 from spso_xl.tracker.chase_escalate import CLEARED_ON_ESCALATION, chasers, escalations
 from spso_xl.tracker.read import read_tracker
 from tests.support import remote
-from tests.shells.test_macros_xlwings import run
+from tests.support.clicks import click
 from tests.support.dates import TODAY
 from tests.support.trackers import FIRST, cases_tracker, old_header_tracker
 
@@ -70,7 +70,7 @@ def test_the_button_and_the_command_line_make_the_same_change(tracker, tmp_path,
     for copy in (twin, orig):
         copy.parent.mkdir()
         shutil.copy(tracker, copy)
-    remote.apply(tracker, run(tracker, action, selection=f"A{FIRST}:A{FIRST + len(refs) - 1}"))
+    remote.apply(tracker, click(tracker, action, selection=f"A{FIRST}:A{FIRST + len(refs) - 1}"))
     command = "chase" if action == "Record chaser" else "escalate"
     assert main([command, str(twin), "--ref", *refs, *AS_OF]) == code
     assert _state(tracker) == _state(twin)

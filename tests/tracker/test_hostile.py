@@ -385,10 +385,7 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     """*Record chaser* sent a Ref '@SUM(1)' unprefixed; *Build summary* wrote organisation names
     such as "+cmd|' /C calc'!A0 Council" and "\\t=1+1 Council" that Excel reads as formulas; a '$'
     in a name broke the PNG charts after half the sheet was written."""
-    import xlwings as xw
-
-    import macros
-    from tests.support import remote
+    from tests.support.clicks import click
 
     rows = demo_rows(AS_OF)
     hostile = {"Dumfries and Galloway Council": "+cmd|' /C calc'!A0 Council", "Fife Council": "\t=1+1 Council",
@@ -400,14 +397,6 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF)
     monkeypatch.chdir(tmp_path)
 
-    def click(active, selection, action=None):
-        p = remote.payload(path, active=active, selection=selection)
-        if action:
-            p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
-        book = xw.Book(json=p)
-        macros.main(book, today=AS_OF)
-        return book.json()["actions"]
-
     def texts(actions):
         return [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row
                 if isinstance(v, str)]
@@ -415,9 +404,9 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     def live(values):
         return [v for v in values if v.lstrip()[:1] in {"=", "+", "-", "@"} and not v.startswith("'")]
 
-    chaser = click("Cases", f"A{FIRST}", "Record chaser")
+    chaser = click(path, "Record chaser", today=AS_OF, active="Cases", selection=f"A{FIRST}")
     assert "'@SUM(1)" in texts(chaser) and not live(texts(chaser))
-    summary = click("Summary", "B3")
+    summary = click(path, today=AS_OF, active="Summary", selection="B3")
     alert = [a["args"] for a in summary if a["func"] == "alert"][0]
     assert alert[3] == "info", alert
     values = texts(summary)
@@ -481,17 +470,11 @@ def test_a_letters_folder_inside_the_tracker_is_created(tmp_path, capsys):
 
 def test_the_buttons_see_error_values_as_errors_not_blanks(tracker):
     """Through Excel (xlwings) too: #N/A in Response received must not read as 'no response'."""
-    import xlwings as xw
-
-    import macros
-    from tests.support import remote
+    from tests.support.clicks import click
 
     set_raw_cells(tracker, "Cases", {f"{_column('Response received')}{FIRST}": ("e", "#N/A")})
-    p = remote.payload(tracker, selection=f"A{FIRST}")
-    p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = "Record escalation"
-    book = xw.Book(json=p)
-    macros.main(book, today=AS_OF)
-    [alert] = [a["args"] for a in book.json()["actions"] if a["func"] == "alert"]
+    actions = click(tracker, "Record escalation", today=AS_OF, selection=f"A{FIRST}")
+    [alert] = [a["args"] for a in actions if a["func"] == "alert"]
     assert alert[3] == "critical" and "#N/A" in alert[0] and "Response received" in alert[0]
 
 
