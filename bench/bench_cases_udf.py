@@ -12,12 +12,12 @@ xlwings 0.37.8 asks, for every cell it converts, whether the value is Pyodide's 
 trying `import pyodide.ffi`; outside Pyodide that import fails afresh each time (about 1 ms
 per cell here, which would swamp both sides). In Pyodide (Lite) the import succeeds once and
 desktop Excel converts through COM, so neither pays it: the bench answers the question the
-way it is answered outside Pyodide, from sys.modules, as `jsnull_from_sys_modules`."""
+way it is answered outside Pyodide, from sys.modules, as `jsnull_from_sys_modules`
+(tests/support/xlwings_env.py: the test run puts the same answer in place for all its calls)."""
 
 import asyncio
 import datetime as dt
 import os
-import sys
 import time
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
@@ -31,15 +31,9 @@ from spso_xl.tracker import schema  # noqa: E402
 from spso_xl.tracker.build import default_rows  # noqa: E402
 from spso_xl.xlsx.refs import excel_serial  # noqa: E402
 from spso_xl.tracker.sample import bulk_rows  # noqa: E402
+from tests.support.xlwings_env import jsnull_from_sys_modules  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 22)
-
-
-def jsnull_from_sys_modules(value) -> bool:
-    """xlwings.utils.is_jsnull without a failing import per cell: the same answer everywhere."""
-    ffi = sys.modules.get("pyodide.ffi")
-    return ffi is not None and isinstance(value, ffi.JsNull)
-
 
 SIZES = (500, 2_000, 10_000)
 SAMPLE = 1_000  # rows timed in the per-row loop, scaled up to the whole table beyond that

@@ -4,6 +4,8 @@ The test environment (only) runs xlwings in server mode with its noncommercial l
 key, so that the UDFs are called through xlwings' own Office.js custom-function entry
 point and the button handlers through its remote engine. Both must be set before
 xlwings is first imported.
+
+The helpers these fixtures use, and those tests import, are in tests/support/.
 """
 
 import os
@@ -13,7 +15,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings.utils  # noqa: E402
 
-from bench.bench_cases_udf import jsnull_from_sys_modules  # noqa: E402
+from tests.support.xlwings_env import jsnull_from_sys_modules  # noqa: E402
 
 # xlwings 0.37.8 retries a failing `import pyodide.ffi` for every cell it converts outside
 # Pyodide (minutes for a Findings table under load); the answer is the same from sys.modules.
@@ -40,10 +42,11 @@ def libreoffice():
     return soffice()
 
 
-import datetime as dt
-import shutil
+from tests.support.dates import AS_OF
+from tests.support.trackers import DemoTrackers, copy_folder, copy_tracker
 
-AS_OF = dt.date(2026, 11, 22)
+
+# --- a fresh tracker: the default rows ---------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +59,27 @@ def built_tracker(tmp_path_factory):
 
 @pytest.fixture
 def tracker(built_tracker, tmp_path):
-    """A private copy of the fresh tracker."""
-    target = tmp_path / built_tracker.name
-    shutil.copy2(built_tracker, target)
-    shutil.copy2(built_tracker.with_suffix(".py"), target.with_suffix(".py"))
-    return target
+    """A private copy of the fresh tracker, with its entry module."""
+    return copy_tracker(built_tracker, tmp_path, entry_module=True)
+
+
+# --- the demo tracker: demo_rows on a date --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_trackers(tmp_path_factory):
+    """`demo_trackers(day)`: the demo tracker built on `day`, once per session per date. Read it, never
+    change it: a test that writes works on a copy (`copy_tracker`, `copy_folder`)."""
+    return DemoTrackers(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_tracker(demo_trackers):
+    """The demo tracker built on AS_OF, shared by the whole session: read it, never change it."""
+    return demo_trackers(AS_OF)
+
+
+@pytest.fixture
+def demo_copy(demo_tracker, tmp_path):
+    """A private copy of the demo tracker and everything built beside it (entry module, templates)."""
+    return copy_folder(demo_tracker, tmp_path)

@@ -11,6 +11,7 @@ row; the tests hold them to it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,16 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, list]:
     """
     values = col.to_numpy()
     codes = pd.factorize(values, use_na_sentinel=False)[0]
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in _ONE_KIND:
+    kind = pd.api.types.infer_dtype(values, skipna=True) if values.dtype == object else values.dtype.kind
+    if values.dtype == object and kind not in _ONE_KIND:
         kinds = pd.factorize(col.map(type).to_numpy())[0]
         codes = pd.factorize(codes.astype(np.int64) * (kinds.max(initial=0) + 1) + kinds)[0]
+    if kind == "f" or kind in ("floating", "mixed", "mixed-integer-float"):
+        # -0.0 equals 0.0 to pandas, but a message about the cell quotes what it holds: keep them apart
+        negative_zero = np.fromiter((isinstance(v, float) and v == 0 and math.copysign(1.0, v) < 0 for v in values),
+                                    bool, len(values))
+        if negative_zero.any():
+            codes = pd.factorize(codes.astype(np.int64) * 2 + negative_zero)[0]
     return codes, [_scalar(v) for v in col.iloc[_firsts(codes)]]
 
 
@@ -64,9 +72,10 @@ def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _dedupe(values) -> tuple[np.ndarray, np.ndarray]:
     """Codes and distinct values of a short list (pandas would turn None into NaN)."""
     seen: dict = {}
-    keys = np.array([seen.setdefault((type(v), v), len(seen)) for v in values], dtype=np.int64)
+    keys = np.array([seen.setdefault((type(v), v, repr(v) if v == 0 else None), len(seen)) for v in values],
+                    dtype=np.int64)  # repr: -0.0 and 0.0 are equal, but not the same cell
     distinct = np.empty(len(seen), dtype=object)
-    distinct[:] = [v for _, v in seen]
+    distinct[:] = [v for _, v, _ in seen]
     return keys, distinct
 
 

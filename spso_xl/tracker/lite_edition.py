@@ -37,7 +37,7 @@ from udfs import *  # noqa: F401,F403  the SI_ custom functions
 '''
 
 # Pure-Python packages the Lite path imports, which Lite installs from PyPI (pyproject.toml's
-# dependencies are the source; tests/test_lite.py checks the two agree). numpy, pandas, lxml
+# dependencies are the source; tests/shells/test_lite.py checks the two agree). numpy, pandas, lxml
 # and matplotlib come with Pyodide, in the versions its release ships: never pinned.
 REQUIREMENTS = ("holidays>=0.50", "openpyxl>=3.1", "docxtpl>=0.16", "python-dateutil>=2.8")
 FROM_PYODIDE = ("numpy", "pandas", "lxml", "matplotlib")

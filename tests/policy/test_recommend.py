@@ -119,3 +119,19 @@ def test_rows_alike_but_for_the_last_chaser_are_judged_each_on_its_window():
     out = recommend_frame(pd.DataFrame(rows, dtype=object), AS_OF)
     assert _got(out) == [_expected(r) for r in rows]
     assert {r.split(":")[0] for r in out["reason"]} == {"Stay at level 1", "Chase"}
+
+
+def test_minus_zero_is_quoted_as_typed():
+    """Found by hypothesis: pandas takes -0.0 and 0.0 for one value, so the batched path quoted the
+    first one's text in the other row's message. A message about a cell quotes what that cell holds."""
+    from spso_xl.errors import InputError
+    from spso_xl.policy.rules import recommend_cells
+
+    base = dict(level=1, trigger="Poor response", status="OVERDUE", chasers=0, resolved=None, recurred="N",
+                significant="N", refused="N", mitigating="N")
+    rows = [base | {"function": 0.0}, base | {"function": -0.0}]
+    out = recommend_frame(pd.DataFrame(rows, dtype=object), dt.date(2026, 11, 22))
+    for i, cells in enumerate(rows):
+        with pytest.raises(InputError) as e:
+            recommend_cells(**cells, as_of=dt.date(2026, 11, 22))
+        assert out["error"].iloc[i] == e.value.cell_text()

@@ -1,26 +1,23 @@
 """Each button and its command-line twin leave the same tracker and the same files (issue 21: one
 implementation per action). The button runs on xlwings' remote engine over one copy of a tracker,
 its actions applied back to that file; the command runs on another copy; then both are read back.
-The Lite scripts call the same handlers (tests/test_lite.py)."""
+The Lite scripts call the same handlers (tests/shells/test_lite.py)."""
 
 import datetime as dt
-import shutil
 
 import openpyxl
 import pytest
-import xlwings as xw
 from docx import Document
 
-import macros
 from spso_xl.cli import main
 from spso_xl.new import build_tracker
 from spso_xl.tracker import schema
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.sample import demo_rows
-from tests import remote
+from tests.support import clicks, remote
+from tests.support.dates import TODAY
+from tests.support.trackers import FIRST, copy_folder
 
-TODAY = dt.date(2026, 11, 23)
-FIRST = schema.CASES_HEADER_ROW + 1
 LETTER_REF = "SI-2026-009"
 
 
@@ -36,20 +33,14 @@ def original(tmp_path_factory):
 def twins(original, tmp_path, monkeypatch):
     """Two copies of the tracker's folder (templates beside it); the remote engine knows a book's name
     only, so the button's files go to the working folder: the button's copy."""
-    button, cli = tmp_path / "button", tmp_path / "cli"
-    for folder in (button, cli):
-        shutil.copytree(original.parent, folder)
-    monkeypatch.chdir(button)
-    return button / original.name, cli / original.name
+    button, cli = (copy_folder(original, tmp_path / name) for name in ("button", "cli"))
+    monkeypatch.chdir(button.parent)
+    return button, cli
 
 
 def click(path, active="Cases", action=None, selection="A4"):
-    p = remote.payload(path, active=active, selection=selection)
-    if action is not None:
-        p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
-    book = xw.Book(json=p)
-    macros.main(book, today=TODAY)
-    actions = book.json()["actions"]
+    """The button clicked on TODAY; it must say it did what was asked (one alert, info)."""
+    actions = clicks.click(path, action, today=TODAY, active=active, selection=selection)
     alerts = [a["args"] for a in actions if a["func"] == "alert"]
     assert len(alerts) == 1 and alerts[0][3] == "info", alerts
     return actions

@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from spso_xl.calendar.workdays import (networkdays, networkdays_array, scottish_calendar, workday, workday_array,
                               working_days_after)
+from tests.support.paths import ROOT
 
 D = dt.date
 days = st.dates(min_value=D(1990, 1, 1), max_value=D(2060, 12, 31))
@@ -144,8 +145,7 @@ def test_a_deadline_never_lands_on_the_world_cup_bank_holiday():
 
 def test_the_floor_in_pyproject_is_the_first_version_with_those_dates():
     import re
-    from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     floor = re.search(r'"holidays>=(\d+)\.(\d+)"', text)
     assert floor and (int(floor[1]), int(floor[2])) >= (0, 91), "holidays 0.91 added 15/06/2026 for GB-SCT"

@@ -23,10 +23,10 @@ from spso_xl.new import build_tracker
 from spso_xl.tracker.build import XLWINGS_CONF
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.tracker.sample import bulk_rows, demo_rows
-from tests import xlsx_parts as xp
-from tests.workbook_formulas import VOLATILE, Workbook
-
-AS_OF = dt.date(2026, 11, 22)
+from tests.support import xlsx_parts as xp
+from tests.support.dates import AS_OF
+from tests.support.trackers import copy_tracker
+from tests.support.workbook_formulas import VOLATILE, Workbook
 
 # VBA reserved identifiers, from the VBA language specification [MS-VBAL] §3.3.5.2 "Reserved
 # Identifiers and IDENTIFIER" (statement keywords, marker keywords, operator identifiers, reserved
@@ -51,23 +51,18 @@ VBA_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
-
-
-@pytest.fixture(scope="module")
-def demo_formulas(demo):
-    return Workbook(demo)
+def demo_formulas(demo_tracker):
+    return Workbook(demo_tracker)
 
 
 # --- Excel opens the file without repairing it ---------------------------------------------------
 
 
-def test_every_sheet_has_a_unique_valid_codename_matching_the_vba_project(demo):
-    parts = xp.parts(demo)
+def test_every_sheet_has_a_unique_valid_codename_matching_the_vba_project(demo_tracker):
+    parts = xp.parts(demo_tracker)
     assert re.search(r'<workbookPr [^>]*codeName="ThisWorkbook"', parts["xl/workbook.xml"].decode())
     names = {}
-    for sheet, part in xp.sheet_parts(demo).items():
+    for sheet, part in xp.sheet_parts(demo_tracker).items():
         found = re.search(r'<sheetPr [^>]*codeName="([^"]+)"', parts[part].decode())
         assert found, f"{sheet} has no codeName"
         names[sheet] = found.group(1)
@@ -75,7 +70,8 @@ def test_every_sheet_has_a_unique_valid_codename_matching_the_vba_project(demo):
     for name in names.values():
         assert VBA_IDENTIFIER.match(name) and len(name) <= 31 and name.lower() not in VBA_RESERVED
     # the document modules of the VBA project copied from xlwings' quickstart.xlsm each belong to a sheet
-    documents = {m.removesuffix(".cls") for _, _, m, _ in VBA_Parser(str(demo)).extract_macros() if m.endswith(".cls")}
+    documents = {m.removesuffix(".cls") for _, _, m, _ in VBA_Parser(str(demo_tracker)).extract_macros()
+                 if m.endswith(".cls")}
     assert "ThisWorkbook" in documents and documents - {"ThisWorkbook"} <= set(names.values())
     assert names["Cases"] == "Sheet1" and names["xlwings.conf"] == "Sheet2"  # as in quickstart.xlsm
 
@@ -101,19 +97,19 @@ def test_the_reference_checker_catches_a_bare_table_name(demo_formulas):
     assert demo_formulas.references("SI_X(NoSuchName)")[0].kind == "unknown"
 
 
-def test_xlwings_conf_holds_only_keys_with_a_value(demo):
+def test_xlwings_conf_holds_only_keys_with_a_value(demo_tracker):
     """A key on the sheet overrides the xlwings ribbon even when blank (quickstart.xlsm: 'If you
     delete a row from here, it will fall back to ...'), so blank keys must not be written."""
     import openpyxl
 
-    ws = openpyxl.load_workbook(demo)["xlwings.conf"]
+    ws = openpyxl.load_workbook(demo_tracker)["xlwings.conf"]
     rows = [(r[0], r[1]) for r in ws.iter_rows(min_col=1, max_col=2, values_only=True)]
     assert rows == [(k, v) for k, v in XLWINGS_CONF] and all(v not in (None, "") for _, v in rows)
     assert dict(rows)["UDF Modules"] == "udfs"
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_loads_the_tracker_whole(demo, tmp_path, libreoffice):
+def test_libreoffice_loads_the_tracker_whole(demo_tracker, tmp_path, libreoffice):
     """LibreOffice as a second reader: every sheet comes out, with the table contents in place.
 
     It ASSERTS what LibreOffice 7.4 does with the computed columns today: it recalculates every
@@ -123,16 +119,16 @@ def test_libreoffice_loads_the_tracker_whole(demo, tmp_path, libreoffice):
     results: tell people the tracker reads in LibreOffice."""
     import csv
 
-    out = {p.stem.split("-", 1)[-1]: p for p in convert(demo, CSV_ALL_SHEETS, tmp_path / "csv")}
-    assert set(out) == set(xp.sheet_parts(demo))
+    out = {p.stem.split("-", 1)[-1]: p for p in convert(demo_tracker, CSV_ALL_SHEETS, tmp_path / "csv")}
+    assert set(out) == set(xp.sheet_parts(demo_tracker))
     with open(out["Cases"], newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))[schema.CASES_HEADER_ROW - 1:]
     header, cases = rows[0], [r for r in rows[1:] if r and r[0].startswith("SI-2026-")]
     assert header[:3] == ["Ref", "Organisation", "Function"] and len(cases) == len(demo_rows(AS_OF)["Cases"])
     computed = [header.index(h) for h in schema.COMPUTED]
     assert {r[i] for r in cases for i in computed} == {"#NAME?"}
-    [xlsx] = convert(demo, "xlsx", tmp_path / "xlsx")
-    assert set(xp.tables(xlsx)) == set(xp.tables(demo))
+    [xlsx] = convert(demo_tracker, "xlsx", tmp_path / "xlsx")
+    assert set(xp.tables(xlsx)) == set(xp.tables(demo_tracker))
 
 
 # --- Import Functions: the VBA xlwings generates compiles -------------------------------------------
@@ -224,15 +220,15 @@ def test_the_counter_counts_per_row_udfs_that_depend_on_today(demo_formulas):
                 wb.cells[("Cases", r, c)] = f"INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),{k})"
 
 
-def test_the_calc_sheet_holds_one_dynamic_array_formula_and_cases_pick_from_it(demo, demo_formulas):
+def test_the_calc_sheet_holds_one_dynamic_array_formula_and_cases_pick_from_it(demo_tracker, demo_formulas):
     wb = demo_formulas
     calc = {cell: f for cell, f in wb.cells.items() if cell[0] == schema.CALC_SHEET}
     assert calc == {(schema.CALC_SHEET, 2, 1): schema.CALC_FORMULA[1:]}
-    sheet = xp.parts(demo)[xp.sheet_parts(demo)[schema.CALC_SHEET]].decode()
+    sheet = xp.parts(demo_tracker)[xp.sheet_parts(demo_tracker)[schema.CALC_SHEET]].decode()
     n = len(demo_rows(AS_OF)["Cases"])
     assert re.search(rf'<c r="A2"[^>]* cm="1"><f t="array" ref="A2:F{n + 1}">SI_CASES\(', sheet)  # a spill
-    assert "xl/metadata.xml" in xp.parts(demo) and 'state="hidden"' in re.search(
-        rf'<sheet name="{schema.CALC_SHEET}"[^>]*>', xp.parts(demo)["xl/workbook.xml"].decode()).group(0)
+    assert "xl/metadata.xml" in xp.parts(demo_tracker) and 'state="hidden"' in re.search(
+        rf'<sheet name="{schema.CALC_SHEET}"[^>]*>', xp.parts(demo_tracker)["xl/workbook.xml"].decode()).group(0)
     # the input block stops before the computed columns: no circular reference
     [block] = [r for r in wb.references(calc[(schema.CALC_SHEET, 2, 1)]) if r.text.startswith("Cases[")]
     computed = {schema.CASES.headers.index(h) + 1 for h in schema.COMPUTED}
@@ -244,34 +240,32 @@ def test_the_calc_sheet_holds_one_dynamic_array_formula_and_cases_pick_from_it(d
                 f"INDEX(_xlfn.ANCHORARRAY(Calc!$A$2),ROW()-ROW(Cases[[#Headers],[Ref]]),{k})"
 
 
-def test_each_computed_header_note_gives_the_single_case_formula(demo):
+def test_each_computed_header_note_gives_the_single_case_formula(demo_tracker):
     import openpyxl
 
-    ws = openpyxl.load_workbook(demo)["Cases"]
+    ws = openpyxl.load_workbook(demo_tracker)["Cases"]
     notes = {c.value: c.comment.text for c in ws[schema.CASES_HEADER_ROW] if c.comment}
     for header in schema.COMPUTED:
         assert "SI_CASES" in notes[header] and schema.CASES.column(header).example in notes[header]
     assert "=SI_LEVEL(Cases[@[Level]]" in notes["Recommended level"]
 
 
-def test_a_write_keeps_the_spill_its_flag_and_its_values(demo, tmp_path):
+def test_a_write_keeps_the_spill_its_flag_and_its_values(demo_tracker, tmp_path):
     """The part-level writer (issue 13, DESIGN §13) keeps Calc!A2's dynamic-array flag (cm="1") and
     xl/metadata.xml, so the spill grows with the table; an edit appending a case extends the spill's ref
     and stores the new row's values; nothing forces a recalculation on load."""
-    import shutil
-
     from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 
     n = len(demo_rows(AS_OF)["Cases"])
-    path = tmp_path / demo.name
-    shutil.copy2(demo, path)
+    path = copy_tracker(demo_tracker, tmp_path)
     case = {"Ref": "SI-NEW", "Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue",
             "Level": 2, "Date notified": AS_OF}
     edit_tracker(path, TrackerEdit(append={"Cases": [case]}))
     parts = xp.parts(path)
     sheet = parts[xp.sheet_parts(path)[schema.CALC_SHEET]].decode()
     anchor = re.search(r'<c r="A2"[^>]*>.*?</c>', sheet).group(0)
-    assert 'cm="1"' in anchor and "xl/metadata.xml" in parts and parts["xl/metadata.xml"] == xp.parts(demo)["xl/metadata.xml"]
+    assert 'cm="1"' in anchor and "xl/metadata.xml" in parts
+    assert parts["xl/metadata.xml"] == xp.parts(demo_tracker)["xl/metadata.xml"]
     assert f'<f t="array" ref="A2:F{n + 2}">SI_CASES(' in anchor and "<v></v>" not in anchor
     assert "fullCalcOnLoad" not in parts["xl/workbook.xml"].decode()
     cases = parts[xp.sheet_parts(path)["Cases"]].decode()
@@ -279,7 +273,7 @@ def test_a_write_keeps_the_spill_its_flag_and_its_values(demo, tmp_path):
     assert row.count('cm="1"') == len(schema.COMPUTED) and "INDEX(_xlfn.ANCHORARRAY(Calc!$A$2)" in row
 
 
-def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_recalculate(demo):
+def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_recalculate(demo_tracker):
     """DESIGN §8 "Readable without Python": the picks and the Calc spill carry what SI_CASES gives
     on the build date as cached values (read here with calamine, as pandas and the CLI read)."""
     from python_calamine import CalamineWorkbook
@@ -287,14 +281,14 @@ def test_the_built_tracker_stores_the_computed_values_for_readers_that_do_not_re
     from spso_xl.tracker.build import computed_values
 
     expected = computed_values(demo_rows(AS_OF), AS_OF)
-    book = CalamineWorkbook.from_path(str(demo))
+    book = CalamineWorkbook.from_path(str(demo_tracker))
     cases = book.get_sheet_by_name("Cases").to_python(skip_empty_area=False)[schema.CASES_HEADER_ROW - 1:]
     first = cases[0].index(schema.COMPUTED[0])
     calc = book.get_sheet_by_name(schema.CALC_SHEET).to_python(skip_empty_area=False)
     assert [r[first:first + len(schema.COMPUTED)] for r in cases[1:]] == expected
     assert [r[:len(schema.COMPUTED)] for r in calc[1:]] == expected
     assert {r[1] for r in expected} >= {"OVERDUE", "ON TRACK"} and isinstance(expected[0][0], dt.date)
-    assert '<calcPr calcId="124519"/>' in xp.parts(demo)["xl/workbook.xml"].decode()  # no forced recalculation
+    assert '<calcPr calcId="124519"/>' in xp.parts(demo_tracker)["xl/workbook.xml"].decode()  # no forced recalculation
 
 
 XBA = """<?xml version="1.0" encoding="UTF-8"?>

@@ -41,16 +41,17 @@ def test_output_piped_into_head_ends_quietly():
 
 # --- every mistake a person can make on the command line: one line, the file named, a non-zero exit ---------
 
-import datetime as dt  # noqa: E402
 import re  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import openpyxl  # noqa: E402
 import pytest  # noqa: E402
 
-AS_OF = "22/11/2026"
+from tests.support import dates  # noqa: E402
+from tests.support.trackers import copy_tracker  # noqa: E402
+
+AS_OF = dates.AS_OF.strftime("%d/%m/%Y")  # as the command line takes it
 
 
 def _mistakes(folder):
@@ -165,16 +166,7 @@ def test_an_open_tracker_refusal_says_how_to_clear_a_stale_lock(tracker, capsys)
     assert f"delete {lock}" in err and "Nothing was changed" in err
 
 
-# --- the terminal report ------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo_tracker(tmp_path_factory):
-    from spso_xl.new import build_tracker
-    from spso_xl.tracker.sample import demo_rows
-
-    day = dt.date(2026, 11, 22)
-    return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(day), as_of=day)
-
+# --- the terminal report, on the demo tracker ---------------------------------------------------------------
 
 _RULE = re.compile(r"^[─ ]+$")
 
@@ -188,7 +180,7 @@ def test_terminal_report_fits_the_width_and_never_splits_a_word(demo_tracker, ca
     assert main(["report", str(demo_tracker), "--as-of", AS_OF]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert max(map(len, lines)) <= width
-    frame, _ = report_frame(read_tracker(demo_tracker), dt.date(2026, 11, 22))
+    frame, _ = report_frame(read_tracker(demo_tracker), dates.AS_OF)
     source = set(" ".join(_display(v) for v in frame.to_numpy().ravel()).split())
     title = set(lines[0].split()) | set(lines[1].split())
     heads = {"Ref", "Organisation", "Level", "Due", "Status", "Days", "late", "Rec.", "level", "Contact"}
@@ -245,12 +237,12 @@ def test_check_lists_problems_sheet_by_sheet_and_row_by_row(tmp_path, capsys, mo
     from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
-    rows = demo_rows(dt.date(2026, 11, 22))
+    rows = demo_rows(dates.AS_OF)
     rows["Cases"][5]["Trigger"] = "Informaton overdue"
     rows["Cases"][1]["Organisation"] = "Fif Council"
     rows["Cases"][3]["Function"] = "Complaint handlng"
     rows["Actions"][0]["Date"] = "31/02/2026"
-    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dt.date(2026, 11, 22))
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dates.AS_OF)
     monkeypatch.setenv("COLUMNS", "250")
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
@@ -278,9 +270,9 @@ def test_plurals_in_what_a_person_reads(tmp_path, capsys):
     from spso_xl.tracker.sample import demo_rows
 
     assert (plural(1, "case"), plural(0, "case"), plural(2, "case")) == ("1 case", "0 cases", "2 cases")
-    rows = demo_rows(dt.date(2026, 11, 22))
+    rows = demo_rows(dates.AS_OF)
     rows["Cases"] = rows["Cases"][:1]
-    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dt.date(2026, 11, 22))
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dates.AS_OF)
     assert main(["check", str(path)]) == 0
     assert "no problems (1 case checked)" in capsys.readouterr().out
     assert main(["report", str(path), "--as-of", AS_OF]) == 0
@@ -290,8 +282,7 @@ def test_plurals_in_what_a_person_reads(tmp_path, capsys):
 def test_letters_output_starts_with_what_was_done_and_ref_with_due_says_what_happened(demo_tracker, tmp_path, capsys):
     from spso_xl.tracker.read import read_tracker  # noqa: F401
 
-    path = tmp_path / demo_tracker.name
-    shutil.copy2(demo_tracker, path)
+    path = copy_tracker(demo_tracker, tmp_path)
     code = main(["letters", str(path), "--ref", "SI-2026-001", "SI-2026-009", "--due", "--as-of", AS_OF])
     captured = capsys.readouterr()
     assert code == 0 and captured.out.startswith("wrote ")
@@ -303,9 +294,9 @@ def test_letters_refused_for_a_bad_row_names_the_cell_not_cells_above(tmp_path, 
     from spso_xl.new import build_tracker
     from spso_xl.tracker.sample import demo_rows
 
-    rows = demo_rows(dt.date(2026, 11, 22))
+    rows = demo_rows(dates.AS_OF)
     rows["Cases"][0]["Level"] = "L9"
-    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dt.date(2026, 11, 22))
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=dates.AS_OF)
     assert main(["letters", str(path), "--ref", "SI-2026-001", "--as-of", AS_OF]) == 1
     err = capsys.readouterr().err
     assert "above" not in err and "fix that cell first" in err and "'L9' is not a level" in err

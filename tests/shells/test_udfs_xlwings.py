@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import re
 
-import pytest
 import xlwings as xw
 import xlwings.server
 
@@ -18,8 +17,7 @@ from spso_xl.tracker import schema
 from spso_xl.tracker.build import default_rows
 from spso_xl.calendar.dates import from_serial
 from spso_xl.xlsx.refs import excel_serial
-
-AS_OF = dt.date(2026, 11, 22)
+from tests.support.dates import AS_OF
 
 NA = {"type": "Error", "errorType": "NotAvailable", "basicValue": "#N/A"}
 BLANK = ""
@@ -202,14 +200,6 @@ def per_row(example: str, row: dict, as_of, closures, settings):
         else:
             values.append({"TODAY()": excel(as_of), "Closures": closures, "Settings[]": settings}[arg])
     return call(name, *values)
-
-
-@pytest.fixture(scope="module")
-def demo_tracker(tmp_path_factory):
-    from spso_xl.new import build_tracker
-    from spso_xl.tracker.sample import demo_rows
-
-    return build_tracker(tmp_path_factory.mktemp("demo") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
 
 
 def test_si_cases_equals_the_per_row_functions_row_by_row(demo_tracker):

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,22 +20,15 @@ from spso_xl.cli import main
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
-from tests.xlsx_parts import parts, set_raw_cells, sheet_parts
-
-AS_OF = dt.date(2026, 11, 22)
-FIRST = schema.CASES_HEADER_ROW + 1  # the first case's Excel row
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build_tracker(tmp_path_factory.mktemp("hostile") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
+from tests.support.dates import AS_OF
+from tests.support.trackers import FIRST, copy_tracker
+from tests.support.xlsx_parts import parts, set_raw_cells, sheet_parts
 
 
 @pytest.fixture
-def tracker(demo, tmp_path):
-    target = tmp_path / demo.name
-    shutil.copy2(demo, target)
-    return target
+def tracker(demo_tracker, tmp_path):
+    """A private copy of the demo tracker alone (nothing beside it)."""
+    return copy_tracker(demo_tracker, tmp_path)
 
 
 def _column(header: str) -> str:
@@ -419,10 +411,7 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     """*Record chaser* sent a Ref '@SUM(1)' unprefixed; *Build summary* wrote organisation names
     such as "+cmd|' /C calc'!A0 Council" and "\\t=1+1 Council" that Excel reads as formulas; a '$'
     in a name broke the PNG charts after half the sheet was written."""
-    import xlwings as xw
-
-    import macros
-    from tests import remote
+    from tests.support.clicks import click
 
     rows = demo_rows(AS_OF)
     hostile = {"Dumfries and Galloway Council": "+cmd|' /C calc'!A0 Council", "Fife Council": "\t=1+1 Council",
@@ -434,14 +423,6 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF)
     monkeypatch.chdir(tmp_path)
 
-    def click(active, selection, action=None):
-        p = remote.payload(path, active=active, selection=selection)
-        if action:
-            p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
-        book = xw.Book(json=p)
-        macros.main(book, today=AS_OF)
-        return book.json()["actions"]
-
     def texts(actions):
         return [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row
                 if isinstance(v, str)]
@@ -449,9 +430,9 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     def live(values):
         return [v for v in values if v.lstrip()[:1] in {"=", "+", "-", "@"} and not v.startswith("'")]
 
-    chaser = click("Cases", f"A{FIRST}", "Record chaser")
+    chaser = click(path, "Record chaser", today=AS_OF, active="Cases", selection=f"A{FIRST}")
     assert "'@SUM(1)" in texts(chaser) and not live(texts(chaser))
-    summary = click("Summary", "B3")
+    summary = click(path, today=AS_OF, active="Summary", selection="B3")
     alert = [a["args"] for a in summary if a["func"] == "alert"][0]
     assert alert[3] == "info", alert
     values = texts(summary)
@@ -460,14 +441,13 @@ def test_the_buttons_write_refs_and_organisations_as_text(tmp_path, monkeypatch)
     assert any("$x^2$ Council" in v for v in values)
 
 
-def test_chart_text_is_never_mathtext_or_tex(tmp_path):
+def test_chart_text_is_never_mathtext_or_tex(demo_tracker, tmp_path):
     import matplotlib
 
     from spso_xl.summary.figures import build_summary
     from spso_xl.summary.pictures import chart_pngs
 
-    s = build_summary(read_tracker(build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)),
-                      None, AS_OF)
+    s = build_summary(read_tracker(demo_tracker), None, AS_OF)
     f = s.tables["funnel"].frame
     f["Organisation"] = "Bad $^$ Council"
     f["Funnel"] = "Abnormally high"
@@ -516,17 +496,11 @@ def test_a_letters_folder_inside_the_tracker_is_created(tmp_path, capsys):
 
 def test_the_buttons_see_error_values_as_errors_not_blanks(tracker):
     """Through Excel (xlwings) too: #N/A in Response received must not read as 'no response'."""
-    import xlwings as xw
-
-    import macros
-    from tests import remote
+    from tests.support.clicks import click
 
     set_raw_cells(tracker, "Cases", {f"{_column('Response received')}{FIRST}": ("e", "#N/A")})
-    p = remote.payload(tracker, selection=f"A{FIRST}")
-    p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = "Record escalation"
-    book = xw.Book(json=p)
-    macros.main(book, today=AS_OF)
-    [alert] = [a["args"] for a in book.json()["actions"] if a["func"] == "alert"]
+    actions = click(tracker, "Record escalation", today=AS_OF, selection=f"A{FIRST}")
+    [alert] = [a["args"] for a in actions if a["func"] == "alert"]
     assert alert[3] == "critical" and "#N/A" in alert[0] and "Response received" in alert[0]
 
 

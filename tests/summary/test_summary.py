@@ -4,7 +4,6 @@ funnel, both quarter conventions, the empty cases, and the files it writes (trac
 import datetime as dt
 import math
 import random
-import shutil
 import zipfile
 from math import comb
 
@@ -26,7 +25,8 @@ from spso_xl.summary.publish import write_summary
 from spso_xl.tracker.read import read_tracker, tracker_from_sheets
 from spso_xl.policy.vocab import norm
 from spso_xl.calendar.workdays import scottish_calendar, working_days_after
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
+from tests.support.trackers import copy_tracker
 from openpyxl.utils.cell import coordinate_to_tuple
 
 D = dt.date
@@ -439,9 +439,7 @@ def test_chart_pngs(summary, tmp_path):
 
 @pytest.fixture
 def copy(sample, tmp_path):
-    target = tmp_path / sample.name
-    shutil.copy2(sample, target)
-    return target
+    return copy_tracker(sample, tmp_path)
 
 
 def test_writes_the_sheet_and_keeps_the_tracker_intact(sample, copy):

@@ -3,9 +3,7 @@ Excel users add: a dynamic-array formula (xl/metadata.xml, cm=), legacy comments
 chart, data validations, a sheet of their own and a column of their own beside a table. And every
 writing command keeps the file's permissions."""
 
-import datetime as dt
 import re
-import shutil
 import zipfile
 
 import pytest
@@ -16,9 +14,10 @@ from spso_xl.cli import main
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import ROW, read_tracker
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
+from tests.support.dates import AS_OF
+from tests.support.trackers import copy_tracker
 
-AS_OF = dt.date(2026, 11, 22)
 DAY = AS_OF.strftime("%d/%m/%Y")
 
 
@@ -54,9 +53,7 @@ def rich(tmp_path_factory):
 
 @pytest.fixture
 def tracker(rich, tmp_path):
-    target = tmp_path / rich.name
-    shutil.copy2(rich, target)
-    shutil.copytree(rich.parent / "templates", tmp_path / "templates")
+    target = copy_tracker(rich, tmp_path, templates=True)
     target.chmod(0o664)
     return target
 

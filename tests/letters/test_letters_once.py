@@ -2,10 +2,8 @@
 but not in the log is logged rather than written again, and a run killed at any point leaves the
 tracker whole (the old file or the new) with every letter on disk logged by the next run."""
 
-import datetime as dt
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,26 +14,18 @@ import pytest
 
 from spso_xl.letters import publish
 from spso_xl import safewrite
-from spso_xl.new import build_tracker
 from spso_xl.errors import WriteRefused
-from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
+from tests.support.dates import AS_OF
+from tests.support.trackers import copy_tracker
 
-AS_OF = dt.date(2026, 11, 22)
 KILLS = int(os.environ.get("SPSO_KILLS", "6"))  # bench/ runs many more
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build_tracker(tmp_path_factory.mktemp("once") / "si_tracker.xlsm", demo_rows(AS_OF), as_of=AS_OF)
-
-
 @pytest.fixture
-def tracker(demo, tmp_path):
-    target = tmp_path / demo.name
-    shutil.copy2(demo, target)
-    shutil.copytree(demo.parent / "templates", tmp_path / "templates")
-    return target
+def tracker(demo_tracker, tmp_path):
+    """A private copy of the demo tracker and its letter templates."""
+    return copy_tracker(demo_tracker, tmp_path, templates=True)
 
 
 def _logged(path) -> list[str]:
@@ -85,15 +75,11 @@ def _whole(path) -> bool:
         return z.testzip() is None
 
 
-def test_killed_at_random_points_the_tracker_is_whole_and_every_letter_is_logged_next_run(demo, tmp_path):
+def test_killed_at_random_points_the_tracker_is_whole_and_every_letter_is_logged_next_run(demo_tracker, tmp_path):
     """SIGKILL a `letters --due` run at random moments, many times: the tracker is always the old file or
     the new one, and a letter left on disk is always logged (not rewritten) by the next run."""
     def fresh(name):
-        folder = tmp_path / name
-        folder.mkdir()
-        shutil.copy2(demo, folder / demo.name)
-        shutil.copytree(demo.parent / "templates", folder / "templates")
-        return folder / demo.name
+        return copy_tracker(demo_tracker, tmp_path / name, templates=True)
 
     probe = fresh("probe")
     start = time.perf_counter()

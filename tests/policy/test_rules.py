@@ -356,7 +356,8 @@ def _frame_rows(out):
 
 
 def test_frame_matches_row_by_row():
-    from bench.bench_rules import cases
+    from tests.support.rule_inputs import cases
+
     for skew in (True, False):
         df = cases(3000, seed=7, skew=skew)
         df.loc[df.index[::97], "trigger"] = "Bogus"

@@ -11,14 +11,13 @@ import datetime as dt
 import inspect
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from spso_xl.policy import rules
 from spso_xl.policy.rules import recommend_cells
+from tests.support.paths import POLICY
 
-POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
 DUE, AS_OF = "04/12/2026", dt.date(2026, 12, 8)  # a Friday deadline, judged the Tuesday after
 SWF, CH, INWO = "SWF", "Complaints", "INWO"
 CR, OFFICER, TM, HOS, LT, OMB = ("Case Reviewer", "SPSO officer", "Team Manager", "Head of Service",

@@ -18,7 +18,7 @@ from functools import cached_property
 from openpyxl.formula.tokenizer import Tokenizer
 from openpyxl.utils.cell import range_boundaries
 
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 # Excel recalculates these (and everything that depends on them) on every recalculation.

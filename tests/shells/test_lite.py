@@ -10,7 +10,6 @@ listed in the README.
 
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import re
 import shutil
@@ -36,11 +35,11 @@ from spso_xl.xlsx.refs import excel_serial
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
-from tests import remote
-
-ROOT = Path(__file__).resolve().parents[1]
-TODAY = dt.date(2026, 11, 23)
-FIRST = schema.CASES_HEADER_ROW + 1
+from tests.support import remote
+from tests.support.clicks import alerts, load_main, run_script
+from tests.support.dates import TODAY
+from tests.support.paths import ROOT
+from tests.support.trackers import FIRST, copy_folder
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +56,7 @@ def built(tmp_path_factory):
 @pytest.fixture
 def tracker(built, tmp_path):
     """A private copy of the Lite tracker, with what `new --lite` wrote beside it."""
-    shutil.copytree(built[0].parent, tmp_path, dirs_exist_ok=True)
-    return tmp_path / built[0].name
-
-
-def load_main(path: Path):
-    spec = importlib.util.spec_from_file_location("main", path.parent / "main.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return copy_folder(built[0], tmp_path)
 
 
 # --- the workbook and what comes with it ---------------------------------------------------------
@@ -274,18 +265,6 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
 # --- scripts, as xlwings Lite runs them ------------------------------------------------------------
 
 
-def run_script(path, name, *args, **payload_kwargs) -> list[dict]:
-    """Run a script the way xlwings Lite does: the workbook injected as an xw.Book; its actions back."""
-    main = load_main(path)
-    book = xw.Book(json=remote.payload(path, **payload_kwargs))
-    asyncio.run(xlwings.server.custom_scripts_call(main, name, typehint_to_value={xw.Book: book}, args=list(args)))
-    return book.json()["actions"]
-
-
-def alerts(actions):
-    return [(a["args"][0], a["args"][3]) for a in actions if a["func"] == "alert"]
-
-
 def case_row(path, ref) -> int:
     return FIRST + list(read_tracker(path).cases["Ref"]).index(ref)
 
@@ -404,7 +383,7 @@ threading.Thread.start = lambda self: started.append(("thread", self.name))
 import importlib.util, xlwings as xw, xlwings.server
 baseline = sorted(sys.modules)  # the interpreter's, matplotlib's cache build and xlwings' own (Lite brings xlwings)
 from pathlib import Path
-from tests import remote
+from tests.support import remote
 import macros.lite
 path = Path(sys.argv[1])
 spec = importlib.util.spec_from_file_location("main", path.parent / "main.py")
@@ -438,7 +417,8 @@ def test_the_lite_path_runs_without_calamine_processes_or_threads(tracker, files
     assert all(modes == ["info"] for modes in result["messages"].values()), result["messages"]
     assert (tracker.parent / "data" / "letters").is_dir() and (tracker.parent / "data" / "SI summary 2026-27 Q2.xlsx").exists()
     ours = [m for m in result["final"] if m.split(".")[0] in lite.PACKAGES]
-    assert "spso_xl.office" not in ours and "spso_xl.cli" not in ours and "spso_xl.build" not in ours
+    for heavy in ("spso_xl.outputs.libreoffice", "spso_xl.cli", "spso_xl.tracker.build", "spso_xl.new"):
+        assert heavy not in ours, heavy  # processes, the command line, XlsxWriter: never on the Lite path
 
     # every distribution the Lite path imported is one requirements.txt names, one Pyodide or
     # xlwings Lite provides, or a dependency of those (which Pyodide's installer resolves itself)

@@ -5,7 +5,6 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import docx
 import openpyxl
@@ -20,9 +19,10 @@ from spso_xl.errors import WriteRefused
 from spso_xl.policy.settings import SPECS, signatory_key
 from spso_xl.policy.cases import compute_cases
 from spso_xl.tracker.read import ROW, read_tracker
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
+from tests.support.paths import DATA
+from tests.support.trackers import copy_tracker
 
-DATA = Path(__file__).parent / "data"
 AS_OF = dt.date(2026, 11, 19)  # a Thursday: 10 working days on is Friday 4 December 2026, 5 is Thursday 26 November
 BY = "by Friday 4 December 2026"
 CHASE_BY = "by Thursday 26 November 2026"
@@ -161,17 +161,13 @@ def source(tmp_path_factory):
 
 @pytest.fixture
 def tracker(source, tmp_path):
-    target = tmp_path / source.name
-    shutil.copy2(source, target)
-    return target
+    return copy_tracker(source, tmp_path)
 
 
 @pytest.fixture(scope="module")
 def run(source, tmp_path_factory):
     """One batch with good, missing and hostile cases, as the button or command would send it."""
-    folder = tmp_path_factory.mktemp("letters-run")
-    path = folder / source.name
-    shutil.copy2(source, path)
+    path = copy_tracker(source, tmp_path_factory.mktemp("letters-run"))
     result = publish.write_letters(path, refs=GOOD + MISSING, as_of=AS_OF)
     return path, result
 

@@ -14,7 +14,8 @@ from spso_xl.tracker.build import ENTRY_MODULE
 from spso_xl.tracker.councils import COUNCILS
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.policy.settings import SPECS
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
+from tests.support.paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +108,7 @@ def test_building_twice_gives_the_same_content(tmp_path):
 
 
 def test_the_repo_entry_module_is_what_the_builder_writes():
-    from pathlib import Path
-
-    assert (Path(__file__).parents[1] / "workbook" / "si_tracker.py").read_text() == ENTRY_MODULE
+    assert (ROOT / "workbook" / "si_tracker.py").read_text() == ENTRY_MODULE
 
 
 @pytest.mark.parametrize("name", ["si-tracker.xlsm", "tracker.xlsx"])

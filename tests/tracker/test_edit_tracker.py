@@ -8,7 +8,7 @@ import pytest
 from spso_xl.errors import WriteRefused
 from spso_xl.tracker.edit import edit_tracker, Link, TrackerEdit
 from spso_xl.tracker.read import ROW, read_tracker
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
 
 CASE = {"Ref": "SI-1", "Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue",
         "Level": 2, "Date notified": dt.date(2026, 11, 2)}

@@ -18,7 +18,7 @@ from spso_xl.errors import WriteRefused
 from spso_xl.safewrite import atomic_write, backup, prune_backups
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.policy.settings import DEFAULTS
-from tests import xlsx_parts as xp
+from tests.support import xlsx_parts as xp
 
 ROW = {"Date": dt.date(2026, 11, 23), "Ref": "SI-1", "Level": 2, "Action": "Chaser", "By": "AB", "Notes": "Rang"}
 APPEND = TrackerEdit(append={"Actions": [ROW, ROW | {"Ref": "SI-2"}]})

@@ -11,19 +11,21 @@ import openpyxl
 import pytest
 
 from spso_xl.tracker import schema
-from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.tracker.chase_escalate import CLEARED_ON_ESCALATION, chasers, escalations
 from spso_xl.tracker.read import read_tracker
-from tests import remote
-from tests.test_macros_xlwings import CASES, FIRST, TODAY, run
+from tests.support import remote
+from tests.support.clicks import click
+from tests.support.dates import TODAY
+from tests.support.trackers import FIRST, cases_tracker, old_header_tracker
 
 AS_OF = ["--as-of", TODAY.strftime("%d/%m/%Y")]
 
 
 @pytest.fixture
 def tracker(tmp_path):
-    return build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": CASES}, as_of=TODAY)
+    """The three cases of tests/support/trackers.CASES: SI-1 on row FIRST, SI-2, SI-3."""
+    return cases_tracker(tmp_path)
 
 
 def _state(path):
@@ -68,7 +70,7 @@ def test_the_button_and_the_command_line_make_the_same_change(tracker, tmp_path,
     for copy in (twin, orig):
         copy.parent.mkdir()
         shutil.copy(tracker, copy)
-    remote.apply(tracker, run(tracker, action, selection=f"A{FIRST}:A{FIRST + len(refs) - 1}"))
+    remote.apply(tracker, click(tracker, action, selection=f"A{FIRST}:A{FIRST + len(refs) - 1}"))
     command = "chase" if action == "Record chaser" else "escalate"
     assert main([command, str(twin), "--ref", *refs, *AS_OF]) == code
     assert _state(tracker) == _state(twin)
@@ -108,19 +110,8 @@ def test_the_core_decides_in_plain_data(tracker):
 
 # --- an older tracker: the `Extended to` header ---------------------------------------------------------
 
-def _old(tmp_path):
-    path = build_tracker(tmp_path / "old.xlsm", {"Cases": CASES}, as_of=TODAY)
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    ws = wb["Cases"]
-    col = [c.value for c in ws[schema.CASES_HEADER_ROW]].index("Respond by") + 1
-    ws.cell(schema.CASES_HEADER_ROW, col).value = "Extended to"
-    ws.tables["Cases"].tableColumns[col - 1].name = "Extended to"
-    wb.save(path)
-    return path
-
-
 def test_an_old_tracker_reads_as_before_and_upgrade_renames_in_place(tmp_path, capsys):
-    path = _old(tmp_path)
+    path = old_header_tracker(tmp_path)
     old = read_tracker(path)
     assert old.old_headers == {("Cases", "Respond by"): "Extended to"} and not old.problems
     assert old.cases["Respond by"].iloc[0].date() == dt.date(2026, 10, 15)
@@ -140,7 +131,7 @@ def test_an_old_tracker_reads_as_before_and_upgrade_renames_in_place(tmp_path, c
 
 
 def test_chase_and_escalate_write_to_an_old_trackers_header(tmp_path, capsys):
-    path = _old(tmp_path)
+    path = old_header_tracker(tmp_path)
     assert main(["escalate", str(path), "--ref", "SI-1", *AS_OF]) == 0
     t = read_tracker(path)
     assert t.raw["Cases"]["Respond by"].iloc[0] is None and t.cases["Level"].iloc[0] == 2

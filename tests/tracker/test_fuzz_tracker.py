@@ -1,10 +1,8 @@
 """`check` and `report` over trackers with random bad cells: every bad cell is reported with
 its address, and every good row is still computed."""
 
-import datetime as dt
 import shutil
 
-import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -13,8 +11,8 @@ from spso_xl.new import build_tracker
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
+from tests.support.dates import AS_OF
 
-AS_OF = dt.date(2026, 11, 22)
 BASE = demo_rows(AS_OF)
 JUNK = {  # values each kind of column must reject
     "date": ["31/02/2026", "soon", "2026-13-01", True, "1/1/1/1"],
@@ -56,7 +54,7 @@ def test_every_bad_cell_reported_and_every_good_row_computed(tmp_path_factory, p
 
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from tests.xlsx_parts import set_raw_cells  # noqa: E402
+from tests.support.xlsx_parts import set_raw_cells  # noqa: E402
 
 HOSTILE = {  # (cell type, stored text) that no input column can use
     "error": [("e", e) for e in ("#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!")],
@@ -84,17 +82,12 @@ def hostile_plants(draw):
     return out, far
 
 
-@pytest.fixture(scope="module")
-def base_tracker(tmp_path_factory):
-    return build_tracker(tmp_path_factory.mktemp("hostile-base") / "si_tracker.xlsm", BASE, as_of=AS_OF)
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hostile_plants())
-def test_every_hostile_cell_reported_and_every_good_row_computed(base_tracker, tmp_path_factory, plants):
+def test_every_hostile_cell_reported_and_every_good_row_computed(demo_tracker, tmp_path_factory, plants):
     planted, far = plants
     path = tmp_path_factory.mktemp("hostile") / "si_tracker.xlsm"
-    shutil.copy2(base_tracker, path)
+    shutil.copy2(demo_tracker, path)  # the demo tracker is built from BASE
     cells = {f"{get_column_letter(schema.CASES.headers.index(h) + 1)}{r}": (t, "z" * 32_768 if v == "LONG" else v)
              for (r, h), (t, v) in planted.items()}
     set_raw_cells(path, "Cases", cells | {a: ("n", "1") for a in far})

@@ -4,49 +4,25 @@ tracker file; the returned actions are checked, applied back to the file and re-
 import datetime as dt
 import importlib.util
 
-import openpyxl
 import pytest
 import xlwings as xw
 
-import macros
-from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.tracker.read import read_tracker
-from tests import remote
-
-TODAY = dt.date(2026, 11, 23)
-CASE = {"Organisation": "Fife Council", "Function": "SWF", "Area": "SWF review handling",
-        "Trigger": "Information overdue", "Description": "File not sent"}
-CASES = [
-    CASE | {"Ref": "SI-1", "Level": 1, "Date notified": dt.date(2026, 10, 1), "Chasers": 2,  # overdue: escalate
-            "Last chased": dt.date(2026, 10, 20), "Respond by": dt.date(2026, 10, 15), "Recurred": "Y"},
-    CASE | {"Ref": "SI-2", "Level": 1, "Date notified": dt.date(2026, 11, 20), "Chasers": 0},  # on track
-    CASE | {"Ref": "SI-3", "Level": 2, "Date notified": dt.date(2026, 9, 1), "Chasers": 1, "Significant": "Y"},
-]
-FIRST = schema.CASES_HEADER_ROW + 1  # Excel row of SI-1
+from tests.support import remote
+from tests.support.clicks import alerts, click, press
+from tests.support.dates import TODAY
+from tests.support.trackers import FIRST, cases_tracker, copy_folder, old_header_tracker
 
 
 @pytest.fixture
 def tracker(tmp_path):
-    return build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": CASES}, as_of=TODAY)
-
-
-def run(path, action=None, **kwargs):
-    """Click the button: returns the actions xlwings would send back to Excel."""
-    p = remote.payload(path, **kwargs)
-    if action is not None:
-        p["sheets"][[s["name"] for s in p["sheets"]].index("Cases")]["values"][0][5] = action
-    book = xw.Book(json=p)
-    macros.main(book, today=TODAY)
-    return book.json()["actions"]
-
-
-def alerts(actions):
-    return [(a["args"][0], a["args"][3]) for a in actions if a["func"] == "alert"]
+    """The three cases of tests/support/trackers.CASES: SI-1 on row FIRST, SI-2, SI-3."""
+    return cases_tracker(tmp_path)
 
 
 def test_record_chaser_increments_and_logs(tracker):
-    actions = run(tracker, "Record chaser", selection=f"B{FIRST}:C{FIRST + 1}")
+    actions = click(tracker, "Record chaser", selection=f"B{FIRST}:C{FIRST + 1}")
     [(message, mode)] = alerts(actions)
     assert mode == "info" and "SI-1 (now 3)" in message and "SI-2 (now 1)" in message
     remote.apply(tracker, actions)
@@ -60,7 +36,7 @@ def test_record_chaser_increments_and_logs(tracker):
 
 
 def test_record_escalation_moves_only_cases_that_are_due(tracker):
-    actions = run(tracker, "Record escalation", selection=f"A{FIRST}:A{FIRST + 1}")
+    actions = click(tracker, "Record escalation", selection=f"A{FIRST}:A{FIRST + 1}")
     [(message, mode)] = alerts(actions)
     assert "SI-1 to level 2 (Team Manager)" in message and "Not escalated" in message and "SI-2" in message
     remote.apply(tracker, actions)
@@ -75,22 +51,16 @@ def test_record_escalation_moves_only_cases_that_are_due(tracker):
     assert (row["Ref"], row["Level"], row["Action"]) == ("SI-1", 2, "Escalation")
     assert "from level 1 (notified 01/10/2026)" in row["Notes"] and "appendix row 3" in row["Notes"]
     # the escalated case now has the new level's time: a second click does not move it again
-    again = run(tracker, "Record escalation", selection=f"A{FIRST}")
+    again = click(tracker, "Record escalation", selection=f"A{FIRST}")
     assert "No selected case is due an escalation" in alerts(again)[0][0] and "until" in alerts(again)[0][0]
 
 
 def test_buttons_on_a_tracker_with_the_old_extended_to_header(tmp_path):
-    path = build_tracker(tmp_path / "old.xlsm", {"Cases": CASES}, as_of=TODAY)
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    ws = wb["Cases"]
-    col = [c.value for c in ws[schema.CASES_HEADER_ROW]].index("Respond by") + 1
-    ws.cell(schema.CASES_HEADER_ROW, col).value = "Extended to"
-    ws.tables["Cases"].tableColumns[col - 1].name = "Extended to"
-    wb.save(path)
+    path = old_header_tracker(tmp_path)
     before = read_tracker(path)
     assert before.old_headers == {("Cases", "Respond by"): "Extended to"} and not before.problems
     assert before.cases["Respond by"].iloc[0].date() == dt.date(2026, 10, 15)
-    actions = run(path, "Record escalation", selection=f"A{FIRST}")
+    actions = click(path, "Record escalation", selection=f"A{FIRST}")
     assert "SI-1 to level 2" in alerts(actions)[0][0]
     remote.apply(path, actions)
     after = read_tracker(path)
@@ -105,19 +75,19 @@ def test_buttons_on_a_tracker_with_the_old_extended_to_header(tmp_path):
     ({"selection": "A1", "active": "Holidays"}, "Cases and Summary sheets"),
 ])
 def test_refusals_change_nothing(tracker, kwargs, words):
-    actions = run(tracker, "Record chaser", **kwargs)
+    actions = click(tracker, "Record chaser", **kwargs)
     assert [a["func"] for a in actions] == ["alert"]
     [(message, mode)] = alerts(actions)
     assert words in message and mode == "critical" and "Nothing was changed" in message
 
 
 def test_unknown_action_is_refused(tracker):
-    actions = run(tracker, "Make tea", selection=f"A{FIRST}")
+    actions = click(tracker, "Make tea", selection=f"A{FIRST}")
     assert [a["func"] for a in actions] == ["alert"] and "Choose an action" in alerts(actions)[0][0]
 
 
 def test_nothing_due_means_no_escalation(tracker):
-    actions = run(tracker, "Record escalation", selection=f"A{FIRST + 1}")
+    actions = click(tracker, "Record escalation", selection=f"A{FIRST + 1}")
     assert [a["func"] for a in actions] == ["alert"]
     assert "No selected case is due an escalation" in alerts(actions)[0][0]
 
@@ -150,7 +120,7 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatc
     path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=TODAY)
     monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: its folder is the working one
     row = FIRST + i
-    actions = run(path, "Generate letters", selection=f"A{row}")
+    actions = click(path, "Generate letters", selection=f"A{row}")
     [(message, mode)] = alerts(actions)
     assert mode == "info" and ref in message
     [letter] = sorted((tmp_path / "letters").glob("*.docx"))
@@ -165,15 +135,10 @@ def test_generate_letters_from_the_button_on_a_level_3_case(tmp_path, monkeypatc
                for a in t.parsed["Actions"].to_dict("records"))
 
 
-def test_build_summary_from_the_button(tmp_path, monkeypatch):
-    from spso_xl.tracker.sample import demo_rows
-
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+def test_build_summary_from_the_button(demo_trackers, tmp_path, monkeypatch):
+    path = copy_folder(demo_trackers(TODAY), tmp_path)
     monkeypatch.chdir(tmp_path)  # the remote engine knows the book's name only: files go beside it
-    p = remote.payload(path, active="Summary", selection="B3")
-    book = xw.Book(json=p)
-    macros.main(book, today=TODAY)
-    actions = book.json()["actions"]
+    actions = click(path, active="Summary", selection="B3")
     [(message, mode)] = alerts(actions)
     assert mode == "info" and "2026-27 Q2" in message
     assert [a["args"] for a in actions if a["func"] == "addSheet"] == [[3, "Summary 2026-27 Q2"]]
@@ -188,35 +153,29 @@ def test_a_bad_quarter_is_refused(tracker):
     p = remote.payload(tracker, active="Summary", selection="B3")
     summary = p["sheets"][[s["name"] for s in p["sheets"]].index("Summary")]
     summary["values"][2][1] = "next quarter"
-    book = xw.Book(json=p)
-    macros.main(book, today=TODAY)
-    actions = book.json()["actions"]
+    actions = press(p)
     assert [a["func"] for a in actions] == ["alert"] and "not a quarter" in alerts(actions)[0][0]
 
 
-def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(tmp_path, monkeypatch):
+def test_one_summary_click_leaves_one_workbook_and_never_replaces_one(demo_trackers, tmp_path, monkeypatch):
     """Issue 21: the button wrote the standalone workbook twice (atomic_write, then save_new):
     one click left 'SI summary 2026-27 Q2.xlsx' and '... (2).xlsx', and the next click replaced the
     first, which the README promises never happens."""
-    from spso_xl.tracker.sample import demo_rows
-
-    path = build_tracker(tmp_path / "si_tracker.xlsm", demo_rows(TODAY), as_of=TODAY)
+    path = copy_folder(demo_trackers(TODAY), tmp_path)
     monkeypatch.chdir(tmp_path)
 
-    def click():
-        book = xw.Book(json=remote.payload(path, active="Summary", selection="B3"))
-        macros.main(book, today=TODAY)
-        [(message, mode)] = alerts(book.json()["actions"])
+    def summary_click():
+        [(message, mode)] = alerts(click(path, active="Summary", selection="B3"))
         assert mode == "info", message
         return message
 
     def summaries():
         return sorted(p.name for p in tmp_path.glob("SI summary*.xlsx"))
 
-    first = click()
+    first = summary_click()
     assert summaries() == ["SI summary 2026-27 Q2.xlsx"] and "SI summary 2026-27 Q2.xlsx" in first
     before = (tmp_path / "SI summary 2026-27 Q2.xlsx").read_bytes()
-    second = click()
+    second = summary_click()
     assert summaries() == ["SI summary 2026-27 Q2 (2).xlsx", "SI summary 2026-27 Q2.xlsx"]
     assert "SI summary 2026-27 Q2 (2).xlsx" in second
     assert (tmp_path / "SI summary 2026-27 Q2.xlsx").read_bytes() == before

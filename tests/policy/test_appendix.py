@@ -1,13 +1,12 @@
 """The SWF leaflet's appendix, row by row: each situation written as a case, checked against the
 appendix's action level and 'Contact from'."""
 
-from pathlib import Path
-
 import pytest
 
 from spso_xl.policy.rules import recommend_cells
+from tests.support.paths import POLICY
 
-LEAFLET = Path(__file__).resolve().parents[2] / "shared" / "policy" / "swf-si-leaflet.md"
+LEAFLET = POLICY / "swf-si-leaflet.md"
 
 # row, situation (the appendix's words), level, contact from (the appendix's words), cases that are that situation.
 # A case is (level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating); the reason

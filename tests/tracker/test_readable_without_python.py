@@ -18,8 +18,8 @@ from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.outputs.report import report_frame
 from spso_xl.tracker.schema import COMPUTED
 from spso_xl.tracker.read import read_tracker
+from tests.support.dates import AS_OF
 
-AS_OF = dt.date(2026, 11, 22)
 SHOWN = ("Due", "Status", "Recommended level")
 
 
