@@ -35,7 +35,7 @@ class Link:
 
 @dataclass
 class TrackerEdit:
-    """What one write changes, as plain data (see COMMON "Write API contract").
+    """What one write changes, as plain data (DESIGN §13).
 
     cells:  (sheet name, Excel row number, column header) -> new value (None clears); the row is an
             existing row of that sheet's table (the reader's `_row`).

@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+from spso_xl.errors import WriteRefused
 from spso_xl.safewrite import (
-    WriteRefused,
     atomic_write,
     backup,
     clean_strays,
