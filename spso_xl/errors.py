@@ -35,6 +35,10 @@ class NotRecorded(SpsoError, ValueError):
     """A case an action names cannot be found or read; the message names it."""
 
 
+class PackageError(SpsoError, ValueError):
+    """The file is not a workbook this writer can change safely; the message says why."""
+
+
 class WriteRefused(SpsoError, RuntimeError):
     """The file cannot be written safely now; the message says why and what to do."""
 
@@ -76,7 +80,3 @@ def explain(error: BaseException, path=None) -> str:
         return f"{target}: {error.strerror or error}"
     return (f"{name}unexpected error ({type(error).__name__}: {shorten(str(error), 120)}): run the command again "
             f"with --debug and send what it prints to whoever supports spso-xl")
-
-
-class PackageError(ValueError):
-    """The file is not a workbook this writer can change safely; the message says why."""

@@ -17,7 +17,7 @@ def _ours():
 
 def test_the_tree_is_complete():
     names = {c.__name__ for c in _ours()}
-    assert {"InputError", "NotRecorded", "WriteRefused", "TemplateProblem", "ButtonRefusal"} <= names
+    assert {"InputError", "NotRecorded", "PackageError", "WriteRefused", "TemplateProblem", "ButtonRefusal"} <= names
 
 
 @pytest.mark.parametrize("kind", _ours(), ids=lambda c: c.__name__)

@@ -23,7 +23,7 @@ from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import MAX_COLUMN, cell_ref, column_number, range_bounds
 from spso_xl.xlsx.tables import read_range
 
-CASES = schema.CASES.name
+CASES_TABLE = schema.CASES.name
 
 
 def refresh(path, as_of: dt.date | None = None):
@@ -49,15 +49,15 @@ def store_values(path, as_of: dt.date) -> None:
 def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = None) -> int:
     """Queue the cached values of every Cases formula cell in `package`; the number of rows."""
     tracker = tracker or read_tracker(package.path)
-    table = package.table(CASES)
+    table = package.table(CASES_TABLE)
     c1, r1, c2, r2 = table.bounds
-    raw = tracker.raw[CASES]
-    bad = {p.row: p for p in tracker.problems if p.sheet == CASES and p.row}
+    raw = tracker.raw[CASES_TABLE]
+    bad = {p.row: p for p in tracker.problems if p.sheet == CASES_TABLE and p.row}
     values = _computed(tracker, tracker.cases, bad, as_of)
     blank = set(range(r1 + 1, r2 + 1)) - set(raw[ROW])
     if blank:  # table rows with nothing typed: their formulas show what a blank row computes
         empty = pd.DataFrame({ROW: sorted(blank)} | {h: [None] * len(blank) for h in raw.columns if h != ROW})
-        parsed, _ = parse_rows(tracker, CASES, empty)
+        parsed, _ = parse_rows(tracker, CASES_TABLE, empty)
         values |= _computed(tracker, parsed, {}, as_of)
     _store(package, table, values)
     _store_spills(package, table, values)
@@ -186,7 +186,7 @@ def _store(package: Package, table, values: dict[int, dict[str, object]]) -> Non
 
 def refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) -> None:
     tracker = read_tracker(package.path)
-    raw = tracker.raw[CASES].set_index(ROW, drop=False)
+    raw = tracker.raw[CASES_TABLE].set_index(ROW, drop=False)
     records = []
     for r, changes in touched.items():
         base = raw.loc[r].to_dict() if r in raw.index else {h: None for h in raw.columns}
@@ -194,12 +194,12 @@ def refresh_rows(package: Package, touched: dict[int, dict], as_of: dt.date) -> 
         base[ROW] = r
         records.append(base)
     frame = pd.DataFrame(records, columns=list(raw.columns), dtype=object)
-    parsed, problems = parse_rows(tracker, CASES, frame)
+    parsed, problems = parse_rows(tracker, CASES_TABLE, frame)
     bad = {}
     for p in problems:
         bad.setdefault(p.row, p)
     values = _computed(tracker, parsed, bad, as_of)
-    table = package.table(CASES)
+    table = package.table(CASES_TABLE)
     _store(package, table, values)
     _store_spills(package, table, values, partial=True)
 

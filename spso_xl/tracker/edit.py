@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
-from spso_xl.tracker.cached import CASES, refresh_rows
+from spso_xl.tracker.cached import CASES_TABLE, refresh_rows
 from spso_xl.tracker.write import change_tracker
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import cell_ref
@@ -91,12 +91,12 @@ def apply_edit(package: Package, edit, as_of: dt.date | None = None) -> None:
             raise KeyError(f"row {row} of {sheet_name} is not a row of its table (the header is row "
                            f"{table.bounds[1]})")
         package.sheet(table.sheet).set(row, col, _value(package, table, row, col, value))
-        if table.name == CASES:
+        if table.name == CASES_TABLE:
             touched.setdefault(row, {})[header] = value
     for name, records in edit.append.items():
         if records:
             rows = append_rows(package, name, records)
-            if name == CASES:
+            if name == CASES_TABLE:
                 for r, record in zip(rows, records):
                     touched[r] = dict(record)
     for name, headers in edit.add_columns.items():
