@@ -56,7 +56,9 @@ PERCENT = "0.0%"
 
 
 @dataclass
-class Table:
+class FigureTable:
+    """One titled table of the summary (not an Excel Table: the layout places it on the sheet)."""
+
     title: str
     frame: pd.DataFrame
     empty: str = "None."  # shown in place of a table with no rows
@@ -78,7 +80,7 @@ class Summary:
     cutoff: dt.date  # the day figures stand at: the quarter's end, or as_of in an unfinished quarter
     source: str
     figures: dict[str, object]
-    tables: dict[str, Table] = field(repr=False)
+    tables: dict[str, FigureTable] = field(repr=False)
     outliers: dict[str, list[str]]  # evidence.FLAGS key -> organisations
     charts: list[Chart]
     notes: list[str]
@@ -303,19 +305,19 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
 
     no_l12 = f"No level 1 or 2 actions were logged in {q.label}."
     tables = {
-        "level12_trigger": Table("Level 1 and 2 actions by trigger", _by(l12, "trigger", "Trigger"), no_l12),
-        "level12_area": Table("Level 1 and 2 actions by area", _by(l12, "area", "Area"), no_l12),
-        "level12_kind": Table("Level 1 and 2 actions by kind of action", _by(l12, "kind", "Action"), no_l12),
-        "level3": Table("Level 3+ actions: details", _level3(l3, cases, state),
+        "level12_trigger": FigureTable("Level 1 and 2 actions by trigger", _by(l12, "trigger", "Trigger"), no_l12),
+        "level12_area": FigureTable("Level 1 and 2 actions by area", _by(l12, "area", "Area"), no_l12),
+        "level12_kind": FigureTable("Level 1 and 2 actions by kind of action", _by(l12, "kind", "Action"), no_l12),
+        "level3": FigureTable("Level 3+ actions: details", _level3(l3, cases, state),
                         f"No level 3 or higher actions were taken in {q.label}.",
                         note="One row per case; its actions at level 3 or above in the quarter are listed."),
-        "overdue": Table(f"Cases overdue on {uk(cutoff)}", _overdue(cases, state), f"No case was overdue on {uk(cutoff)}."),
+        "overdue": FigureTable(f"Cases overdue on {uk(cutoff)}", _overdue(cases, state), f"No case was overdue on {uk(cutoff)}."),
     }
     rt, days, unmatched = _response_times(aq, acts, cases, start, end, cal)
     if unmatched:
         notes.append(f"{plural(unmatched, 'response')} in {q.label} {'has' if unmatched == 1 else 'have'} no earlier Contact, Letter, Escalation or Date "
                      f"notified to time them from: left out of the response times.")
-    tables["response"] = Table("Response times (working days)", rt, f"No responses were received in {q.label}.",
+    tables["response"] = FigureTable("Response times (working days)", rt, f"No responses were received in {q.label}.",
                                formats={"Median": "0.0", "90th percentile": "0.0"})
     fun, ftab, curve, no_funnel = _funnel(tracker.parsed["Findings"], q, start, end, limits,
                                           tracker.parsed["Organisations"], settings.funnel_min)
@@ -323,12 +325,12 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
         notes.append(no_funnel)
     outliers = {flag: sorted(fun.loc[fun["flag"] == flag, "organisation"].tolist(), key=str.casefold)
                 for flag in FLAGS[:3]}
-    tables["funnel"] = Table("Uphold rates by organisation", ftab, no_funnel,
+    tables["funnel"] = FigureTable("Uphold rates by organisation", ftab, no_funnel,
                              formats={c: PERCENT for c in ftab.columns if "rate" in c or "lower" in c or "upper" in c})
-    tables["levels_by_month"] = Table("Actions by level and month", _by_month(aq, q))
-    tables["by_org"] = Table("By organisation", _by_org(aq, opened, esc, res, cases, state, fun, ftab),
+    tables["levels_by_month"] = FigureTable("Actions by level and month", _by_month(aq, q))
+    tables["by_org"] = FigureTable("By organisation", _by_org(aq, opened, esc, res, cases, state, fun, ftab),
                              f"Nothing to count by organisation in {q.label}.", formats={"Uphold rate": PERCENT})
-    tables["funnel_curve"] = Table("Funnel plot limits (chart data)", curve, "No funnel plot.",
+    tables["funnel_curve"] = FigureTable("Funnel plot limits (chart data)", curve, "No funnel plot.",
                                    formats={c: PERCENT for c in curve.columns if c != "Decisions"})
 
     figures = {

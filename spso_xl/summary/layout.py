@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from spso_xl.calendar.dates import uk
-from spso_xl.summary.figures import FIGURES, PERCENT, Summary, Table, pct
+from spso_xl.summary.figures import FIGURES, PERCENT, FigureTable, Summary, pct
 from spso_xl.xlsx.refs import column_letters
 
 TABLE_ORDER = ("level12_trigger", "level12_area", "level12_kind", "level3", "by_org", "overdue", "response", "funnel",
@@ -216,7 +216,7 @@ def _chart_places(widths: list[float]) -> tuple[list[tuple[tuple[int, float], tu
     return places, per_band
 
 
-def _table(add, section, used, t: Table, key: str, lay: Layout) -> None:
+def _table(add, section, used, t: FigureTable, key: str, lay: Layout) -> None:
     """A titled table, on a new page unless it fits on this one; a table longer than a page repeats its
     header row at the top of each page it runs on to (tables a chart reads are kept in one piece)."""
     columns = [str(c) for c in t.frame.columns]
