@@ -186,7 +186,6 @@ def cmd_letters(args) -> int:
     """Write the letter each selected case's level requires, logged in Letters and Actions."""
     from spso_xl.letters.publish import write_letters  # the letter planner: only when letters are written
 
-
     if not args.ref and not args.due:
         print("spso-xl: name the cases with --ref REF ... or use --due", file=sys.stderr)
         return 2
