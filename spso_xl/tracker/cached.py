@@ -34,18 +34,6 @@ def refresh(path, as_of: dt.date | None = None):
     return saved, rows[0]
 
 
-def store_values(path, as_of: dt.date) -> None:
-    """Refresh a file nobody else has yet (a tracker being built, still a temporary file), in place."""
-    from pathlib import Path
-
-    path = Path(path)
-    out = path.with_name(path.name + ".cached")
-    with Package(path) as package:
-        refresh_package(package, as_of)
-        package.save(out)
-    out.replace(path)
-
-
 def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = None) -> int:
     """Queue the cached values of every Cases formula cell in `package`; the number of rows."""
     tracker = tracker or read_tracker(package.path)
