@@ -102,11 +102,11 @@ def in_sheet_order(problems) -> list:
     return sorted(problems, key=key)
 
 
-def print_problems(problems, console, name: str = "") -> None:
+def print_problems(problems, console, name: str = "", what: str = "problem") -> None:
 
-    table = Table(title=f"{name}: {plural(len(problems), 'problem')}" if name else plural(len(problems), "problem"),
+    table = Table(title=f"{name}: {plural(len(problems), what)}" if name else plural(len(problems), what),
                   show_lines=False)
-    for col in ("Sheet", "Row", "Column", "Value", "Problem"):
+    for col in ("Sheet", "Row", "Column", "Value", what.capitalize()):
         table.add_column(col)
     for p in in_sheet_order(problems):
         table.add_row(p.sheet, str(p.row or ""), p.column or "", "" if p.value is None else repr(p.value), p.message)
@@ -117,6 +117,8 @@ def cmd_check(args) -> int:
     """Validate every input cell; exit 1 when anything needs fixing."""
 
     tracker = read_tracker(args.path)
+    if tracker.warnings:  # valid cells that do not do what they seem to: worth a look, not a failure
+        print_problems(tracker.warnings, _console(), args.path.name, "warning")
     if not tracker.problems:
         print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0

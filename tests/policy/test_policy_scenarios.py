@@ -119,7 +119,7 @@ SCENARIOS = [
       level=3, status="CLOSED", closed="01/12/2026"),
     S("F9 Complaints level 1 is an SPSO officer, and chases cite the policy", PARA9_L1, (1, OFFICER),
       ["policy para 9 level 1"], [APPENDIX, "Case Reviewer"], fn=CH, level=1, trigger="Information overdue",
-      status="OVERDUE", chasers=1),
+      status="OVERDUE", chasers=0),
 
     # --- rule 1: advice ------------------------------------------------------------------------------
     S("advice is not S&I action (SWF)", PARA6, (0, NO_ACTION), ["policy para 6"], level=2, trigger="Advice requested",
