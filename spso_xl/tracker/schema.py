@@ -93,7 +93,7 @@ CASES = Sheet("Cases", (
                                              f"Cases[@[Closed]],{SETTINGS_REF})"),
     Column("Working days overdue", "computed", 10,
            example="=SI_DAYS_OVERDUE(Cases[@[Due]],Cases[@[Response received]],TODAY(),Closures,Cases[@[Closed]])"),
-    Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS})"),
+    Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS},Cases[@[Due]])"),
     Column("Contact from", "computed", 22, example="=SI_CONTACT(Cases[@[Recommended level]],Cases[@[Function]])"),
     Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]],Cases[@[Closed]])"),
 ), "One row per Support and Intervention issue, in its current state.")
