@@ -71,8 +71,9 @@ CASES = Sheet("Cases", (
     Column("Date identified", "date", 13),
     Column("Level", "level", 8, "Level", note="The level of action actually taken"),
     Column("Date notified", "date", 13, note="When the organisation was told of this level of action"),
-    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues; blank is Y for non-payment of an award "
-                                                "(leaflet §3), N gives the normal window"),
+    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues: shortens Due at SWF levels 1 and 4 and policy "
+                                                "levels 1-3; at SWF 2-3 only non-payment of an award does (leaflet §3). "
+                                                "Blank is Y for non-payment, N gives the normal window"),
     Column("Respond by", "date", 13, note="The date you set: an extension, or the timeframe at a level with no "
                                           "default (SWF 5-6, policy 4-5); replaces the default deadline"),
     Column("Chasers", "count", 9, note="Requests sent since the deadline"),
