@@ -344,8 +344,8 @@ def facts(case: Case, text: dict[str, str] | None = None) -> Facts:
     trigger = TRIGGERS[case.trigger]
     text = text or {k: uk(getattr(case, k)) if getattr(case, k) else "" for k in DATED}
     if case.status is Status.OVERDUE and case.chasers and counts_requests(case.level, case.trigger):
-        unresolved = (f"the organisation has not responded to {case.chasers + 1} requests to comply, the level 1 "
-                      f"request due by {text['due'] or 'its deadline'} and {_chasers(case.chasers)}")
+        unresolved = (f"the organisation has not responded to {case.chasers + 1} requests to comply, the first due "
+                      f"by {text['due'] or 'its deadline'} and {_chasers(case.chasers)} since")
     elif case.status is Status.OVERDUE:
         chased = f" despite {_chasers(case.chasers)}" if case.chasers else ""
         unresolved = f"the organisation has not responded by {text['due'] or 'the deadline'}{chased}"
@@ -449,7 +449,7 @@ def chase(f: Facts):
     if counts_requests(n, c.trigger) and not c.chasers:
         then = (", and if that goes unanswered too, two requests to comply will have failed and level 2 follows"
                 if f.rules.appendix else "")
-        return 1, (f"Chase: the organisation has not answered the level 1 request by {f.due or 'the deadline'}, so "
+        return 1, (f"Chase: the organisation has not answered our first request by {f.due or 'the deadline'}, so "
                    f"send a second request{then} ({f.rules.chase_cite})")
 
 
@@ -485,8 +485,8 @@ def _weighed(f: Facts, up: int) -> tuple[str, str]:
         return "", ""
     if _serious_jump(f, up):
         return f", and {WEIGH}", "policy para 10"
-    return (", and the recorded mitigating factors were weighed and held it for one further opportunity to respond, "
-            "which has passed"), "policy para 10"
+    return (", and the recorded mitigating factors were weighed, holding the escalation back for one further "
+            "opportunity to respond, which has passed"), "policy para 10"
 
 
 def escalate(f: Facts):

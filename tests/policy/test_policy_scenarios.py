@@ -9,7 +9,6 @@ on both scales, and each finding of issue 14.
 
 import datetime as dt
 import inspect
-import re
 import unicodedata
 
 import pytest

@@ -178,7 +178,7 @@ ROW3 = "does not respond to an enquiry by the deadline we gave and fails to resp
 def test_rule6_the_level1_request_unanswered_is_chased_once(function, cite, trigger):
     """Appendix row 1: "We will contact you immediately to chase up the information needed." - the level-1 action is itself the first request to comply, so one chaser follows."""
     r = rec(1, trigger, "OVERDUE", chasers=0, function=function)
-    check(r, 1, CR if function == SWF else OFFICER, "chase", cite, "level 1 request", DUE, "second request")
+    check(r, 1, CR if function == SWF else OFFICER, "chase", cite, "first request", DUE, "second request")
     assert r.reason.startswith("Chase: ")
     assert ("appendix row 3" in r.reason) == (function == SWF)
 
@@ -186,7 +186,8 @@ def test_rule6_the_level1_request_unanswered_is_chased_once(function, cite, trig
 @pytest.mark.parametrize("function, chasers, cite", [(SWF, 1, "appendix row 3"), (SWF, 2, "appendix row 3"),
                                                      (CH, 1, "policy para 10"), (INWO, 3, "policy para 10")])
 def test_rule6_two_requests_to_comply_then_level2(function, chasers, cite):
-    """Appendix row 3: "... fails to respond to two requests to comply.": the level 1 request and one chaser are two requests, never three."""
+    """Appendix row 3: "... fails to respond to two requests to comply.": the level 1 request and one chaser are
+    two requests, never three."""
     r = rec(1, "Information overdue", "OVERDUE", chasers=chasers, function=function)
     check(r, 2, TM, "escalate", f"{chasers + 1} requests to comply", DUE, cite)
     assert "appendix row 1" not in r.reason
