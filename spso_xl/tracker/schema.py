@@ -81,7 +81,8 @@ CASES = Sheet("Cases", (
                                            "(Settings) from then before the next step"),
     Column("Response received", "date", 13),
     Column("Resolved", "yesno", 10, "YesNo", note="Your assessment of the response: Y resolved, N not resolved"),
-    Column("Recurred", "yesno", 10, "YesNo", note="Fed back before and unresolved, or the issue came back"),
+    Column("Recurred", "yesno", 10, "YesNo", note="Y: fed back in an earlier decision and unanswered or upheld again since "
+                                                    "(SI_RECURRENCE says), or the issue came back after the last action"),
     Column("Significant", "yesno", 11, "YesNo", note="Significant or wider impact (policy para 11)"),
     Column("Refused", "yesno", 9, "YesNo", note="The organisation refuses to comply"),
     Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),

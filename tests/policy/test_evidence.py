@@ -303,3 +303,22 @@ def test_row4_the_latest_feedback_counts_and_other_themes_do_not():
     r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
     assert (r.last_fed_back, r.upheld_since, r.suggests_recurred) == (D(2026, 6, 5), 0, False)
     assert is_recurrent(f, "Fife Council", "Delay", D(2026, 5, 1), 12, 2, "SWF").suggests_recurred  # A2 after A1
+
+
+def test_the_evidence_and_the_rules_tell_one_story():
+    """What SI_RECURRENCE suggests for Recurred is what the rules need for row 4 (level 2); feedback alone leaves a
+    new recurrent issue at row 2 (level 1). Appendix row 2: "Our casework data shows a recurrent issue in our findings
+    about your organisation." Row 4 adds: "Our previous correspondence has not been responded to or the issue remains
+    unresolved." """
+    from spso_xl.policy.rules import recommend_cells
+
+    rows = [("R1", D(2026, 2, 1), "N"), ("R2", D(2026, 5, 1), "N"), ("R3", D(2026, 8, 1), "Y")]
+    fed_last = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in rows])
+    upheld_since = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in rows],
+                            ("R4", "Fife Council", D(2026, 10, 1), "Upheld", "Delay", "SWF", None))
+    for f, level, row in ((fed_last, 1, "appendix row 2"), (upheld_since, 2, "appendix row 4")):
+        r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+        rec = recommend_cells(None, "Recurrent issue", None, 0, None, "Y" if r.suggests_recurred else "N", "N", "N",
+                              "N", "SWF")
+        assert (rec.level, row in rec.reason) == (level, True), (r, rec)
+        assert ("(Recurred = Y)" in r.describe(12)) == r.suggests_recurred
