@@ -197,7 +197,8 @@ def _first(c: Case, t: Trigger, s: ScaleRules) -> Entry:
 
 def _recurrent(c: Case, t: Trigger, s: ScaleRules) -> Entry:
     if c.recurred:
-        return Entry(2, "a recurrent issue fed back in a previous decision remains unresolved",
+        return Entry(2, "a recurrent issue fed back in a previous decision remains unresolved, or our correspondence "
+                        "about it unanswered",
                      "appendix row 4" if s.appendix else "policy para 9 level 2")
     return Entry(1, "a recurrent issue in our findings is first fed back at level 1",
                  "appendix row 2" if s.appendix else "policy para 10")
