@@ -38,6 +38,8 @@ def check(r: Recommendation, level, who, rule, *cites):
 @pytest.mark.parametrize("function", [SWF, CH, INWO])
 @pytest.mark.parametrize("level", [None, 0, 2])
 def test_rule1_advice_is_not_si_action(function, level):
+    """Policy para 6: "Advice or support provided at an organisation's request is not a support or intervention
+    action"."""
     r = rec(level, "Advice requested", "OVERDUE", function=function)
     check(r, 0, NO_ACTION, "advice", "policy para 6")
     assert r.reason.startswith("Take no S&I action:")
@@ -47,6 +49,7 @@ def test_rule1_advice_is_not_si_action(function, level):
 
 @pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
 def test_rule2_closed_stays_and_cites_nothing(function, level, who):
+    """No passage of the texts covers a closed case: "no citation is better than a wrong one" (DESIGN §6)."""
     r = recommend_cells(level, "Poor response", "CLOSED", 0, "N", "Y", "Y", "Y", "N", function, DUE,
                         closed="01/12/2026")
     assert (r.level, r.contact, r.rule) == (level, who, "closed")
@@ -85,6 +88,9 @@ ENTRIES = [  # function, trigger, significant, recurred -> level, contact, cite
 
 @pytest.mark.parametrize("function, trigger, significant, recurred, level, who, cite", ENTRIES)
 def test_rule3_new_issue_starts_at_entry_level(function, trigger, significant, recurred, level, who, cite):
+    """Policy para 10: "Issues will normally be addressed through Level 1 action in the first instance"; para 11:
+    "Level 2 or 3 action may be taken as a first step where the issue is significant"; para 12: "Level 4 or 5 action
+    will not be taken as a first step unless there is a serious failure"."""
     r = rec(None, trigger, "OVERDUE", significant=significant, recurred=recurred, function=function)
     check(r, level, who, "new-issue", cite)
     assert r.reason.startswith(f"Start at level {level}: " if level else "Take no S&I action: ")
@@ -96,6 +102,8 @@ def test_rule3_new_issue_starts_at_entry_level(function, trigger, significant, r
     ("Systemic failure", "Y", "N"), ("Refusal to comply", "N", "N"), ("Risk of harm", "N", "N"),
     ("No response after two requests", "N", "N"), ("Recurrent issue", "N", "Y"), ("High uphold rate", "N", "N")])
 def test_rule3_mitigating_factors_hold_a_higher_first_step_at_1(trigger, significant, recurred):
+    """Policy para 10: "In determining whether to escalate an issue, SPSO will have regard to ... any mitigating
+    factors"."""
     r = rec(None, trigger, None, significant=significant, recurred=recurred, mitigating="Y")
     check(r, 1, CR, "new-issue", "policy para 10")
     assert "mitigating factors are recorded" in r.reason and "was open as a first step" in r.reason
@@ -126,6 +134,8 @@ def test_serious_failure_is_intentional_non_compliance_or_a_significant_risk_of_
                                                         (CH, 3, HOS, "policy para 7.5")])
 @pytest.mark.parametrize("status", ["ON TRACK", "DUE SOON", "DUE TODAY"])
 def test_rule4_awaiting_stays_and_names_the_due_date(function, level, who, cite, status):
+    """Leaflet §3: "Your organisation will have a reasonable opportunity to respond to the concerns raised"; policy
+    para 7.5: "given a fair opportunity to resolve these themselves"."""
     r = rec(level, "Incomplete response", status, function=function)
     check(r, level, who, "awaiting", cite, f"until {DUE}")
     assert r.reason.startswith(f"Stay at level {level}: ")
@@ -135,6 +145,8 @@ def test_rule4_awaiting_stays_and_names_the_due_date(function, level, who, cite,
                                    dict(significant="Y", trigger="Risk of harm"),
                                    dict(trigger="Intentional non-compliance", mitigating="Y")])
 def test_rule4_awaiting_stays_whatever_else_is_flagged(flags):
+    """Leaflet §3: "If the matter is not resolved or the issues reoccur (having allowed time for the agreed solution
+    to take effect), we will consider higher level action." """
     args = dict(trigger="Poor response") | flags
     r = rec(2, args.pop("trigger"), "ON TRACK", **args)
     check(r, 2, TM, "awaiting", "nothing escalates before then")
@@ -161,6 +173,7 @@ def test_rule4_response_not_yet_assessed_stays(status, function):
 
 @pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
 def test_rule5_resolved_stays(function, level, who):
+    """Policy para 10: "escalation to a higher level only where the issue remains unresolved"."""
     check(rec(level, "Poor response", "OVERDUE", resolved="Y", function=function), level, who, "resolved",
           "policy para 10", "consider closing")
     # resolved but recurred is not settled: rule 7 applies
@@ -242,6 +255,9 @@ def test_rule7_example():
     (6, "OVERDUE", None, "Y", "Y", "Y", 6, OMB, "capped", "leaflet §3"),
 ])
 def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant, expected, who, rule, cite):
+    """Leaflet §3 level 2: "If level 2 action fails to address the matter, we will consider escalating this to a
+    level 3 action (or higher)."; level 4: "the matter may be referred to the Ombudsman for formal action";
+    appendix row 8: "An organisation refuses to comply or the Ombudsman has significant concerns"."""
     r = rec(level, "Poor response", status, resolved=resolved, recurred=recurred, refused=refused,
             significant=significant)
     check(r, expected, who, rule, cite)
@@ -262,6 +278,8 @@ def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant
     (5, "Y", "Y", 5, OMB, "capped", "policy para 9"),
 ])
 def test_rule7_policy_scale(function, level, refused, significant, expected, who, rule, cite):
+    """Policy para 9: "Level 5: use of the Ombudsman's statutory powers to alert the Scottish Parliament to a serious
+    issue or address non-compliance with/obstruction of SPSO functions." """
     r = rec(level, "Non-compliance", "RESPONDED", resolved="N", refused=refused, significant=significant,
             function=function)
     check(r, expected, who, rule, cite, "policy para 10" if rule == "escalate" else cite)
@@ -269,6 +287,7 @@ def test_rule7_policy_scale(function, level, refused, significant, expected, who
 
 
 def test_rule7_refusal_at_3_notes_the_ombudsman():
+    """Appendix row 7: "An organisation refuses to comply following level 3 and (usually*) level 4 action." """
     r = rec(3, "Refusal to comply", "OVERDUE", refused="Y")
     check(r, 4, LT, "escalate", "appendix row 7", "the Ombudsman may intervene next")
 
@@ -336,6 +355,7 @@ def test_serious_failure_above_entry_still_needs_refusal_at_swf5():
 
 
 def test_fallback_with_nothing_recorded_stays():
+    """Policy para 10: escalation "only where the issue remains unresolved or the organisation does not engage"."""
     check(rec(3, "Poor response", None, due=None), 3, HOS, "hold", "policy para 10")
     check(rec(2, "Poor response", "", resolved="", function=CH), 2, TM, "hold", "policy para 10")
 
