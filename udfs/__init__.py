@@ -43,6 +43,7 @@ from udfs.ranges import (
     calendar_from,
     cell_rows,
     content,
+    contents,
     date_cells,
     date_column,
     date_or_blank,
@@ -111,12 +112,13 @@ class _CasesCache:
     fingerprint, and a changed one computes only the rows not seen in the same context."""
 
     def __init__(self):
-        self.block = self.context = self.spilled = None
+        self.block = self.spilled = None
+        self.context = ()
         self.rows: dict[bytes, list] = {}  # a row's content -> its result, in `self.context`
 
     def spill(self, rows: list[list], context: tuple, closures, settings) -> list[list]:
         block = content(rows)
-        if block == self.block and context == self.context:
+        if block == self.block and context == self.context[:3]:
             return self.spilled
         context = (*context, content(rows[0]) if rows else b"")  # the header row places every column
         if context != self.context:
@@ -127,7 +129,7 @@ class _CasesCache:
             return serial_cells(out) if RAW else out
 
         if _header_first(rows):
-            keys = [content(r) for r in rows[1:]]
+            keys = contents(rows[1:])
             new = {k: r for k, r in zip(keys, rows[1:]) if k not in self.rows}
             known = {**self.rows, **dict(zip(new, compute([rows[0], *new.values()])))} if new else self.rows
             spilled = [known[k] for k in keys]

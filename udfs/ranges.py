@@ -145,14 +145,24 @@ def content(value) -> bytes:
     (TRUE is not 1, 1 is not 1.0), so a cache keyed on it can never hand out another block's result.
     No memo (`fast`): the bytes depend on the values alone, not on which cells share an object.
     Pyodide's JsNull (an empty cell in xlwings Lite) is written as None."""
+    return contents([value])[0]
+
+
+def contents(values) -> list[bytes]:
+    """`content` of each value (each row of a block), with one pickler for them all."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, 5)
     pickler.fast = True
     ffi = sys.modules.get("pyodide.ffi")
     if ffi is not None and hasattr(ffi, "JsNull"):
         pickler.dispatch_table = {**copyreg.dispatch_table, ffi.JsNull: _as_none}
-    pickler.dump(value)
-    return buffer.getvalue()
+    out = []
+    for value in values:
+        buffer.seek(0)
+        buffer.truncate()
+        pickler.dump(value)
+        out.append(buffer.getvalue())
+    return out
 
 
 def _as_none(_):
