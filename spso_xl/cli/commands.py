@@ -237,7 +237,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    """Is this computer, and this tracker, ready for desktop Excel or xlwings Lite? One line per finding, with its fix."""
     from spso_xl.cli.doctor import PROBLEM, diagnose  # XlsxWriter's entry module text: only for doctor
 
     findings = diagnose(args.path, fix=args.fix)
