@@ -226,8 +226,8 @@ def lite_findings(path: Path, fix: bool = False) -> list[Finding]:
             props = _lite_properties(z)
     except (zipfile.BadZipFile, KeyError, OSError) as e:
         return [Finding(PROBLEM, f"{path.name} is not a workbook Excel can open ({e})", "use the .xlsx spso-xl new --lite wrote")]
-    found = [Finding(NOTE, "xlwings Lite needs nothing installed on this computer: no Python, no xlwings add-in "
-                           "install, no Trust Center setting", "in Excel: Home > Add-ins, search for xlwings (Lite)")]
+    found = [Finding(NOTE, "xlwings Lite needs nothing on this computer but the add-in from Excel's store (no Python, "
+                           "no xlwings.xlam, no Trust Center setting)", "in Excel: Home > Add-ins, search for xlwings")]
     if "xl/vbaProject.bin" in names or "macroEnabled" in types:
         found.append(Finding(PROBLEM, f"{path.name} holds macros, which a .xlsx cannot keep and xlwings Lite does not use",
                              "build the Lite edition afresh: spso-xl new --lite NAME.xlsx"))
@@ -287,7 +287,8 @@ def _carried(path: Path, props: dict, fix: bool) -> list[Finding]:
     found = []
     main = str(props.get("main.py") or "")
     if "from macros.lite import" in main and "from udfs import" in main:
-        found.append(Finding(OK, "the workbook carries xlwings Lite with spso-xl's main.py: the pane opens with it"))
+        found.append(Finding(OK, "the workbook carries spso-xl's main.py and requirements.txt for xlwings Lite, where "
+                                 "Lite keeps a workbook's code"))
     elif (path.parent / "main.py").is_file():
         found.append(Finding(NOTE, "the workbook does not carry spso-xl's main.py (a tracker built before it did)",
                              "paste the main.py beside it into the xlwings Lite pane's main.py tab, once"))

@@ -125,7 +125,7 @@ def test_a_healthy_lite_tracker_passes_on_what_lite_needs(lite_copy, capsys):
     found = diagnose(lite_copy, platform="win32")
     assert PROBLEM not in statuses(found)
     text = "\n".join(f.line() for f in found)
-    for words in ("no macros", "SI_CASES formula", "carries xlwings Lite", "requirements.txt lists",
+    for words in ("no macros", "SI_CASES formula", "carries spso-xl's main.py", "requirements.txt lists",
                   "'personal' folder", "'templates' folder", "Enter formulas"):
         assert words in text, words
     for desktop in ("Trust access", "xlwings.conf", "entry module", "addin install"):

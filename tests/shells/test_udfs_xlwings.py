@@ -309,3 +309,26 @@ def test_si_cases_hands_out_fresh_rows():
     first = udfs.SI_CASES([headers, row], AS_OF)
     first[0][1] = "changed by a caller"
     assert udfs.SI_CASES([headers, row], AS_OF)[0][1] == "OVERDUE"
+
+
+def test_si_cases_reads_pyodides_null_for_an_empty_cell_as_blank(monkeypatch):
+    """In xlwings Lite (Pyodide 0.28 and later) an empty cell of a range arrives as the JsNull sentinel, not
+    None or "": the raw block is fingerprinted and read with it as a blank, giving what "" gives."""
+    import sys
+    import types
+
+    ffi = types.ModuleType("pyodide.ffi")
+
+    class JsNull:
+        def __repr__(self):
+            return "null"
+
+    ffi.JsNull = JsNull
+    monkeypatch.setitem(sys.modules, "pyodide", types.ModuleType("pyodide"))
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+    headers, row = _block()
+    expected = call("SI_CASES", [headers, row, [BLANK] * len(row)], AS_OF)
+    null = JsNull()
+    udfs._CASES.__init__()
+    got = call("SI_CASES", [headers, [null if v == BLANK else v for v in row], [null] * len(row)], AS_OF)
+    assert got == expected and got[0][1] == "OVERDUE" and got[1] == [""] * 6
