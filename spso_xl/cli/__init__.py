@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--lite", action="store_true",
                      help="the xlwings Lite edition: a macro-free .xlsx for Excel on Windows, Mac and the web, "
                           "with main.py, requirements.txt and the personal modules folder beside it")
+    new.add_argument("--wheel-url", metavar="URL",
+                     help="with --lite: the https:// address your team serves the spso-xl wheel from (CORS allowed "
+                          "for the add-in), stored in the workbook's requirements.txt so nobody uploads spso-xl's code")
     new.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
     as_of(new, "build")
 

@@ -95,8 +95,8 @@ SETUP = {  # the Instructions sheet's set-up section, per edition
          "add-in, accept; if no pane opens: Home > Add-ins, search for xlwings, click Add).", ""),
         ("2. Once per computer, spso-xl's own code and the letter templates: xlwings Lite menu > Files > Import/Export, "
          "drop the 'personal' and 'templates' folders that came with this tracker there, then menu > Restart.", ""),
-        ("   (If your team publishes the spso-xl wheel at a web address, that address in the requirements.txt tab "
-         "replaces the 'personal' folder: see the README.)", ""),
+        ("   (If the pane's requirements.txt tab ends with the web address of the spso-xl wheel, your team serves "
+         "spso-xl's code: drop only the 'templates' folder. See the README.)", ""),
         ("3. Once per workbook, run the script 'Enter formulas' in the pane: it enters the SI_CASES formula so that "
          "Excel ties it to xlwings Lite. The grey columns on Cases then calculate; if a cell still shows #NAME?, "
          "press Ctrl+Alt+F9 (Mac: Cmd+Option+F9).", ""),
@@ -181,14 +181,15 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     }
 
 
-def build_workbook(path: Path, data: dict[str, list[dict]], as_of: dt.date, edition: str = "classic") -> None:
+def build_workbook(path: Path, data: dict[str, list[dict]], as_of: dt.date, edition: str = "classic",
+                   wheel_url: str | None = None) -> None:
     """Write the tracker workbook itself to `path` (a new file: `new.build_tracker` publishes it)."""
-    _Builder(path, data, as_of, edition).build()
+    _Builder(path, data, as_of, edition, wheel_url).build()
 
 
 class _Builder:
-    def __init__(self, path: Path, data: dict, as_of: dt.date, edition: str = "classic"):
-        self.path, self.data, self.as_of, self.edition = path, data, as_of, edition
+    def __init__(self, path: Path, data: dict, as_of: dt.date, edition: str = "classic", wheel_url: str | None = None):
+        self.path, self.data, self.as_of, self.edition, self.wheel_url = path, data, as_of, edition, wheel_url
         self.wb = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy", "strings_to_numbers": False,
                                                   "strings_to_formulas": False, "strings_to_urls": False})
         created = dt.datetime.combine(as_of, dt.time())
@@ -233,7 +234,7 @@ class _Builder:
         self.wb.get_worksheet_by_name("Instructions").activate()
         self.wb.close()
         _finish(self.path, self.shape_names, lite_edition.webextension_parts(lite_edition.workbook_requirements(
-            __version__, _xlwings_version())) if self.edition == "lite" else {})
+            __version__, _xlwings_version(), self.wheel_url)) if self.edition == "lite" else {})
 
     def code_names(self):
         free = (f"Sheet{i}" for i in itertools.count(1) if f"Sheet{i}" not in CODE_NAMES.values())

@@ -59,7 +59,12 @@ NOT_IN_LITE = {  # pyproject dependencies Lite neither needs nor could install
 PACKAGES = ("spso_xl", "udfs", "macros")  # what the personal modules folder holds
 
 
-def requirements_txt(version: str) -> str:
+def requirements_txt(version: str, wheel_url: str | None = None) -> str:
+    if wheel_url:
+        return "\n".join([
+            "# If xlwings Lite's requirements.txt tab is empty or shows its sample, paste these lines below the lines",
+            "# it already has (keep those, including its xlwings line; spso-xl is tested with xlwings 0.37).",
+            *REQUIREMENTS, *FROM_PYODIDE, wheel_url]) + "\n"
     lines = [
         "# Paste these lines into xlwings Lite's requirements.txt tab, below the lines it already has",
         "# (keep those, including its xlwings line; spso-xl is tested with xlwings 0.37).",
@@ -129,12 +134,12 @@ def webextension_parts(requirements: str) -> dict[str, bytes]:
     }
 
 
-def write_beside(folder: Path) -> list[Path]:
+def write_beside(folder: Path, wheel_url: str | None = None) -> list[Path]:
     """main.py, requirements.txt and the personal modules folder, into `folder`."""
     folder = Path(folder)
     main = atomic_write(folder / "main.py", lambda tmp: tmp.write_text(MAIN_PY, encoding="utf-8"))
     reqs = atomic_write(folder / "requirements.txt",
-                        lambda tmp: tmp.write_text(requirements_txt(__version__), encoding="utf-8"))
+                        lambda tmp: tmp.write_text(requirements_txt(__version__, wheel_url), encoding="utf-8"))
     personal = folder / "personal"
     for name in PACKAGES:
         source = Path(importlib.util.find_spec(name).submodule_search_locations[0])

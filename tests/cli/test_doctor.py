@@ -161,3 +161,23 @@ def test_a_lite_tracker_with_macros_or_without_its_formula_is_a_problem(lite_cop
             z.writestr(name, blob)
     problems = [f.message for f in diagnose(lite_copy) if f.status == PROBLEM]
     assert any("holds macros" in m for m in problems) and any("no SI_CASES formula" in m for m in problems)
+
+
+def test_a_lite_tracker_built_with_the_wheels_address_needs_no_personal_folder(tmp_path):
+    import shutil
+    import zipfile
+
+    from spso_xl.errors import InputError
+    from spso_xl.new import build_tracker
+
+    url = "https://spso.example.org/wheels/spso_xl-0.1.0-py3-none-any.whl"
+    path = build_tracker(tmp_path / "t.xlsx", edition="lite", wheel_url=url)
+    shutil.rmtree(tmp_path / "personal")
+    with zipfile.ZipFile(path) as z:
+        assert doctor._lite_properties(z)["requirements.txt"].splitlines()[-1] == url
+    found = diagnose(path)
+    assert PROBLEM not in statuses(found) and any(url in f.message for f in found)
+    assert (tmp_path / "requirements.txt").read_text().splitlines()[-1] == url
+    for edition, bad in (("classic", url), ("lite", "http://spso.example.org/spso_xl.whl"), ("lite", "spso_xl.whl")):
+        with pytest.raises(InputError, match="https:// address ending in .whl"):
+            build_tracker(tmp_path / ("u.xlsm" if edition == "classic" else "u.xlsx"), edition=edition, wheel_url=bad)
