@@ -21,6 +21,7 @@ xlwings Server the decorators do nothing and these are plain Python functions.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from spso_xl.policy.tables import DEFAULT_FUNCTION
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
 from spso_xl.tracker import schema
 from spso_xl.tracker.computed import compute_block, message_block
+from spso_xl.xlsx.tables import ERROR_VALUES
 from udfs.ranges import (
     as_column,
     as_of_date,
@@ -64,15 +66,25 @@ RANGE = {"ndim": 2, **CELL}  # ranges always arrive as lists of rows
 
 
 def cell_safe(f):
-    """Turn any failure into a `#` message a cell can show; never let an exception reach Excel."""
+    """Turn any failure into a `#` message a cell can show; never let an exception reach Excel. An
+    argument that is an error value (#REF!, which `err_to_str` passes as its text) and that the function
+    did not reject itself (a name, a theme: text it would look up and not find) is named, never a blank."""
+    names = list(inspect.signature(f).parameters)
+
     @functools.wraps(f)
     def guarded(*args, **kwargs):
         try:
-            return f(*args, **kwargs)
+            result = f(*args, **kwargs)
         except InputError as e:
             return e.cell_text()
         except Exception as e:  # a bug must still not put a traceback in a cell
             return f"#ERROR? {type(e).__name__}: {str(e)[:120]}"
+        if isinstance(result, list) or (isinstance(result, str) and result.startswith("#")):
+            return result
+        for name, value in [*zip(names, args), *kwargs.items()]:
+            if isinstance(value, str) and value in ERROR_VALUES:
+                return f"#ERROR? {name} is the error {value}: fix the cell it comes from"
+        return result
     return guarded
 
 

@@ -263,6 +263,9 @@ def test_an_error_value_in_a_per_row_argument_is_named_not_blank():
     assert call("SI_STATUS", dt.date(2026, 12, 7), REF, dt.date(2026, 12, 8)).startswith("#DATE? '#REF!' is not a date")
     assert call("SI_LEVEL", REF, "Information overdue", "OVERDUE", 2, "", "", "", "", "").startswith("#LEVEL? '#REF!'")
     assert call("SI_CONTACT", 3, REF).startswith("#FUNCTION? '#REF!'")
+    # text the function only looks up (an organisation, a theme) would find nothing and say so quietly
+    assert call("SI_RECURRENCE", REF, "Delay", FINDINGS) == "#ERROR? organisation is the error #REF!: fix the cell it comes from"
+    assert call("SI_UPHOLD", "Fife Council", FINDINGS, REF).startswith("#DATE? '#REF!'")
 
 
 def test_si_cases_recomputes_a_changed_row_and_only_that_one(monkeypatch):
