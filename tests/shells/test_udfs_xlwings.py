@@ -335,3 +335,19 @@ def test_si_cases_reads_pyodides_null_for_an_empty_cell_as_blank(monkeypatch):
     udfs._CASES.__init__()
     got = call("SI_CASES", [headers, [null if v == BLANK else v for v in row], [null] * len(row)], AS_OF)
     assert got == expected and got[0][1] == "OVERDUE" and got[1] == [""] * 6
+
+
+def test_si_cases_as_desktop_excel_calls_it(monkeypatch):
+    """Desktop Excel (COM) converts the block itself (err_to_str: an error as its text, dates as datetimes)
+    and takes dates back as dates: the same rows, the same cache, Due a date rather than a serial."""
+    monkeypatch.setattr(udfs, "RAW", False)
+    monkeypatch.setattr(udfs, "_CASES", udfs._CasesCache())
+    headers, row = _block()
+    notified = headers.index("Date notified")
+    row = [None if v == BLANK else v for v in row]
+    row[notified] = dt.datetime(2026, 11, 2)
+    bad = list(row)
+    bad[notified] = "#REF!"
+    good, check = udfs.SI_CASES([headers, row, bad], AS_OF)
+    assert good[:2] == [dt.date(2026, 11, 16), "OVERDUE"]
+    assert check[1] == "CHECK" and "#REF!" in check[5] and check[5].endswith("(Date notified)")
