@@ -155,7 +155,7 @@ def contents(values) -> list[bytes]:
     pickler.fast = True
     ffi = sys.modules.get("pyodide.ffi")
     if ffi is not None and hasattr(ffi, "JsNull"):
-        pickler.dispatch_table = {**copyreg.dispatch_table, ffi.JsNull: _as_none}
+        pickler.dispatch_table = {**copyreg.dispatch_table, ffi.JsNull: _null_reducer(ffi)}
     out = []
     for value in values:
         buffer.seek(0)
@@ -167,6 +167,15 @@ def contents(values) -> list[bytes]:
 
 def _as_none(_):
     return type(None), ()
+
+
+def _null_reducer(ffi):
+    """Pickle's reducer for JsNull: Pyodide's one `jsnull` looked up in C (an empty cell costs no Python
+    call), else a function."""
+    try:
+        return {ffi.jsnull: (type(None), ())}.__getitem__
+    except (AttributeError, TypeError):
+        return _as_none
 
 
 def cell(value):

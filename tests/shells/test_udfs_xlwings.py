@@ -331,10 +331,13 @@ def test_si_cases_reads_pyodides_null_for_an_empty_cell_as_blank(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
     headers, row = _block()
     expected = call("SI_CASES", [headers, row, [BLANK] * len(row)], AS_OF)
-    null = JsNull()
-    udfs._CASES.__init__()
-    got = call("SI_CASES", [headers, [null if v == BLANK else v for v in row], [null] * len(row)], AS_OF)
-    assert got == expected and got[0][1] == "OVERDUE" and got[1] == [""] * 6
+    for singleton in (False, True):  # Pyodide's one `jsnull`, or instances
+        null = JsNull()
+        if singleton:
+            ffi.jsnull = null
+        udfs._CASES.__init__()
+        got = call("SI_CASES", [headers, [null if v == BLANK else v for v in row], [null] * len(row)], AS_OF)
+        assert got == expected and got[0][1] == "OVERDUE" and got[1] == [""] * 6
 
 
 def test_si_cases_as_desktop_excel_calls_it(monkeypatch):
