@@ -46,7 +46,7 @@ LITE_SCRIPTS = ["build_summary", "check_tracker", "generate_letters", "record_ch
 
 COMMANDS = {
     "due": ["--debug", "-h", "dates"],
-    "new": ["--as-of", "--debug", "--force", "--lite", "-h", "path"],
+    "new": ["--as-of", "--debug", "--force", "--lite", "--wheel-url", "-h", "path"],
     "check": ["--debug", "-h", "path"],
     "report": ["--as-of", "--columns", "--debug", "--format", "--output", "-h", "path"],
     "letters": ["--as-of", "--debug", "--due", "--pdf", "--ref", "-h", "path"],
