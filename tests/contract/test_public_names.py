@@ -42,7 +42,7 @@ SI_FUNCTIONS = {
     "SI_UPHOLD_TABLE": ["findings", "start", "end_date", "settings", "organisations"],
 }
 
-LITE_SCRIPTS = ["build_summary", "check_tracker", "generate_letters", "record_chaser", "record_escalation"]
+LITE_SCRIPTS = ["build_summary", "check_tracker", "enter_formulas", "generate_letters", "record_chaser", "record_escalation"]
 
 COMMANDS = {
     "due": ["--debug", "-h", "dates"],
