@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--lite", action="store_true",
                      help="the xlwings Lite edition: a macro-free .xlsx for Excel on Windows, Mac and the web, "
                           "with main.py, requirements.txt and the personal modules folder beside it")
+    new.add_argument("--wheel-url", metavar="URL",
+                     help="with --lite: the https:// address your team serves the spso-xl wheel from (CORS allowed "
+                          "for the add-in), stored in the workbook's requirements.txt so nobody uploads spso-xl's code")
     new.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
     as_of(new, "build")
 
@@ -120,11 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--no-sheet", action="store_true", help="leave the tracker unchanged: standalone workbook only")
     as_of(summary, "count")
 
-    doctor = command("doctor", "is this computer and this tracker ready for desktop Excel? (Python, xlwings, "
-                               "add-in, entry module, xlwings.conf, Trust Center)")
-    doctor.add_argument("path", type=Path, nargs="?", help="the tracker (.xlsm); without it, this computer only")
+    doctor = command("doctor", "is this computer and this tracker ready? A .xlsm for desktop Excel (Python, xlwings, "
+                               "add-in, entry module, xlwings.conf, Trust Center); a .xlsx for xlwings Lite (no macros, "
+                               "the Calc formula, main.py and requirements.txt in the workbook, spso-xl's code, templates)")
+    doctor.add_argument("path", type=Path, nargs="?",
+                        help="the tracker (.xlsm or xlwings Lite .xlsx); without it, this computer only")
     doctor.add_argument("--fix", action="store_true",
-                        help="write the missing entry module beside the workbook (after a rename or copy)")
+                        help="write what is missing beside the workbook: the entry module (.xlsm, after a rename or "
+                             "copy), or main.py, requirements.txt and the personal folder (Lite)")
 
 
     for name, what in (("chase", "record a chaser sent (the Cases button Record chaser)"),

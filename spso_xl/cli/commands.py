@@ -73,9 +73,9 @@ def cmd_new(args) -> int:
         if args.path.exists():
             with writer_lock(real):
                 print(f"kept the old tracker as {backup(real)}")
-                build_tracker(args.path, as_of=args.as_of, edition=edition)
+                build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
         else:
-            build_tracker(args.path, as_of=args.as_of, edition=edition)
+            build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
     except ValueError as e:  # a name the edition cannot take
         print(f"spso-xl: {e}", file=sys.stderr)
         return 2
@@ -239,7 +239,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    """Is this computer, and this tracker, ready for desktop Excel or xlwings Lite? One line per finding, with its fix."""
     from spso_xl.cli.doctor import PROBLEM, diagnose  # XlsxWriter's entry module text: only for doctor
 
     findings = diagnose(args.path, fix=args.fix)

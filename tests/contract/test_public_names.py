@@ -42,11 +42,11 @@ SI_FUNCTIONS = {
     "SI_UPHOLD_TABLE": ["findings", "start", "end_date", "settings", "organisations"],
 }
 
-LITE_SCRIPTS = ["build_summary", "check_tracker", "generate_letters", "record_chaser", "record_escalation"]
+LITE_SCRIPTS = ["build_summary", "check_tracker", "enter_formulas", "generate_letters", "record_chaser", "record_escalation"]
 
 COMMANDS = {
     "due": ["--debug", "-h", "dates"],
-    "new": ["--as-of", "--debug", "--force", "--lite", "-h", "path"],
+    "new": ["--as-of", "--debug", "--force", "--lite", "--wheel-url", "-h", "path"],
     "check": ["--debug", "-h", "path"],
     "report": ["--as-of", "--columns", "--debug", "--format", "--output", "-h", "path"],
     "letters": ["--as-of", "--debug", "--due", "--pdf", "--ref", "-h", "path"],
