@@ -304,3 +304,57 @@ def cmd_upgrade(args) -> int:
         print(f"added {sheet}!{', '.join(headers)} (blank)")
     print(f"backup: {saved}")
     return 0
+
+
+def cmd_digest(args) -> int:
+    """The day's reminders, printed, written to --output and/or emailed (--send)."""
+    from spso_xl.reminders import mail  # the letter planner and smtplib: only for the digest
+    from spso_xl.reminders.digest import build_digest
+    from spso_xl.reminders.render import FORMATS, day_off_line, text_lines, to_html, to_text
+
+    if args.output:
+        refuse_tracker_as_output(args.output, args.path)
+    tracker = read_tracker(args.path)
+    digest = build_digest(tracker, args.as_of, args.owner)
+    rendered = FORMATS[args.format](digest)
+    if args.output:
+        atomic_write(args.output, lambda p: p.write_text(rendered, encoding="utf-8"))
+        print(f"wrote {args.output} ({digest.headline().lower() if not digest.empty else 'nothing needs action'})")
+    elif not args.send:
+        console = _console()
+        if args.format == "text" and console.is_terminal:
+            console.print(Text("\n").join(Text(line, style=style) for line, style in text_lines(digest)))
+        else:
+            sys.stdout.write(rendered)
+    if not args.send:
+        return 0
+    if digest.day_off and not args.force:
+        print(f"not sent: {day_off_line(digest)}")
+        return 0
+    try:
+        route = mail.route(tracker.settings)
+        msg = mail.message(digest.subject(), to_text(digest), to_html(digest), route)
+        mail.send(msg, route, os.environ.get(mail.USER_VARIABLE) or None, os.environ.get(mail.PASSWORD_VARIABLE))
+    except mail.SendFailed as e:
+        print(f"spso-xl: digest not sent: {e}", file=sys.stderr)
+        return 1
+    print(f"sent the digest ({digest.headline().lower()}) to {', '.join(route.to)} through {route.host}:{route.port}")
+    return 0
+
+
+def cmd_calendar(args) -> int:
+    """The open cases' due dates as an .ics calendar; answered or closed cases' events cancelled."""
+    from spso_xl.reminders.ics import export_calendar  # icalendar: only for the calendar
+
+    out = args.output or args.path.with_name(f"{args.path.stem} deadlines.ics")
+    refuse_tracker_as_output(out, args.path)
+    tracker = read_tracker(args.path)
+    result = export_calendar(tracker, args.as_of, out.read_bytes() if out.exists() else None)
+    atomic_write(out, lambda p: p.write_bytes(result.ics))
+    print(f"wrote {out}: {plural(result.events, 'due date')}"
+          + (f", {plural(result.cancelled, 'event')} cancelled (answered or closed since the last export)"
+             if result.cancelled else ""))
+    if result.skipped:
+        print(f"spso-xl: left out Cases {'row' if len(result.skipped) == 1 else 'rows'} "
+              f"{', '.join(map(str, result.skipped))} (bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
+    return 0
