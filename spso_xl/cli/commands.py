@@ -308,37 +308,35 @@ def cmd_upgrade(args) -> int:
 
 def cmd_digest(args) -> int:
     """The day's reminders, printed, written to --output and/or emailed (--send)."""
-    from spso_xl.reminders import mail  # the letter planner and smtplib: only for the digest
-    from spso_xl.reminders.digest import build_digest
-    from spso_xl.reminders.render import FORMATS, day_off_line, text_lines, to_html, to_text
+    from spso_xl.reminders import digest, mail, render  # the letter planner and smtplib: only here
 
     if args.output:
         refuse_tracker_as_output(args.output, args.path)
     tracker = read_tracker(args.path)
-    digest = build_digest(tracker, args.as_of, args.owner)
-    rendered = FORMATS[args.format](digest)
+    day = digest.build_digest(tracker, args.as_of, args.owner)
+    rendered = render.FORMATS[args.format](day)
     if args.output:
         atomic_write(args.output, lambda p: p.write_text(rendered, encoding="utf-8"))
-        print(f"wrote {args.output} ({digest.headline().lower() if not digest.empty else 'nothing needs action'})")
+        print(f"wrote {args.output} ({day.headline().lower() if not day.empty else 'nothing needs action'})")
     elif not args.send:
         console = _console()
         if args.format == "text" and console.is_terminal:
-            console.print(Text("\n").join(Text(line, style=style) for line, style in text_lines(digest)))
+            console.print(Text("\n").join(Text(line, style=style) for line, style in render.text_lines(day)))
         else:
             sys.stdout.write(rendered)
     if not args.send:
         return 0
-    if digest.day_off and not args.force:
-        print(f"not sent: {day_off_line(digest)}")
+    if day.day_off and not args.force:
+        print(f"not sent: {render.day_off_line(day)}")
         return 0
     try:
         route = mail.route(tracker.settings)
-        msg = mail.message(digest.subject(), to_text(digest), to_html(digest), route)
+        msg = mail.message(day.subject(), render.to_text(day), render.to_html(day), route)
         mail.send(msg, route, os.environ.get(mail.USER_VARIABLE) or None, os.environ.get(mail.PASSWORD_VARIABLE))
     except mail.SendFailed as e:
         print(f"spso-xl: digest not sent: {e}", file=sys.stderr)
         return 1
-    print(f"sent the digest ({digest.headline().lower()}) to {', '.join(route.to)} through {route.host}:{route.port}")
+    print(f"sent the digest ({day.headline().lower()}) to {', '.join(route.to)} through {route.host}:{route.port}")
     return 0
 
 
