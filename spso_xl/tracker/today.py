@@ -42,16 +42,16 @@ def _num(col: str) -> str:
 
 SECTIONS = (
     Section("overdue", "Overdue", "past Due and no response received",
-            lambda r: r["Status"] == "OVERDUE", 'Cases[Status]="OVERDUE"'),
+            lambda r: r.get("Status") == "OVERDUE", 'Cases[Status]="OVERDUE"'),
     Section("due_today", "Due today", "the response is due today",
-            lambda r: r["Status"] == "DUE TODAY", 'Cases[Status]="DUE TODAY"'),
+            lambda r: r.get("Status") == "DUE TODAY", 'Cases[Status]="DUE TODAY"'),
     Section("due_soon", "Due soon", "due within the due-soon threshold (Settings)",
-            lambda r: r["Status"] == "DUE SOON", 'Cases[Status]="DUE SOON"'),
+            lambda r: r.get("Status") == "DUE SOON", 'Cases[Status]="DUE SOON"'),
     Section("escalation", "Escalation recommended", "the recommended level is above the case's Level",
-            lambda r: level_number(r["Recommended level"]) > level_number(r["Level"]),
+            lambda r: level_number(r.get("Recommended level")) > level_number(r.get("Level")),
             f"{_num('Recommended level')}>{_num('Level')}"),
     Section("chaser", "Chaser due", "overdue, and the policy says to chase before escalating (the Reason says why)",
-            lambda r: str(r["Reason"] or "").startswith(CHASE), f'LEFT(Cases[Reason],{len(CHASE)})="{CHASE}"'),
+            lambda r: str(r.get("Reason") or "").startswith(CHASE), f'LEFT(Cases[Reason],{len(CHASE)})="{CHASE}"'),
     Section("letters", "Letters to write", "what spso-xl letters --due (the Generate letters button) would write",
             None),
     Section("check", "Check", "rows with a cell the rules cannot read: fix the cell named (spso-xl check lists them)",
@@ -101,9 +101,9 @@ def today_rows(rows: list[dict], owner: str = "") -> dict[str, list[dict]]:
         if not on_today(s):
             continue
         if s.key == "check":
-            hits = [r for r in rows if str(r["Status"] or "").startswith("#")]
+            hits = [r for r in rows if str(r.get("Status") or "").startswith("#")]
         else:
-            hits = [r for r in rows if not str(r["Status"] or "").startswith("#") and s.test(r)]
+            hits = [r for r in rows if not str(r.get("Status") or "").startswith("#") and s.test(r)]
         hits = [r for r in hits if not want or str(r.get("Owner") or "").strip().casefold() == want]
         out[s.key] = sorted(hits, key=lambda r: (not r.get("Due"), r.get("Due") or 0))
     return out
