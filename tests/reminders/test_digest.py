@@ -5,6 +5,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spso_xl.cli import main
 from spso_xl.new import build_tracker
@@ -130,3 +132,50 @@ def test_a_closure_on_the_holidays_sheet_is_a_day_off(tmp_path):
 def test_the_digest_refuses_to_overwrite_the_tracker(planted, capsys):
     assert main(["digest", str(planted), "--output", str(planted)]) == 2
     assert "is the tracker itself" in capsys.readouterr().err
+
+
+def test_the_readmes_scheduled_jobs_are_commands_spso_xl_takes():
+    """The cron line and the schtasks command in the README run `spso-xl digest ... --send`: their arguments
+    parse (a renamed option would make the documented job fail every morning)."""
+    import shlex
+    from pathlib import Path
+
+    from spso_xl.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    cron = next(line for line in readme.splitlines() if line.startswith("30 7 * * 1-5"))
+    argv = shlex.split(cron.split("spso-xl ", 1)[1].split(">>")[0])
+    schtasks = next(line for line in readme.splitlines() if line.startswith("schtasks /Create"))
+    command = schtasks.split('/TR "', 1)[1].rsplit('"', 1)[0].replace('\\"', '"')
+    win = shlex.split(command.split("spso-xl.exe", 1)[1].lstrip('"').replace("\\", "/"))
+    assert "/SC WEEKLY /D MON,TUE,WED,THU,FRI" in schtasks
+    for args in (argv, win):
+        parsed = build_parser().parse_args(args)
+        assert parsed.command == "digest" and parsed.send and str(parsed.path).endswith("si_tracker.xlsm")
+
+
+STATUSES = ["OVERDUE", "DUE TODAY", "DUE SOON", "ON TRACK", "RESPONDED", "RESPONDED LATE", "CLOSED", "NO DEADLINE"]
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "Status": st.sampled_from(STATUSES), "Level": st.sampled_from([None, 1, 2, 3, "L4", "Level 5", 6]),
+    "Recommended level": st.sampled_from([None, "", 0, 1, 2, 3, 4, 5, 6]),
+    "Reason": st.sampled_from(["Chase: the organisation has not responded", "Stay at level 1: ...", "Escalate ...", ""]),
+    "Owner": st.sampled_from([None, "JR", "jr", "AM"]),
+    "Due": st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)))}), max_size=12),
+       st.sampled_from([None, "JR", "am"]))
+def test_the_digest_and_the_today_lists_agree_on_every_section(rows, owner):
+    """One definition (tracker.today.SECTIONS) sorts cases for the digest and for the Today sheet's cached lists."""
+    from spso_xl.reminders.digest import sort_into_sections
+    from spso_xl.tracker.today import today_rows
+
+    rows = [r | {"Ref": f"SI-{n}", "Row": n + 4} for n, r in enumerate(rows)]
+    digest = sort_into_sections(rows, {}, [], owner)
+    sheet = today_rows(rows, owner or "")
+    for key, listed in sheet.items():
+        if key != "check":
+            assert [r["Ref"] for r in listed] == [i.ref for i in digest[key]], key
+    assert all(i.status == "OVERDUE" for i in digest["overdue"] + digest["chaser"])
+    assert {i.ref for i in digest["escalation"]} == {
+        r["Ref"] for r in rows if (not owner or (r["Owner"] or "").casefold() == owner.casefold())
+        and (r["Recommended level"] or 0) > int(str(r["Level"] or 0).split()[-1].lstrip("L"))}
