@@ -23,6 +23,7 @@ import icalendar
 
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import workday
+from spso_xl.errors import InputError
 from spso_xl.outputs.report import report_frame
 from spso_xl.policy.vocab import norm
 from spso_xl.tracker.read import ROW, Tracker
@@ -97,8 +98,11 @@ def _previous(data: bytes | None) -> dict[str, icalendar.Event]:
         return {}
     try:
         cal = icalendar.Calendar.from_ical(data)
-    except ValueError:
-        return {}  # not a calendar we can read: start afresh (events then carry SEQUENCE 0 again)
+    except Exception:  # whatever the parser trips on: the file is not a calendar, and is not ours to replace
+        cal = None
+    if not isinstance(cal, icalendar.Calendar) or cal.name != "VCALENDAR":
+        raise InputError("OUTPUT", "the output file is there already and is not an iCalendar file: choose another "
+                                   "--output (an earlier export is read to cancel what closed); nothing was written")
     return {str(e.get("uid")): e for e in cal.walk("VEVENT") if e.get("uid")}
 
 

@@ -143,3 +143,13 @@ def test_khal_imports_it(tmp_path):
     assert listed.returncode == 0, listed.stderr
     for ref in OPEN:
         assert f"Reply due: {ref} Fife Council" in listed.stdout
+
+
+def test_an_output_that_is_not_a_calendar_is_left_alone(tmp_path, capsys):
+    path = build_tracker(tmp_path / "si_tracker.xlsm", {"Cases": [BASE | {"Ref": "SI-E"} | PLANTED["SI-E"][0]]},
+                         as_of=DAY)
+    notes = tmp_path / "notes.ics"
+    notes.write_text("my own notes, not a calendar\n")
+    assert main(["calendar", str(path), "--as-of", "02/12/2026", "--output", str(notes)]) == 2
+    assert "not an iCalendar file" in capsys.readouterr().err
+    assert notes.read_text() == "my own notes, not a calendar\n"
