@@ -342,8 +342,7 @@ class _Builder:
         ws.write_string(1, 0, "Each list is computed by Excel itself (FILTER and SORT over the Cases table, no Python "
                               "call), earliest Due first: the same lists as spso-xl digest. Letters to write: the "
                               "Generate letters button, or spso-xl letters --due.", self.fmt["hint"])
-        ws.write_string(2, 0, "Date:", self.fmt["h"])
-        ws.write_formula(2, 1, "=TODAY()", self.fmt["date"], _cached(self.as_of))
+        ws.write_string(2, 0, f"Stored on {self.as_of:%d/%m/%Y}; Excel keeps the lists current", self.fmt["hint"])
         ws.write_string(2, 3, "Owner:", self.fmt["h"])
         ws.write_blank(2, 4, None, self.fmt["pick"])
         ws.write_string(2, 5, "blank: everyone's cases; type an Owner to see only theirs", self.fmt["hint"])
