@@ -224,8 +224,8 @@ class _Builder:
     def build(self):
         self.instructions()
         self.cases()
-        self.today()
         self.summary()
+        self.today()  # after Summary: the summary sheets a button adds go straight after Summary, as before
         for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         if self.edition == "classic":
