@@ -44,6 +44,13 @@ class Item:
                 "reason": self.reason, "row": self.row, "note": self.note}
 
 
+# How the headline counts each section: "3 overdue, 1 due today, 2 to escalate, 1 letter to write".
+COUNTED = {"overdue": lambda n: f"{n} overdue", "due_today": lambda n: f"{n} due today",
+           "due_soon": lambda n: f"{n} due soon", "escalation": lambda n: f"{n} to escalate",
+           "chaser": lambda n: f"{n} to chase", "letters": lambda n: f"{plural(n, 'letter')} to write",
+           "check": lambda n: f"{plural(n, 'row')} to check"}
+
+
 @dataclass(frozen=True)
 class Digest:
     tracker: str  # the file's name
@@ -66,7 +73,7 @@ class Digest:
         """'2 overdue, 1 due today, 3 to escalate' or 'Nothing needs action today'."""
         if self.empty:
             return "Nothing needs action today"
-        return ", ".join(f"{n} {s.title.lower()}" for s in SECTIONS if (n := len(self.sections[s.key])))
+        return ", ".join(COUNTED[s.key](n) for s in SECTIONS if (n := len(self.sections[s.key])))
 
     def subject(self) -> str:
         who = f" ({self.owner})" if self.owner else ""
