@@ -23,7 +23,7 @@ from spso_xl.errors import NotRecorded, plural
 from spso_xl.outputs.cell_text import refuse_tracker_as_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
-from spso_xl.policy.settings import DEFAULTS
+from spso_xl.policy.settings import DEFAULTS, SPECS
 from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
 from spso_xl.summary.figures import FIGURES
 from spso_xl.tracker import schema
@@ -283,7 +283,7 @@ def cmd_escalate(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    """Bring an older tracker to the current headers, keeping every value."""
+    """Bring an older tracker to the current headers and Settings rows, keeping every value."""
 
 
     tracker = read_tracker(args.path)
@@ -292,7 +292,11 @@ def cmd_upgrade(args) -> int:
     for sheet, header in sorted(schema.ADDED & tracker.absent):
         add.setdefault(sheet, []).append(header)
     can_add = "add_columns" in {f.name for f in dataclasses.fields(TrackerEdit)}
-    edit = TrackerEdit(rename=rename, **({"add_columns": add} if can_add and add else {}))
+    has = {" ".join(str(k).split()).casefold() for k in tracker.raw["Settings"]["Setting"] if k is not None}
+    settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS  # keys added since, e.g.
+                if " ".join(s.key.split()).casefold() not in has]  # Digest to: their defaults, as read before
+    edit = TrackerEdit(rename=rename, append={"Settings": settings} if settings else {},
+                       **({"add_columns": add} if can_add and add else {}))
     if not edit:
         print(f"{args.path.name} is up to date" + (f" (it has no {', '.join(h for v in add.values() for h in v)} "
                                                    "column: add it to the table by hand)" if add else ""))
@@ -302,6 +306,8 @@ def cmd_upgrade(args) -> int:
         print(f"renamed {sheet}!{old} to {new}, keeping its values")
     for sheet, headers in (add.items() if can_add else ()):
         print(f"added {sheet}!{', '.join(headers)} (blank)")
+    if settings:
+        print(f"added the Settings {', '.join(r['Setting'] for r in settings)} with their defaults")
     print(f"backup: {saved}")
     return 0
 

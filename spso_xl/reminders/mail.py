@@ -36,8 +36,8 @@ def route(settings) -> Route:
                                       ("SMTP server", settings.smtp_server)) if not str(value).strip()]
     if missing:
         raise SendFailed(f"the tracker's Settings give no {', '.join(missing)}: fill in "
-                         f"{'that row' if len(missing) == 1 else 'those rows'} on the Settings sheet (add the rows "
-                         f"if an older tracker lacks them); nothing was sent")
+                         f"{'that row' if len(missing) == 1 else 'those rows'} on the Settings sheet (an older tracker "
+                         f"without them: spso-xl upgrade adds them); nothing was sent")
     to = tuple(addr for _, addr in getaddresses([str(settings.digest_to).replace(";", ",")]) if "@" in addr)
     if not to:
         raise SendFailed(f"Settings 'Digest to' ({settings.digest_to!r}) holds no email address; nothing was sent")

@@ -182,3 +182,21 @@ def test_an_untrusted_certificate_is_refused(tls_server, tmp_path, monkeypatch, 
     assert "secure connection" in capsys.readouterr().err and not inbox.envelopes
 
 
+
+
+def test_upgrade_adds_the_digest_settings_to_an_older_tracker(tmp_path, capsys):
+    path = build_tracker(tmp_path / "si_tracker.xlsm", planted_rows(), as_of=DAY)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb[schema.SETTINGS.name]
+    for row in reversed(range(2, ws.max_row + 1)):  # as a tracker built before the digest has them
+        if ws.cell(row, 1).value in ("Digest to", "Digest from", "SMTP server"):
+            ws.delete_rows(row)
+    ws.tables[schema.SETTINGS.name].ref = f"A1:C{ws.max_row}"
+    wb.save(path)
+    assert main(["upgrade", str(path)]) == 0
+    assert "added the Settings Digest to, Digest from, SMTP server" in capsys.readouterr().out
+    keys = [r[0] for r in openpyxl.load_workbook(path)[schema.SETTINGS.name].iter_rows(min_row=2, values_only=True)]
+    assert keys[-3:] == ["Digest to", "Digest from", "SMTP server"]
+    assert main(["upgrade", str(path)]) == 0 and "up to date" in capsys.readouterr().out
+    assert main(["digest", str(path), "--as-of", "02/12/2026", "--send"]) == 1  # blank rows: says which to fill
+    assert "give no Digest to, Digest from, SMTP server" in capsys.readouterr().err
