@@ -142,8 +142,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the cases' Refs (several allowed)")
         as_of(c, "record it")
 
-    upgrade = command("upgrade", "bring an older tracker to the current headers, keeping every value")
+    upgrade = command("upgrade", "bring an older tracker to the current headers and Settings rows, keeping every value")
     tracker(upgrade)
+
+    digest = command("digest", "the day's reminders: overdue, due today, due soon, escalation recommended, chaser "
+                               "due, letters to write, rows to check (text, HTML or JSON; --send emails it)")
+    tracker(digest)
+    as_of(digest, "list")
+    digest.add_argument("--owner", metavar="NAME", help="only the cases whose Owner is NAME (any case)")
+    digest.add_argument("--format", choices=("text", "html", "json"), default="text",
+                        help="text for the terminal (default), html for email, json for other tools")
+    digest.add_argument("--output", type=Path, metavar="FILE", help="write it to FILE instead of the screen")
+    digest.add_argument("--send", action="store_true",
+                        help="email it (HTML with a text alternative) to Settings 'Digest to' from 'Digest from' "
+                             "through 'SMTP server'; login from SPSO_SMTP_USER and SPSO_SMTP_PASSWORD if set")
+    digest.add_argument("--force", action="store_true",
+                        help="send even on a weekend, bank holiday or closure day (by the tracker's Holidays)")
+
+    calendar = command("calendar", "the open cases' due dates as an iCalendar file (.ics) for Outlook or Google "
+                                   "Calendar; cases answered or closed since the last export are cancelled")
+    tracker(calendar)
+    as_of(calendar, "export")
+    calendar.add_argument("--output", type=Path, metavar="FILE",
+                          help="the .ics file (default '<tracker> deadlines.ics' beside the tracker); the earlier "
+                               "export there says which events to cancel")
 
     demo = command("demo", "build a sample tracker, then report, letters and summary from it")
     demo.add_argument("--out", type=Path, default=Path("demo"), metavar="FOLDER",

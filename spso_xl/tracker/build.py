@@ -29,7 +29,7 @@ from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.calendar.workdays import bank_holidays
 from spso_xl.policy.settings import SPECS
 from spso_xl import __version__
-from spso_xl.tracker import lite_edition, schema
+from spso_xl.tracker import lite_edition, schema, today
 from spso_xl.tracker.computed import compute_block
 from spso_xl.tracker.councils import COUNCILS
 from spso_xl.tracker.read import tracker_from_sheets
@@ -143,6 +143,9 @@ def instructions(edition: str) -> tuple:
         ("   One formula on the hidden Calc sheet, =SI_CASES(...), computes them for every row (one call to Python "
          "per recalculation); sorting and filtering the table keep working.", ""),
         *BUTTONS[edition],
+        ("Today: the day's lists (overdue, due today, due soon, escalation recommended, chaser due, rows to check), "
+         "computed by Excel itself from the Cases table; type an Owner at the top to see one person's cases. "
+         "spso-xl digest sends the same lists by email.", ""),
         ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
         ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
          "INWO) are in the 'templates' folder beside this workbook (with xlwings Lite: the copy uploaded under Files); edit "
@@ -223,6 +226,7 @@ class _Builder:
         self.instructions()
         self.cases()
         self.summary()
+        self.today()  # after Summary: the summary sheets a button adds go straight after Summary, as before
         for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         if self.edition == "classic":
@@ -330,6 +334,46 @@ class _Builder:
                                       "criteria": f'=OR(${status}{first}="DUE TODAY",${status}{first}="DUE SOON")',
                                       "format": self.fmt["amber"]})
         self.wb.define_name(schema.ACTION_CELL, f"=Cases!{cell_ref(1, 6, absolute=True)}")
+
+    def today(self):
+        """The Today sheet (DESIGN §15): each section of the day as a native FILTER/SORT over the Cases table
+        (no Python call), side by side, with the values for the build date cached (DESIGN §8)."""
+        ws = self.wb.add_worksheet(today.TODAY_SHEET)
+        ws.write_string(0, 0, "Today: the day's lists", self.fmt["title"])
+        ws.write_string(1, 0, "Each list is computed by Excel itself (FILTER and SORT over the Cases table, no Python "
+                              "call), earliest Due first: the same lists as spso-xl digest. Letters to write: the "
+                              "Generate letters button, or spso-xl letters --due.", self.fmt["hint"])
+        ws.write_string(2, 0, f"Stored on {self.as_of:%d/%m/%Y}; Excel keeps the lists current", self.fmt["hint"])
+        ws.write_string(2, 3, "Owner:", self.fmt["h"])
+        ws.write_blank(2, 4, None, self.fmt["pick"])
+        ws.write_string(2, 5, "blank: everyone's cases; type an Owner to see only theirs", self.fmt["hint"])
+        self.wb.define_name(today.OWNER_CELL, f"={today.TODAY_SHEET}!$E$3")
+        inputs = self.data.get("Cases") or [{}]
+        rows = [dict(r) | dict(zip(schema.COMPUTED, values)) for r, values in zip(inputs, self.computed)]
+        lists = today.today_rows(rows)
+        width = len(today.COLUMNS) + 1
+        for k, section in enumerate(s for s in today.SECTIONS if today.on_today(s)):
+            c0 = k * width
+            hits = lists[section.key]
+            title = f'="{section.title} ("&{today.count_formula(section)[1:]}&")"'
+            ws.write_dynamic_array_formula(4, c0, 4, c0, title, self.fmt["h"], f"{section.title} ({len(hits)})")
+            ws.write_string(5, c0, section.meaning, self.fmt["hint"])
+            for j, (heading, _, w) in enumerate(today.COLUMNS):
+                ws.write_string(6, c0 + j, heading, self.fmt["computed"])
+                ws.set_column(c0 + j, c0 + j, w, self.fmt["date"] if heading == "Due" else
+                              self.fmt["wrap"] if w >= 40 else None)
+            ws.set_column(c0 + width - 1, c0 + width - 1, 3)
+            grid = [[_cached(v) for v in (r.get("Ref"), r.get("Organisation"), r.get("Level"), r.get("Due"),
+                                          r.get("Working days overdue"), r.get("Owner"), r.get("Reason"))]
+                    for r in hits] or [[today.NONE]]
+            grid = [["" if v is None else v for v in row] for row in grid]
+            ws.write_dynamic_array_formula(7, c0, 7 + len(grid) - 1, c0 + len(grid[0]) - 1,
+                                           today.list_formula(section), None, grid[0][0])
+            for i, row in enumerate(grid):
+                for j, value in enumerate(row):
+                    if i or j:  # the rest of the spill holds plain values, as Excel stores one
+                        ws.write(7 + i, c0 + j, value, self.fmt["date"] if j == today.DUE_COLUMN - 1 else None)
+        ws.freeze_panes(7, 0)
 
     def summary(self):
         ws = self.wb.add_worksheet(schema.SUMMARY_SHEET)

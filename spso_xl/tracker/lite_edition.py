@@ -55,6 +55,7 @@ NOT_IN_LITE = {  # pyproject dependencies Lite neither needs nor could install
     "python-calamine": "a compiled reader with no Pyodide build; the safe reader (xlsx.tables) falls back to openpyxl",
     "rich": "terminal output of the spso-xl command only",
     "XlsxWriter": "builds trackers and reports from the command line only",
+    "icalendar": "spso-xl calendar's .ics export, from the command line only",
 }
 PACKAGES = ("spso_xl", "udfs", "macros")  # what the personal modules folder holds
 

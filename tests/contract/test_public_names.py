@@ -57,6 +57,8 @@ COMMANDS = {
     "escalate": ["--as-of", "--debug", "--ref", "-h", "path"],
     "upgrade": ["--debug", "-h", "path"],
     "demo": ["--as-of", "--debug", "--out", "-h"],
+    "digest": ["--as-of", "--debug", "--force", "--format", "--output", "--owner", "--send", "-h", "path"],
+    "calendar": ["--as-of", "--debug", "--output", "-h", "path"],
 }
 
 ROOT = Path(__file__).resolve().parents[2]
