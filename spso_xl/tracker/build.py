@@ -25,10 +25,10 @@ from pathlib import Path
 
 import xlsxwriter
 
+from spso_xl import __version__
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.calendar.workdays import bank_holidays
 from spso_xl.policy.settings import SPECS
-from spso_xl import __version__
 from spso_xl.tracker import lite_edition, schema, today
 from spso_xl.tracker.computed import compute_block
 from spso_xl.tracker.councils import COUNCILS

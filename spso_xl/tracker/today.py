@@ -14,6 +14,7 @@ from typing import Callable
 
 from spso_xl.errors import InputError
 from spso_xl.policy.vocab import parse_level
+from spso_xl.tracker.computed import CHECK
 
 CHASE = "Chase:"  # how the recommendation's Reason starts when rule 6 says a chaser is due (policy.rules.chase)
 
@@ -56,7 +57,7 @@ SECTIONS = (
     Section("letters", "Letters to write", "what spso-xl letters --due (the Generate letters button) would write",
             None),
     Section("check", "Check", "rows with a cell the rules cannot read: fix the cell named (spso-xl check lists them)",
-            None, 'LEFT(Cases[Status],1)="#"'),
+            None, f'(LEFT(Cases[Status],1)="#")+(Cases[Status]="{CHECK}")'),
 )
 BY_KEY = {s.key: s for s in SECTIONS}
 
@@ -93,6 +94,13 @@ def count_formula(section: Section) -> str:
     return f"=SUM(({section.excel})*{_mine()})"
 
 
+def unreadable(row: dict) -> bool:
+    """A row the rules could not read: Status `CHECK` (SI_CASES names the cell in the Reason) or a `#`
+    message (what a per-row function or an older refresh stores)."""
+    status = str(row.get("Status") or "")
+    return status == CHECK or status.startswith("#")
+
+
 def today_rows(rows: list[dict], owner: str = "") -> dict[str, list[dict]]:
     """What each Today list holds for computed Cases rows (headers -> values, in table order), as
     its formula gives it: the rows whose test holds, earliest Due first (blank Due last)."""
@@ -102,9 +110,9 @@ def today_rows(rows: list[dict], owner: str = "") -> dict[str, list[dict]]:
         if not on_today(s):
             continue
         if s.key == "check":
-            hits = [r for r in rows if str(r.get("Status") or "").startswith("#")]
+            hits = [r for r in rows if unreadable(r)]
         else:
-            hits = [r for r in rows if not str(r.get("Status") or "").startswith("#") and s.test(r)]
+            hits = [r for r in rows if not unreadable(r) and s.test(r)]
         hits = [r for r in hits if not want or str(r.get("Owner") or "").strip().casefold() == want]
         out[s.key] = sorted(hits, key=lambda r: (not r.get("Due"), r.get("Due") or 0))
     return out

@@ -84,7 +84,7 @@ def test_text_html_and_json(planted, tmp_path, capsys):
     assert "3 overdue, 1 due today, 1 due soon, 1 to escalate, 1 to chase, 1 letter to write, 1 row to check." in text
     order = [text.index(f"\n{s.title} (") for s in SECTIONS]
     assert order == sorted(order)
-    assert "Chase: the organisation has not responded" in text  # the reason under the case
+    assert "Chase: the organisation has not answered our first request" in text  # the reason under the case
     assert "SI-E" not in text and "SI-F" not in text and "SI-G" not in text
 
     out = tmp_path / "digest.json"
