@@ -17,6 +17,7 @@ import pytest
 from spso_xl.cli import main
 from spso_xl.letters.plan import LetterPlan, plan_letters
 from spso_xl.tracker.read import ROW, read_tracker
+from spso_xl.xlsx.worksheet import SheetEdit
 from tests.support import reshaped
 from tests.support.dates import AS_OF as DEMO_DAY
 from tests.support.dates import TODAY
@@ -214,3 +215,14 @@ def test_the_cases_table_is_found_on_the_fresh_tabs_neighbour_row_for_row(tmp_pa
     assert main(["chase", str(path), "--ref", "SI-2", *AS_OF]) == 0
     row = next(r for r in _records(path, "Cases") if r["Ref"] == "SI-2")
     assert row[ROW] == FIRST + 1 and row["Chasers"] == 1
+
+
+def test_a_far_ref_append_visits_the_rows_the_sheet_holds_not_the_refs(tmp_path, monkeypatch, capsys):
+    """No timing here (bench/ has the figures): a chase on a tracker whose refs run to row 1,048,576 looks
+    up a handful of rows, not a million."""
+    path = reshaped.whole_column_refs(tmp_path)
+    looked_up = []
+    row_xml = SheetEdit.row_xml
+    monkeypatch.setattr(SheetEdit, "row_xml", lambda self, r: looked_up.append(r) or row_xml(self, r))
+    assert main(["chase", str(path), "--ref", "SI-2", *AS_OF]) == 0
+    assert len(looked_up) < 50 and max(looked_up, default=0) < 100
