@@ -14,7 +14,7 @@ from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
 
-from spso_xl.errors import TemplateProblem, WriteRefused
+from spso_xl.errors import SpsoError, TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
 from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
@@ -161,9 +161,11 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
             edit, result.missing = log_edit(result.written, tracker, folder)
             try:
                 result.backup = write(edit)
-            except WriteRefused as e:
+            except (SpsoError, KeyError) as e:  # refused, or a tracker the edit does not fit
                 names = ", ".join(w.docx.name for w in result.written)
-                raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
+                why = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+                raise WriteRefused(f"{why.rstrip('.')}. The letters were written but not logged: {names} (the next "
+                                   f"run logs them without writing them again)") from None
     if pdf and result.written:
         try:
             for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):

@@ -226,3 +226,18 @@ def test_a_far_ref_append_visits_the_rows_the_sheet_holds_not_the_refs(tmp_path,
     monkeypatch.setattr(SheetEdit, "row_xml", lambda self, r: looked_up.append(r) or row_xml(self, r))
     assert main(["chase", str(path), "--ref", "SI-2", *AS_OF]) == 0
     assert len(looked_up) < 50 and max(looked_up, default=0) < 100
+
+
+def test_a_total_row_with_values_under_it_is_refused_with_one_line_and_the_file_kept(tmp_path, capsys):
+    path = reshaped.actions_total_row(tmp_path)
+
+    def note_below(parts):
+        sheet = next(n for n, d in parts.items() if b"SUBTOTAL(103,Actions[Ref])" in d)
+        parts[sheet] = parts[sheet].replace(b"</sheetData>", b'<row r="4"><c r="B4" t="inlineStr"><is><t>see note'
+                                                             b'</t></is></c></row></sheetData>')
+    reshaped.rewrite(path, note_below)
+    before = path.read_bytes()
+    assert main(["chase", str(path), "--ref", "SI-1", "SI-2", *AS_OF]) != 0
+    err = capsys.readouterr().err.strip()
+    assert path.read_bytes() == before and "\n" not in err
+    assert "row 4, under the table's Total Row, holds values" in err, err
