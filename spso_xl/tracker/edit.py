@@ -167,7 +167,8 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
             if not blank(r):
                 raise PackageError(f"{name}: row {r}, under the table's Total Row, holds values, so the Total Row "
                                    f"cannot move down to make room for {len(records)} new "
-                                   f"{'row' if len(records) == 1 else 'rows'}: move them, then try again. Nothing was changed.")
+                                   f"{'row' if len(records) == 1 else 'rows'}: move them, then try again. "
+                                   f"Nothing was changed.")
         totals_cells = sheet.row_cells(r2)
     template = sheet.row_cells(last) if last > r1 else {}
     col_styles = sheet.col_styles()

@@ -174,3 +174,16 @@ def test_an_empty_lock_file_is_taken_over_after_a_few_seconds_not_a_minute(track
     monkeypatch.setattr(safewrite, "LOCK_WAIT", 0)
     edit_tracker(tracker, APPEND)
     assert not lock.exists()
+
+
+def test_commands_meeting_a_dead_processs_lock_at_once_take_it_over_one_at_a_time(tmp_path):
+    path = cases_tracker(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    (tmp_path / f".{path.name}.write.lock").write_text(f"{dead} {socket.gethostname()} 2026-11-20 09:15:02 bob\n")
+    day = TODAY.strftime("%d/%m/%Y")
+    procs = [_spso("chase", path, "--ref", "SI-3", "--as-of", day) for _ in range(3)]
+    runs = [p.communicate(timeout=600) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _, _, code in runs), runs
+    assert _chasers(path, "SI-3") == 1 + 3
+    assert not [p.name for p in tmp_path.iterdir() if ".lock" in p.name]
