@@ -9,6 +9,9 @@ error values (#DIV/0!, #REF!, #N/A) into blanks. So before calamine sees a sheet
   `ROWS_BELOW` rows under the table (rows typed just below a table are still read) and to the
   table's columns: cells elsewhere are never handed to calamine;
 - error values inside that box are found in the XML and returned as `CellError`.
+A table is found by its name wherever its sheet is (`table_named`: ignoring case, two of one name
+refused), its Total Row is never read as a record, and a ref drawn down to row 1,048,576 costs
+the rows the sheet holds (calamine reads cells, not the ref). Headers are matched by `clean_header`.
 The common case (no far cells, no errors) costs two scans of the sheet's XML; only a sheet
 that needs cutting is rewritten, in memory. A plain range that is not a Table (the xlwings.conf
 sheet's keys, the headers above a spill) is read the same way (`read_range`), cut to its box.
