@@ -21,7 +21,7 @@ from spso_xl.errors import PackageError
 from spso_xl.tracker.cached import CASES_TABLE, refresh_rows
 from spso_xl.tracker.write import change_tracker
 from spso_xl.xlsx.package import Package
-from spso_xl.xlsx.refs import cell_ref
+from spso_xl.xlsx.refs import MAX_ROW, cell_ref
 from spso_xl.xlsx.tables import clean_header
 from spso_xl.xlsx.worksheet import CellXml, Formula, Hyperlink
 from spso_xl.xlsx.xml import HYPERLINK, attr
@@ -155,11 +155,12 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
         return not any(_has_value(cells.get(c)) for c in range(c1, c2 + 1))
 
     last = data_end(package, table)
-    if not table.totals and last == r2:
+    if not table.totals:
         below = r2
-        while not blank(below + 1):
+        while below < MAX_ROW and not blank(below + 1):
             below += 1
-        last = below
+        if below > r2:
+            last = below
     total_at = None  # the Total Row's new row, when the new rows reach it
     if table.totals and last + len(records) > end:
         total_at = last + len(records) + 1
