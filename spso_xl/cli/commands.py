@@ -31,6 +31,7 @@ from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import read_tracker
+from spso_xl.tracker.write import tracker_lock
 
 
 def cmd_due(args) -> int:
@@ -254,8 +255,9 @@ def _recorded(args, decide, verb: str) -> int:
     """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
     outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
     try:
-        result = record(read_tracker(args.path), args.ref, args.as_of, decide,
-                        lambda edit: edit_tracker(args.path, edit, args.as_of))
+        with tracker_lock(args.path):  # read, decide and write in one turn: a command at once loses nothing
+            result = record(read_tracker(args.path), args.ref, args.as_of, decide,
+                            lambda edit: edit_tracker(args.path, edit, args.as_of))
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
@@ -287,7 +289,11 @@ def cmd_escalate(args) -> int:
 def cmd_upgrade(args) -> int:
     """Bring an older tracker to the current headers and Settings rows, keeping every value."""
 
+    with tracker_lock(args.path):  # read and write in one turn
+        return _upgrade(args)
 
+
+def _upgrade(args) -> int:
     tracker = read_tracker(args.path)
     rename = {(sheet, old): new for (sheet, new), old in tracker.old_headers.items()}
     add: dict[str, list[str]] = {}

@@ -154,6 +154,8 @@ def instructions(edition: str) -> tuple:
          "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
         ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER  (--help for more)", ""),
         ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
+        ("Tabs may be renamed, moved or added, and tables given a Total Row: spso-xl finds each table by its name "
+         "(Cases, Actions, Letters ...), so keep those names (Table Design > Table Name), one table of each.", ""),
         ("Custom functions", "h"),
         ("SI_CASES (the whole table), SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, "
          "SI_LEVEL, SI_REASON, SI_CONTACT,", ""),

@@ -17,6 +17,7 @@ from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.tracker.read import ROW, cases_from_block
 from spso_xl.tracker.schema import COMPUTED, RENAMED
+from spso_xl.xlsx.tables import clean_header
 
 CHECK = "CHECK"  # the Status of a row with a cell the rules cannot read (the Reason names it)
 
@@ -32,7 +33,7 @@ def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Cale
     numbers, "" for nothing. Blank rows stay blank; a row with a bad input (an error value such as #REF!
     included) says CHECK in Status and that cell's `#` message, naming its column, in Reason (DESIGN §3:
     one bad cell never hides a case); a block without a needed column says so on every row."""
-    header = {RENAMED.get(("Cases", v.strip()), v.strip()) for v in (rows[0] if rows else ())
+    header = {RENAMED.get(("Cases", clean_header(v)), clean_header(v)) for v in (rows[0] if rows else ())
               if isinstance(v, str)}
     if missing := [h for h in NEEDS if h not in header]:
         return message_block(rows, f"#CASES? the column '{missing[0]}' is missing: pass the Cases table with its "

@@ -32,7 +32,7 @@ from spso_xl.policy.vocab import (
 )
 from spso_xl.tracker import schema
 from spso_xl.tracker.kind import not_a_tracker, workbook_kind
-from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes, sheet_names
+from spso_xl.xlsx.tables import MAX_TEXT, CellError, clean_header, read_boxes, sheet_names
 
 ROW = "_row"  # the Excel row number of each record
 
@@ -162,14 +162,19 @@ def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Probl
     wanted = set(sheet.headers)
 
     def score(i):
-        return len(wanted & {renamed.get(v.strip(), v.strip()) for v in rows[i] if isinstance(v, str)})
+        return len(wanted & {renamed.get(clean_header(v), clean_header(v)) for v in rows[i] if isinstance(v, str)})
 
     candidates = range(min(len(rows), top + 10))
     if not candidates:
         problems.append(Problem(sheet.name, None, None, None, f"the sheet '{sheet.name}' is empty: no header row"))
         return _empty(sheet)
     head = top if top < len(rows) and score(top) == len(wanted) else max(candidates, key=score)
-    headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[head]]
+    headers = [clean_header(v) for v in rows[head]]
+    for v, h in zip(rows[head], headers):
+        if isinstance(v, str) and v != h and renamed.get(h, h) in wanted:
+            problems.append(Problem(sheet.name, None, h, v, f"the header '{v}' has spaces around it: it is read as "
+                                                            f"'{h}'; retype it as '{h}' so that Excel formulas naming "
+                                                            f"the column match it"))
     for i, h in enumerate(headers):
         if h in renamed and renamed[h] not in headers:
             headers[i] = renamed[h]
