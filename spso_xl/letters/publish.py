@@ -55,20 +55,19 @@ def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[P
     """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
     import subprocess  # here, not at the top: the xlwings Lite path (Pyodide) never starts a process
 
-    from spso_xl.outputs.libreoffice import soffice  # it starts processes: never loaded on the Lite path
+    from spso_xl.outputs.libreoffice import run_convert  # it starts processes: never loaded on the Lite path
 
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice is not installed, so no PDF copies were made (install libreoffice-writer)")
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=out_dir) as tmp, \
-            tempfile.TemporaryDirectory(prefix="spso-lo-") as profile:
+    # LibreOffice writes into a plain temporary folder: it cannot export into a folder whose name holds
+    # some characters (`;`), which a Settings letters folder may; the copies are then published beside
+    # the letters.
+    with tempfile.TemporaryDirectory(prefix="spso-pdf-") as tmp:
         try:
-            proc = subprocess.run(
-                [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
-                capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
+            proc = run_convert(docxs, "pdf", Path(tmp), timeout)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"LibreOffice took longer than {timeout:.0f} s, so no PDF copies were made") from None
+        except RuntimeError:
+            raise RuntimeError("LibreOffice is not installed, so no PDF copies were made "
+                               "(install libreoffice-writer)") from None
         out = []
         for d in docxs:
             made = Path(tmp) / f"{d.stem}.pdf"
