@@ -20,11 +20,11 @@ from rich.text import Text
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import scottish_calendar
 from spso_xl.errors import NotRecorded, plural
-from spso_xl.outputs.cell_text import refuse_tracker_as_output
+from spso_xl.outputs.cell_text import refuse_tracker_as_output, write_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
 from spso_xl.policy.settings import DEFAULTS
-from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
+from spso_xl.safewrite import backup, refuse_if_open, refuse_if_read_only, writer_lock
 from spso_xl.summary.figures import FIGURES
 from spso_xl.tracker import schema
 from spso_xl.tracker.cached import refresh
@@ -137,7 +137,7 @@ def cmd_report(args) -> int:
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
-        atomic_write(out, lambda p: to_xlsx(frame[columns], p))
+        write_output(out, args.path, lambda p: to_xlsx(frame[columns], p))
         print(f"wrote {out} ({plural(len(frame), 'case')})")
         return 0
     if args.format == "csv":
@@ -154,7 +154,7 @@ def cmd_report(args) -> int:
             return 0
         text = "".join(f"{line.plain}\n" for line in lines)
     if args.output:
-        atomic_write(args.output, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
+        write_output(args.output, args.path, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
         print(f"wrote {args.output} ({plural(len(frame), 'case')})")
     else:
         sys.stdout.write(text)

@@ -536,3 +536,20 @@ def test_the_write_path_reads_the_settings_past_a_far_cell(tracker):
     settings = read_settings(tracker)
     assert (settings.backups_kept, settings.backup_days) == (7, 30)
     assert settings == read_tracker(tracker).settings
+
+
+# --- issue 25: an output's default name that is a link ---------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["tracker", "elsewhere"])
+def test_a_default_report_name_that_is_a_link_is_refused(tracker, target, capsys):
+    """`report --format xlsx` without --output wrote its default name through a symlink to the tracker."""
+    other = tracker.with_name("notes.txt")
+    other.write_text("mine")
+    link = tracker.with_name(f"{tracker.stem} report 2026-11-22.xlsx")
+    link.symlink_to(tracker if target == "tracker" else other)
+    before = tracker.read_bytes()
+    assert main(["report", str(tracker), "--format", "xlsx", "--as-of", "22/11/2026"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ("is the tracker itself" if target == "tracker" else "is a link") in err
+    assert tracker.read_bytes() == before and other.read_text() == "mine" and link.is_symlink()
