@@ -7,8 +7,10 @@ file) and the Cases button (through the open workbook's writer) both call.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -46,9 +48,34 @@ class LettersResult:
     pdf_error: str | None = None
 
 
-def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES) -> Path:
+def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES, identifier: str | None = None) -> Path:
     """Render the plan's letter into `out_dir` (created if needed); the new file's path."""
-    return publish(render_bytes(plan, templates), out_dir, plan.stem, ".docx")
+    return publish(render_bytes(plan, templates, identifier), out_dir, plan.stem, ".docx")
+
+
+def letter_identity(plan: LetterPlan, tracker_key: str) -> str:
+    """What a letter carries (its dc:identifier) to say whose it is: a hash of the tracker, the Ref, the level
+    and the date, so that a letter on disk is taken for this plan's only when it is this plan's (never another
+    team's in a shared folder, never another Ref's whose file name looks the same)."""
+    text = "\0".join((tracker_key, plan.ref, str(plan.level), plan.as_of.isoformat()))
+    return "spso-xl:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def tracker_key(tracker: Tracker, folder: Path) -> str:
+    """The tracker a letter belongs to: its file (resolved), else its folder."""
+    return os.path.realpath(tracker.path if tracker.path is not None else folder)
+
+
+def carries_identity(docx: Path, identity: str) -> bool:
+    """Whether the .docx at `docx` is marked with `identity` (its docProps/core.xml, read within a bound)."""
+    try:
+        with zipfile.ZipFile(docx) as z:
+            info = z.getinfo("docProps/core.xml")
+            if info.file_size > 1 << 20:
+                return False
+            return identity.encode() in z.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
 
 
 def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
@@ -145,13 +172,15 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
     result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)], folder=out_dir)
     todo = [p for p in plans if isinstance(p, LetterPlan)]
     logged = _logged_files(tracker, folder)
+    key = tracker_key(tracker, folder)
     try:
         for plan in (progress(todo) if progress and todo else todo):
-            if found := unlogged_letter(plan, out_dir, logged):
+            identity = letter_identity(plan, key)
+            if found := unlogged_letter(plan, out_dir, logged, identity):
                 result.written.append(Written(plan, found, recovered=True))
                 continue
             try:
-                result.written.append(Written(plan, render(plan, out_dir, templates),
+                result.written.append(Written(plan, render(plan, out_dir, templates, identity),
                                               note=resolve_template(plan, templates)[1]))
             except TemplateProblem as e:
                 result.refused.append(Refusal(plan.ref, plan.row, (str(e),)))
@@ -196,12 +225,14 @@ def _logged_files(tracker: Tracker, base: Path) -> set[Path]:
     return out
 
 
-def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path]) -> Path | None:
+def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path], identity: str) -> Path | None:
     """This plan's letter already on disk but not in the log (a run stopped between writing and logging
-    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log)."""
+    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log). Only a file
+    that carries this plan's `identity` is taken: a file of the same name written for another case, another
+    tracker sharing the folder, or by hand, is left alone and this letter gets its own version."""
     for n in count(1):
         p = Path(out_dir) / f"{safe_stem(plan.stem)}{f'-v{n}' if n > 1 else ''}.docx"
         if not p.exists():
             return None
-        if p.resolve() not in logged:
+        if p.resolve() not in logged and carries_identity(p, identity):
             return p

@@ -128,8 +128,8 @@ def _load(path: Path):
     return DocxTemplate(io.BytesIO(_TEMPLATE_BYTES[key]))
 
 
-def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES) -> bytes:
-    """The letter as .docx bytes."""
+def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES, identifier: str | None = None) -> bytes:
+    """The letter as .docx bytes; `identifier` (the document's dc:identifier) marks whose letter it is."""
     import jinja2
 
     global _ENV
@@ -141,6 +141,8 @@ def render_bytes(plan: LetterPlan, templates: Path = TEMPLATES) -> bytes:
     except jinja2.TemplateError as e:
         raise TemplateProblem(f"the template {path.name} cannot be filled: {e}. Check its fields against "
                               f"{Path(templates) / 'README.md'}") from None
+    if identifier:
+        tpl.docx.core_properties.identifier = identifier
     buf = io.BytesIO()
     tpl.save(buf)
     return buf.getvalue()

@@ -371,7 +371,7 @@ def test_templates_still_autoescape():
 def test_a_letter_file_name_keeps_the_ref_level_and_date():
     from spso_xl.letters.files import letter_stem
 
-    assert letter_stem("..", 2, AS_OF) == "__ L2 2026-11-22"
+    assert letter_stem("..", 2, AS_OF).startswith("__~") and letter_stem("..", 2, AS_OF).endswith(" L2 2026-11-22")
     assert letter_stem("../../etc/passwd", 3, AS_OF).endswith("L3 2026-11-22")
     long = letter_stem("R" * 300, 4, AS_OF)
     assert long.endswith(" L4 2026-11-22") and len(long) <= 85 and long.startswith("RRR")
