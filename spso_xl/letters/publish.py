@@ -20,7 +20,7 @@ from spso_xl.errors import TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
 from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
-from spso_xl.safewrite import file_lock, refuse_if_open
+from spso_xl.safewrite import file_lock, refuse_if_open, refuse_if_read_only
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
 from spso_xl.tracker.read import Tracker, read_tracker
 
@@ -205,9 +205,11 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
                   pdf: bool = False, progress: Callable[[list], Iterable] | None = None,
                   out_dir: Path | None = None, templates: Path | None = None) -> LettersResult:
     """`publish_letters` for a tracker file: refused while it is open in Excel, one run at a time per
-    tracker (each letter is written once), logged through the file's safe writer."""
+    tracker (each letter is written once), logged through the file's safe writer; a read-only tracker is
+    refused before any letter is written."""
     path = Path(path)
     refuse_if_open(path)
+    refuse_if_read_only(Path(os.path.realpath(path)))  # before any letter: a letter that cannot be logged is lost
     with file_lock(Path(os.path.realpath(path)), "letters",
                    f"another 'spso-xl letters' is running on {path.name}: wait for it to finish (each letter is "
                    f"written once). Nothing was written."):
