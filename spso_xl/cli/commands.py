@@ -200,6 +200,8 @@ def cmd_letters(args) -> int:
             print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
         if w.note:
             print(f"  note: {w.note}")
+        if w.records:
+            print(f"  {w.records}")
     for r in result.refused:
         print(f"{'not written' if r.blocking else 'skipped'}: {r}", file=sys.stderr)
     if result.pdf_error:
@@ -249,25 +251,25 @@ def cmd_doctor(args) -> int:
 
 
 def _recorded(args, decide, verb: str) -> int:
-    """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
-    outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
+    """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file and read back;
+    every line is printed from the result once the write has landed, so "recorded" is never said of what
+    was not written."""
     try:
         result = record(read_tracker(args.path), args.ref, args.as_of, decide,
-                        lambda edit: edit_tracker(args.path, edit, args.as_of))
+                        lambda edit: edit_tracker(args.path, edit, args.as_of), lambda: read_tracker(args.path))
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
-    for c in result.done:
-        print(c.message)
-    for c in result.left:
-        print(f"not {verb}: {c.message}", file=sys.stderr)
-    if not result.done:
-        return 1
-    if result.missing:
-        print(f"note: {args.path.name} has no {', '.join(result.missing)} column: run spso-xl upgrade "
-              f"{args.path.name}")
-    print(f"logged {len(result.done)} in Actions (backup: {result.backup})")
-    return 0 if not result.left else 1
+    said, warned = result.lines(verb)
+    for line in said:
+        print(line)
+    for line in warned:
+        print(line, file=sys.stderr)
+    if result.written:
+        print(f"logged {len(result.done) + len(result.unlanded)} in Actions (backup: {result.backup})")
+    else:
+        print(f"nothing was changed in {args.path.name}", file=sys.stderr)
+    return 0 if result.done and not result.left and not result.unlanded else 1
 
 
 def cmd_chase(args) -> int:

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
@@ -20,9 +20,11 @@ from spso_xl.errors import TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
 from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
+from spso_xl.policy.vocab import is_blank
 from spso_xl.safewrite import file_lock, refuse_if_open, refuse_if_read_only
+from spso_xl.tracker.chase_escalate import chased_on
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
-from spso_xl.tracker.read import Tracker, read_tracker
+from spso_xl.tracker.read import ROW, Tracker, read_tracker
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Written:
     pdf: Path | None = None
     note: str | None = None  # e.g. that an edited template from an earlier version was used
     recovered: bool = False  # written by an earlier run that stopped before logging it: logged now
+    records: str | None = None  # what it records besides itself, in words (the escalation it notifies)
 
 
 @dataclass
@@ -138,6 +141,32 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
     }
 
 
+def once_a_day(plan: LetterPlan, tracker: Tracker) -> LetterPlan:
+    """The plan as it records: a chaser letter to a case already chased today (by `chase`, or an earlier
+    letter) records no second chaser (DESIGN §5: one chaser is recorded once); it is logged as a letter."""
+    if "Chasers" not in plan.cells:
+        return plan
+    rows = tracker.cases.index[tracker.cases[ROW] == plan.row]
+    if len(rows) == 1 and chased_on(tracker.cases.loc[rows[0]], plan.as_of):
+        return replace(plan, cells={k: v for k, v in plan.cells.items() if k not in ("Chasers", "Last chased")})
+    return plan
+
+
+def escalation_recorded(plan: LetterPlan, tracker: Tracker | None = None) -> str | None:
+    """What the letter records besides itself when it notifies an escalation, in words (None if it does not):
+    the level, the date notified, and the cells it clears that held a value."""
+    raw = tracker.raw["Cases"] if tracker is not None else None
+    at = list(tracker.cases.index[tracker.cases[ROW] == plan.row]) if tracker is not None else []
+    for log in plan.logs:
+        if log.get("Action") == "Escalation":
+            cleared = [h for h, v in plan.cells.items() if v is None and (
+                len(at) != 1 or h not in raw or not is_blank(raw[h][at[0]]))]
+            return (f"recorded the escalation of {plan.ref} to level {plan.level}: Level {plan.level}, Date notified "
+                    f"{plan.as_of:%d/%m/%Y}" + (f"; cleared {', '.join(cleared)}" if cleared else "")
+                    + " (logged in Actions)")
+    return None
+
+
 def log_edit(written: list[Written], tracker: Tracker, base: Path) -> tuple[TrackerEdit, list[str]]:
     """The tracker edit recording letters: their Letters and Actions rows (the file columns as hyperlinks;
     text stays text: a writer never turns a value into a formula) and what each records on its case's row,
@@ -170,7 +199,8 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
     plans = plan_letters(tracker, refs, due, as_of)
     out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, folder)
     result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)], folder=out_dir)
-    todo = [p for p in plans if isinstance(p, LetterPlan)]
+    todo = list({p.row: p for p in reversed([p for p in plans if isinstance(p, LetterPlan)])}.values())[::-1]
+    todo = [once_a_day(p, tracker) for p in todo]  # one case named twice (SI-1 si-1) gets one letter
     logged = _logged_files(tracker, folder)
     key = tracker_key(tracker, folder)
     try:
@@ -192,6 +222,8 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
             except WriteRefused as e:
                 names = ", ".join(w.docx.name for w in result.written)
                 raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
+    for w in result.written:
+        w.records = escalation_recorded(w.plan, tracker)
     if pdf and result.written:
         try:
             for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
@@ -209,7 +241,8 @@ def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as
     refused before any letter is written."""
     path = Path(path)
     refuse_if_open(path)
-    refuse_if_read_only(Path(os.path.realpath(path)))  # before any letter: a letter that cannot be logged is lost
+    if path.is_file():  # before any letter: a letter that cannot be logged is lost (a missing file is told later)
+        refuse_if_read_only(Path(os.path.realpath(path)))
     with file_lock(Path(os.path.realpath(path)), "letters",
                    f"another 'spso-xl letters' is running on {path.name}: wait for it to finish (each letter is "
                    f"written once). Nothing was written."):
