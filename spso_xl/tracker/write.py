@@ -26,6 +26,7 @@ from spso_xl.safewrite import (
     refuse_if_read_only,
     writer_lock,
 )
+from spso_xl.tracker.kind import regular_file
 from spso_xl.tracker.read import read_settings
 from spso_xl.xlsx.package import Package
 
@@ -34,6 +35,7 @@ def change_tracker(path, change: Callable) -> Path:
     """Run `change(package)` on the tracker's package (`xlsx.package.Package`) and publish the result under the whole
     write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
     link = Path(path)
+    regular_file(link, "tracker")  # a pipe or a device never ends: refused before the package is opened
     if not link.exists():
         raise FileNotFoundError(f"{link}: no such tracker")
     real = Path(os.path.realpath(link))
