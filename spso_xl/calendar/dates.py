@@ -125,7 +125,10 @@ def _parse_text(text: str) -> dt.date | None:
         if m := _ISO.match(s):
             return dt.date(*(int(g) for g in m.groups()))
     except ValueError:
-        raise InputError("DATE", f"'{s}' is not a date", text) from None
+        hint = ""
+        if (m := _UK.match(s)) and int(m.group(2)) > 12 >= int(m.group(1)) >= 1:  # 12/31/2026: month first
+            hint = f" (dates are day first, dd/mm/yyyy: {m.group(2)}/{m.group(1)}/{m.group(3)}?)"
+        raise InputError("DATE", f"'{s}' is not a date{hint}", text) from None
     try:
         return from_serial(float(s)) if re.fullmatch(r"\d+(\.\d+)?", s) else _named(s)
     except InputError:

@@ -130,35 +130,39 @@ def cmd_report(args) -> int:
     if args.output:
         refuse_tracker_as_output(args.output, args.path)
     tracker = read_tracker(args.path)
-    frame, skipped = report_frame(tracker, args.as_of)
-    if skipped:
-        print(f"spso-xl: skipped Cases {'row' if len(skipped) == 1 else 'rows'} {', '.join(map(str, skipped))} "
-              f"(bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
+    frame, to_check = report_frame(tracker, args.as_of)
+    if to_check:  # shown with Status CHECK, never hidden; the exit status says so too
+        print(f"spso-xl: Cases {'row' if len(to_check) == 1 else 'rows'} {', '.join(map(str, to_check))} "
+              f"{'has' if len(to_check) == 1 else 'have'} a cell to check (Status CHECK, the cell named in the "
+              f"Reason; spso-xl check {args.path.name} lists them)", file=sys.stderr)
+    code = 1 if to_check else 0
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
         write_output(out, args.path, lambda p: to_xlsx(frame[columns], p))
         print(f"wrote {out} ({plural(len(frame), 'case')})")
-        return 0
+        return code
     if args.format == "csv":
         text = to_csv(frame[columns])
     else:
         overdue, escalate = needs_action(frame)
+        checks = frame["Status"].eq("CHECK")
         title = (f"{args.path.name} as of {uk(args.as_of)}: {plural(len(frame), 'case')}, "
-                 f"{int((overdue | escalate).sum())} needing action ({int(overdue.sum())} overdue, "
-                 f"{int(escalate.sum())} to escalate; the reason is under each)")
+                 f"{int((overdue | escalate).sum())} needing action ({int((overdue & ~checks).sum())} overdue, "
+                 f"{int(escalate.sum())} to escalate" + (f", {int(checks.sum())} to check" if checks.any() else "")
+                 + "; the reason is under each)")
         lines = text_table(frame, columns, _width(), title)
         if not args.output:
 
             _console().print(Text("\n").join(lines), overflow="ignore", crop=False, soft_wrap=True)
-            return 0
+            return code
         text = "".join(f"{line.plain}\n" for line in lines)
     if args.output:
         write_output(args.output, args.path, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
         print(f"wrote {args.output} ({plural(len(frame), 'case')})")
     else:
         sys.stdout.write(text)
-    return 0
+    return code
 
 
 def cmd_refresh(args) -> int:

@@ -70,7 +70,7 @@ ERRORS = {"Date notified": "#DIV/0!", "Chasers": "#REF!", "Response received": "
           "Trigger": "#SPILL!", "Closed": "#CALC!"}  # the last two made calamine fail on the whole file
 
 
-def test_error_values_are_reported_and_their_rows_left_out(tracker):
+def test_error_values_are_reported_and_their_rows_flagged(tracker):
     """The red team's #DIV/0! in Date notified dropped a case out of --due; #N/A in Response
     received made another OVERDUE: an error is not a blank."""
     planted = {}
@@ -82,10 +82,10 @@ def test_error_values_are_reported_and_their_rows_left_out(tracker):
     for key, error in planted.items():
         assert key in found, key
         assert error in found[key].message and "error" in found[key].message
-    frame, skipped = report_frame(t, AS_OF)
-    assert set(skipped) >= {r for r, _ in planted}
-    assert not set(frame["Row"]) & {r for r, _ in planted}
-    assert len(frame) == len(demo_rows(AS_OF)["Cases"]) - len(skipped)
+    frame, to_check = report_frame(t, AS_OF)  # issue 25: the rows stay, flagged CHECK with the cell named
+    assert set(to_check) >= {r for r, _ in planted}
+    assert set(frame.loc[frame["Status"] == "CHECK", "Row"]) == set(to_check)
+    assert len(frame) == len(demo_rows(AS_OF)["Cases"])
 
 
 def test_check_names_an_error_value_with_its_address(tracker, capsys):
@@ -111,10 +111,11 @@ def test_out_of_range_dates_are_reported_and_every_good_row_computes(tmp_path, v
     t = read_tracker(path)
     bad = [p for p in t.problems if p.sheet == "Cases"]
     assert [(p.row, p.column) for p in bad] == [(FIRST, "Date notified")] and words in bad[0].message
-    frame, skipped = report_frame(t, AS_OF)
-    assert skipped == [FIRST] and len(frame) == len(rows["Cases"]) - 1
+    frame, to_check = report_frame(t, AS_OF)  # issue 25: the row stays, flagged CHECK
+    assert to_check == [FIRST] and len(frame) == len(rows["Cases"])
+    assert list(frame.loc[frame["Row"] == FIRST, "Status"]) == ["CHECK"]
     assert main(["report", str(path), "--as-of", "22/11/2026", "--format", "xlsx",
-                 "--output", str(tmp_path / "r.xlsx")]) == 0
+                 "--output", str(tmp_path / "r.xlsx")]) == 1
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert not [v for v in values if isinstance(v, str) and v.startswith("#")]
