@@ -73,8 +73,8 @@ def _missing(headers: list[str]) -> str:
 def _record(book, today: dt.date, decide, refs: list[str] | None):
     refs = chosen_refs(book, refs)
     try:
-        return record(read_book(book), refs, today, decide, lambda edit: write_edit(book, edit),
-                      lambda: read_book(book))
+        # no read-back here: through xlwings' remote engine the writes are applied after the handler returns
+        return record(read_book(book), refs, today, decide, lambda edit: write_edit(book, edit))
     except NotRecorded as e:
         raise ButtonRefusal(f"{str(e)[0].upper()}{str(e)[1:]}.") from None
 
