@@ -34,10 +34,16 @@ class Change:
     cells: dict[str, object] = field(default_factory=dict)
     log: dict | None = None
     message: str = ""  # what was done, or why nothing was
+    history: tuple = ()  # Actions lines logged before `log`: what the change clears that the log must keep
 
     @property
     def done(self) -> bool:
         return bool(self.cells)
+
+    @property
+    def logs(self) -> list[dict]:
+        """Every Actions line the change logs, in order."""
+        return [*self.history, *([self.log] if self.log else [])]
 
 
 
@@ -123,8 +129,30 @@ def escalations(tracker: Tracker, refs, today: dt.date) -> list[Change]:
             ref, row, {"Level": target, "Date notified": today, **dict.fromkeys(CLEARED_ON_ESCALATION)},
             {"Date": today, "Ref": ref, "Level": target, "Action": "Escalation",
              "Notes": f"Escalated {was}. {rec['Reason']}"},
-            f"{ref} to level {target} ({rec['Contact from']})"))
+            f"{ref} to level {target} ({rec['Contact from']})", _kept_response(tracker, case, ref, current)))
     return out
+
+
+def _kept_response(tracker: Tracker, case, ref: str, level: int) -> tuple:
+    """The Actions lines an escalation logs before it replaces `Date notified` and clears `Response received`,
+    for what the log does not hold yet: the notification of the level it ends (a Contact on the old Date
+    notified) and the response to it. An escalation never erases the response time it ended (DESIGN §11):
+    the summary times a response from the request before it, and counts each level's action."""
+    log = tracker.parsed["Actions"]
+    mine = log[[norm(r) == norm(ref) for r in log["Ref"]]] if len(log) else log
+    out = []
+    for header, action, note in (("Date notified", "Contact", "level {level} notified {date}"),
+                                 ("Response received", "Response", "response received {date}")):
+        when = case[header]
+        if when is None or when != when:
+            continue
+        kinds = ("Contact", "Letter", "Escalation", "Chaser") if action == "Contact" else ("Response",)
+        if len(mine) and (mine["Action"].isin(kinds) & (mine["Date"] == when)).any():
+            continue
+        out.append({"Date": when.date(), "Ref": ref, "Level": level or None, "Action": action,
+                    "Notes": note.format(level=level, date=uk(when.date())).capitalize()
+                    + " (from Cases, kept in the log when the escalation replaced it)"})
+    return tuple(out)
 
 
 @dataclass
@@ -207,5 +235,5 @@ def not_as_written(tracker: Tracker, change: Change, missing=()) -> list[str]:
 def as_edit(tracker: Tracker, changes: list[Change]) -> tuple[TrackerEdit, list[str]]:
     """The changes as one `TrackerEdit` (by the headers the file has), and the headers it lacks, left out."""
     cells, missing = case_cells(tracker, ((c.row, c.cells) for c in changes))
-    logs = [c.log for c in changes if c.log]
+    logs = [line for c in changes for line in c.logs]
     return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), missing

@@ -56,8 +56,10 @@ def test_escalate_from_the_command_line_clears_the_old_levels_answers(tracker, c
     si1 = t.raw["Cases"].iloc[0]
     assert si1["Level"] == 2 and t.cases["Date notified"].iloc[0].date() == TODAY
     assert all(si1[h] is None for h in CLEARED_ON_ESCALATION), si1
-    [row] = t.parsed["Actions"].to_dict("records")
+    *kept, row = t.parsed["Actions"].to_dict("records")
     assert row["Action"] == "Escalation" and "appendix row 3" in row["Notes"]
+    # what it replaced stays in the log (DESIGN §11): the level-1 notification it ends, nothing logged before
+    assert [(k["Action"], k["Date"].date(), k["Level"]) for k in kept] == [("Contact", dt.date(2026, 10, 1), 1)]
     # the new level gives the organisation its time: nothing to escalate the same day
     assert main(["escalate", str(tracker), "--ref", "SI-1", *AS_OF]) == 1
     assert "not escalated: SI-1: Stay at level 2: the organisation has until" in capsys.readouterr().err
