@@ -232,7 +232,20 @@ def to_xlsx(frame: pd.DataFrame, path) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)  # every column on one page width, as many pages down as the rows need
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if "Status" in frame.columns and len(frame):  # the tracker's status colours (DESIGN §3), in print too
+        col = list(frame.columns).index("Status")
+        for status, colours in STATUS_COLOURS.items():
+            ws.conditional_format(1, col, len(frame), col, {
+                "type": "cell", "criteria": "==", "value": f'"{status}"',
+                "format": wb.add_format({"bg_color": colours[0], "font_color": colours[1], "bold": True})})
     wb.close()
+
+
+# The status colours the tracker's conditional formats use: OVERDUE red, DUE TODAY / DUE SOON amber, CHECK violet.
+STATUS_COLOURS = {"OVERDUE": ("#FFC7CE", "#9C0006"), "DUE TODAY": ("#FFEB9C", "#9C5700"),
+                  "DUE SOON": ("#FFEB9C", "#9C5700"), "CHECK": ("#E4DFEC", "#5B2C6F")}
 
 
 XLSX_WRAP = 60  # characters: longer text (Reason, Description) wraps in its cell
