@@ -212,3 +212,25 @@ def test_letters_due_says_which_escalations_it_records(demo_tracker, tmp_path, c
     out = capsys.readouterr().out
     assert "recorded the escalation of SI-2026-009 to level 4: Level 4, Date notified 22/11/2026; cleared" in out
     assert "(logged in Actions)" in out
+
+
+def test_upgrade_renames_the_header_in_other_sheets_formulas_and_names_too(tmp_path, capsys):
+    """Issue 25: `upgrade` renamed the column but left other sheets' formulas and defined names pointing
+    at the old header (#REF! in Excel)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    path = old_header_tracker(tmp_path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb.create_sheet("My figures")
+    ws["A1"] = "=COUNTA(Cases[Extended to])"
+    ws["A2"] = "=MAX(Cases[[#Data],[Extended to]])"
+    ws["A3"] = '="[Extended to] stays text"'
+    wb.defined_names["MyDates"] = DefinedName("MyDates", attr_text="Cases[Extended to]")
+    wb.save(path)
+    assert main(["upgrade", str(path)]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(path)
+    ws = wb["My figures"]
+    assert (ws["A1"].value, ws["A2"].value) == ("=COUNTA(Cases[Respond by])", "=MAX(Cases[[#Data],[Respond by]])")
+    assert ws["A3"].value == '="[Extended to] stays text"'  # not a reference to the table
+    assert wb.defined_names["MyDates"].attr_text == "Cases[Respond by]"
