@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -106,8 +107,27 @@ def _env():
             raise _Exceeded(f"it makes a value too large for a letter ({size:,}): simplify it")
         return value
 
+    from jinja2.compiler import CodeGenerator
+
+    class Generator(CodeGenerator):
+        def visit_Concat(self, node, frame):  # `a ~ b`: joined through `concat`, which counts and bounds
+            self.write("environment.bounded_concat((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("), context.eval_ctx.autoescape)")
+
     class Env(SandboxedEnvironment):
-        intercepted_binops = frozenset(["*", "**", "+"])
+        intercepted_binops = frozenset(["*", "**", "+", "%"])
+        code_generator_class = Generator
+
+        def bounded_concat(self, parts, autoescape):
+            from jinja2.runtime import markup_join, str_join
+
+            budget.spend()
+            parts = tuple(parts)
+            bounded(sum(len(p) if isinstance(p, str) else 0 for p in parts))
+            return bounded((markup_join if autoescape else str_join)(parts))
 
         def from_string(self, source, globals=None, template_class=None):
             key = source if globals is None else None
@@ -122,6 +142,9 @@ def _env():
             budget.spend()
             for side in (left, right):
                 bounded(side)
+            if operator == "%" and isinstance(left, str):  # "%999999999s" % 1
+                for width in re.findall(r"%[-+ #0]*(\d+)", left):
+                    bounded(int(width))
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
                 raise _Exceeded("it raises a number to too high a power: simplify it")
             if operator == "*" and isinstance(right, (int, float)) and hasattr(left, "__len__"):
@@ -146,7 +169,29 @@ def _env():
         budget.spend()
         return bounded(value) if isinstance(value, str) else value
 
+    def limited(f):
+        """A filter whose numbers are bounded and whose result is counted and bounded: `center(999999999)`
+        or `"%999999999s"|format` would build a gigabyte (filters bypass the sandbox's call hook)."""
+        def call(*args, **kwargs):
+            budget.spend()
+            for v in (*args[1:], *kwargs.values()):
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    bounded(v)
+                elif isinstance(v, str) and "%" in v:  # a format's own width: %999999999s
+                    for width in re.findall(r"%[-+ #0]*(\d+)", v):
+                        bounded(int(width))
+            if args and isinstance(args[0], str) and "%" in args[0] and f is env.filters.get("format"):
+                for width in re.findall(r"%[-+ #0]*(\d+)", args[0]):
+                    bounded(int(width))
+            out = f(*args, **kwargs)
+            return bounded(out) if isinstance(out, (str, list, tuple)) else out
+        for attr in ("jinja_pass_arg",):
+            if hasattr(f, attr):
+                setattr(call, attr, getattr(f, attr))
+        return call
+
     env = Env(autoescape=True, undefined=jinja2.StrictUndefined, finalize=finalize)
+    env.filters = {name: limited(f) for name, f in env.filters.items()}
     env.globals["range"] = counted_range
     env._compiled = {}
     env.budget = budget

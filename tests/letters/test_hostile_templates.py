@@ -50,7 +50,11 @@ def test_nested_loops_in_a_template_are_stopped_and_the_batch_goes_on(tracker):
 
 
 @pytest.mark.parametrize("text", ['{{ "x" * 999999999 }}', "{{ 10 ** 999999 }}",
-                                  '{% for c in "ab" * 99999999 %}{% endfor %}'])
+                                  '{% for c in "ab" * 99999999 %}{% endfor %}', '{{ "x"|center(999999999) }}',
+                                  '{{ "%999999999s"|format(1) }}', '{{ "x"|indent(999999999, true) }}',
+                                  '{{ "%999999999s" % 1 }}',
+                                  '{% set s = namespace(x="ab") %}{% for i in range(40) %}{% set s.x = s.x ~ s.x %}'
+                                  '{% endfor %}'])
 def test_a_template_cannot_make_a_huge_value(tracker, text):
     _with_paragraph(tracker.parent / "templates" / "swf-level2.docx", text)
     _only_l3_written(_batch(tracker), "cannot be filled")
