@@ -65,6 +65,9 @@ def letters_dir(settings, base: Path | None) -> Path:
     if base is None:
         return folder
     folder = folder if folder.is_absolute() else Path(base) / folder
+    if folder.exists() and not folder.is_dir():
+        raise InputError("FOLDER", f"the Settings letters folder {folder} is a file, not a folder: name a folder "
+                                   f"(or move the file away); no letter was written", str(folder))
     root = Path(base).resolve()
     inside = folder.resolve() == root or root in folder.resolve().parents
     if not inside and not folder.is_dir():

@@ -83,3 +83,13 @@ def test_a_ref_of_sixty_four_byte_letters_is_written(tmp_path):
     path = _tracker(tmp_path / "si_tracker.xlsm", [_l2(ref, org) for ref, org in orgs.items()])
     result = publish.write_letters(path, refs=list(orgs), as_of=AS_OF)
     _each_case_its_own_letter(path, result, orgs)
+
+
+def test_a_letters_folder_that_is_a_file_is_refused_by_name(tmp_path, capsys):
+    from spso_xl.cli import main
+
+    path = _tracker(tmp_path / "si_tracker.xlsm", [_l2("SI-1", FIFE)], **{"Letters folder": "notes.txt"})
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["letters", str(path), "--ref", "SI-1", "--as-of", "19/11/2026"]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and (tmp_path / "notes.txt").read_text() == "mine"
