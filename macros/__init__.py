@@ -82,6 +82,7 @@ def _missing(headers: list[str]) -> str:
 def _record(book, today: dt.date, decide, refs: list[str] | None):
     refs = chosen_refs(book, refs)
     try:
+        # no read-back here: through xlwings' remote engine the writes are applied after the handler returns
         return record(read_book(book), refs, today, decide, lambda edit: write_edit(book, edit))
     except NotRecorded as e:
         raise ButtonRefusal(f"{str(e)[0].upper()}{str(e)[1:]}.") from None
@@ -89,18 +90,24 @@ def _record(book, today: dt.date, decide, refs: list[str] | None):
 
 def record_chaser(book, today: dt.date, refs: list[str] | None = None) -> str:
     result = _record(book, today, chasers, refs)
+    warned = result.lines("chased")[1]
+    if not result.written:
+        raise ButtonRefusal("No chaser was recorded:\n" + "\n".join(c.message for c in result.left))
     done = ", ".join(f"{c.ref} (now {c.cells['Chasers']})" for c in result.done)
-    return f"Recorded a chaser sent on {uk(today)} for {done}, and logged it in Actions.{_missing(result.missing)}"
+    text = f"Recorded a chaser sent on {uk(today)} for {done}, and logged it in Actions." if done else ""
+    return "\n".join(x for x in (text, *warned) if x) + _missing(result.missing)
 
 
 def record_escalation(book, today: dt.date, refs: list[str] | None = None) -> str:
     result = _record(book, today, escalations, refs)
-    if not result.done:
+    if not result.written:
         raise ButtonRefusal("No selected case is due an escalation:\n" + "\n".join(c.message for c in result.left))
     text = (f"Escalated {', '.join(c.message for c in result.done)}; Date notified set to {uk(today)} and logged "
-            f"in Actions.")
-    return (text + ("\nNot escalated:\n" + "\n".join(c.message for c in result.left) if result.left else "")
-            + _missing(result.missing))
+            f"in Actions." if result.done else "")
+    unlanded = result.lines("escalated")[1][len(result.left):]
+    return "\n".join(x for x in (text, *unlanded) if x) + (
+        "\nNot escalated:\n" + "\n".join(c.message for c in result.left) if result.left else "") + _missing(
+        result.missing)
 
 
 def generate_letters(book, today: dt.date, refs: list[str] | None = None, folder: Path | None = None) -> str:

@@ -70,6 +70,22 @@ def day(value) -> dt.date | None:
     return to_date(value)
 
 
+HORIZON_DAYS = 366  # a date a user gives for an action: at most a year from today
+
+
+def user_date(value, what: str, today: dt.date | None = None) -> dt.date | None:
+    """The one rule for a date a user gives for something done or to be done (an `--as-of`, a typed date
+    of an action): read as a cell is (`to_date`), and refused by name when it is more than a year after
+    today, which is a typing mistake (20/11/2206 for 20/11/2026), not a plan: written into a tracker it
+    would stand there as a fact, and `summary --as-of 31/12/9999` has no quarter to count."""
+    d = to_date(value)
+    today = today or dt.date.today()
+    if d is not None and d > today + dt.timedelta(days=HORIZON_DAYS):
+        raise InputError("DATE", f"{what} {uk(d)} is more than a year after today ({uk(today)}): "
+                                 f"check the year", value)
+    return d
+
+
 def _to_date(value) -> dt.date | None:
     if value is None:
         return None
@@ -109,7 +125,10 @@ def _parse_text(text: str) -> dt.date | None:
         if m := _ISO.match(s):
             return dt.date(*(int(g) for g in m.groups()))
     except ValueError:
-        raise InputError("DATE", f"'{s}' is not a date", text) from None
+        hint = ""
+        if (m := _UK.match(s)) and int(m.group(2)) > 12 >= int(m.group(1)) >= 1:  # 12/31/2026: month first
+            hint = f" (dates are day first, dd/mm/yyyy: {m.group(2)}/{m.group(1)}/{m.group(3)}?)"
+        raise InputError("DATE", f"'{s}' is not a date{hint}", text) from None
     try:
         return from_serial(float(s)) if re.fullmatch(r"\d+(\.\d+)?", s) else _named(s)
     except InputError:

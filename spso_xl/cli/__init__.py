@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from spso_xl import __version__
-from spso_xl.calendar.dates import to_date
+from spso_xl.calendar.dates import to_date, user_date
 from spso_xl.calendar.quarters import parse_quarter
 from spso_xl.errors import InputError, explain
 
@@ -17,6 +17,17 @@ from spso_xl.errors import InputError, explain
 def _date(text: str) -> dt.date:
     try:
         d = to_date(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if d is None:
+        raise argparse.ArgumentTypeError("a date is needed, e.g. 31/03/2027")
+    return d
+
+
+def _as_of(text: str) -> dt.date:
+    """--as-of: a date by the one rule for dates from users (calendar.dates.user_date)."""
+    try:
+        d = user_date(text, "--as-of")
     except InputError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
     if d is None:
@@ -53,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         return c
 
     def as_of(c, what):
-        c.add_argument("--as-of", type=_date, default=dt.date.today(), metavar=DATE,
+        c.add_argument("--as-of", type=_as_of, default=dt.date.today(), metavar=DATE,
                        help=f"{what} as if on this date, e.g. 22/11/2026 (default today)")
 
     def tracker(c):

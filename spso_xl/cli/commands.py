@@ -20,7 +20,7 @@ from rich.text import Text
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import scottish_calendar
 from spso_xl.errors import NotRecorded, plural
-from spso_xl.outputs.cell_text import refuse_tracker_as_output
+from spso_xl.outputs.cell_text import refuse_tracker_as_output, write_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
 from spso_xl.policy.settings import DEFAULTS, SPECS
@@ -133,35 +133,39 @@ def cmd_report(args) -> int:
     if args.output:
         refuse_tracker_as_output(args.output, args.path)
     tracker = read_tracker(args.path)
-    frame, skipped = report_frame(tracker, args.as_of)
-    if skipped:
-        print(f"spso-xl: skipped Cases {'row' if len(skipped) == 1 else 'rows'} {', '.join(map(str, skipped))} "
-              f"(bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
+    frame, to_check = report_frame(tracker, args.as_of)
+    if to_check:  # shown with Status CHECK, never hidden; the exit status says so too
+        print(f"spso-xl: Cases {'row' if len(to_check) == 1 else 'rows'} {', '.join(map(str, to_check))} "
+              f"{'has' if len(to_check) == 1 else 'have'} a cell to check (Status CHECK, the cell named in the "
+              f"Reason; spso-xl check {args.path.name} lists them)", file=sys.stderr)
+    code = 1 if to_check else 0
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
-        atomic_write(out, lambda p: to_xlsx(frame[columns], p))
+        write_output(out, args.path, lambda p: to_xlsx(frame[columns], p))
         print(f"wrote {out} ({plural(len(frame), 'case')})")
-        return 0
+        return code
     if args.format == "csv":
         text = to_csv(frame[columns])
     else:
         overdue, escalate = needs_action(frame)
+        checks = frame["Status"].eq("CHECK")
         title = (f"{args.path.name} as of {uk(args.as_of)}: {plural(len(frame), 'case')}, "
-                 f"{int((overdue | escalate).sum())} needing action ({int(overdue.sum())} overdue, "
-                 f"{int(escalate.sum())} to escalate; the reason is under each)")
+                 f"{int((overdue | escalate).sum())} needing action ({int((overdue & ~checks).sum())} overdue, "
+                 f"{int(escalate.sum())} to escalate" + (f", {int(checks.sum())} to check" if checks.any() else "")
+                 + "; the reason is under each)")
         lines = text_table(frame, columns, _width(), title)
         if not args.output:
 
             _console().print(Text("\n").join(lines), overflow="ignore", crop=False, soft_wrap=True)
-            return 0
+            return code
         text = "".join(f"{line.plain}\n" for line in lines)
     if args.output:
-        atomic_write(args.output, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
+        write_output(args.output, args.path, lambda p: p.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8"))
         print(f"wrote {args.output} ({plural(len(frame), 'case')})")
     else:
         sys.stdout.write(text)
-    return 0
+    return code
 
 
 def cmd_refresh(args) -> int:
@@ -203,6 +207,8 @@ def cmd_letters(args) -> int:
             print(f"wrote {w.docx}" + (f" and {w.pdf.name}" if w.pdf else ""))
         if w.note:
             print(f"  note: {w.note}")
+        if w.records:
+            print(f"  {w.records}")
     for r in result.refused:
         print(f"{'not written' if r.blocking else 'skipped'}: {r}", file=sys.stderr)
     if result.pdf_error:
@@ -252,26 +258,26 @@ def cmd_doctor(args) -> int:
 
 
 def _recorded(args, decide, verb: str) -> int:
-    """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
-    outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
+    """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file and read back;
+    every line is printed from the result once the write has landed, so "recorded" is never said of what
+    was not written."""
     try:
         with tracker_lock(args.path):  # read, decide and write in one turn: a command at once loses nothing
             result = record(read_tracker(args.path), args.ref, args.as_of, decide,
-                            lambda edit: edit_tracker(args.path, edit, args.as_of))
+                            lambda edit: edit_tracker(args.path, edit, args.as_of), lambda: read_tracker(args.path))
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
-    for c in result.done:
-        print(c.message)
-    for c in result.left:
-        print(f"not {verb}: {c.message}", file=sys.stderr)
-    if not result.done:
-        return 1
-    if result.missing:
-        print(f"note: {args.path.name} has no {', '.join(result.missing)} column: run spso-xl upgrade "
-              f"{args.path.name}")
-    print(f"logged {len(result.done)} in Actions (backup: {result.backup})")
-    return 0 if not result.left else 1
+    said, warned = result.lines(verb)
+    for line in said:
+        print(line)
+    for line in warned:
+        print(line, file=sys.stderr)
+    if result.written:
+        print(f"logged {len(result.done) + len(result.unlanded)} in Actions (backup: {result.backup})")
+    else:
+        print(f"nothing was changed in {args.path.name}", file=sys.stderr)
+    return 0 if result.done and not result.left and not result.unlanded else 1
 
 
 def cmd_chase(args) -> int:

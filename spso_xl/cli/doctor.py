@@ -141,6 +141,22 @@ def importable_name(stem: str) -> str:
     return name if name.isidentifier() and not name[0].isdigit() else f"tracker_{name}"
 
 
+def shadowed(name: str, folder: Path) -> str | None:
+    """What a module called `name` beside a workbook in `folder` would hide: a standard or built-in module,
+    or one this Python can import from elsewhere (pandas, xlwings, our own udfs and macros); None if nothing."""
+    import importlib.machinery
+
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return "Python's standard library"
+    here = Path(folder).resolve()
+    elsewhere = [p for p in sys.path if p and Path(p).resolve() != here]
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name, elsewhere)
+    except (ImportError, ValueError):
+        spec = None
+    return f"installed at {spec.origin or next(iter(spec.submodule_search_locations or []), '?')}" if spec else None
+
+
 def entry_module(path: Path, fix: bool) -> Finding:
     """The buttons run `import <workbook name>; <workbook name>.main()`: the module must sit beside
     the workbook, named like it, and the name must be one Python can import."""
@@ -150,6 +166,12 @@ def entry_module(path: Path, fix: bool) -> Finding:
         return Finding(PROBLEM, f"the buttons import a Python module named like the workbook, and '{stem}' is not "
                                 f"a name Python can import",
                        f"save the workbook as {better}.xlsm, then run: spso-xl doctor --fix {better}.xlsm")
+    if owner := shadowed(stem, path.parent):
+        better = importable_name(f"si_{stem}")
+        return Finding(PROBLEM, f"'{stem}' is the name of a Python module ({owner}): a {stem}.py beside the workbook "
+                                f"would be imported in its place by anything run there, and the buttons would import "
+                                f"the wrong one",
+                       f"save the workbook as {better}.xlsm, then run: spso-xl doctor --fix {better}.xlsm")
     module = path.with_suffix(".py")
     if module.is_file():
         if "from macros import main" in module.read_text(encoding="utf-8", errors="replace"):
@@ -158,7 +180,12 @@ def entry_module(path: Path, fix: bool) -> Finding:
                        f"replace it with the entry module spso-xl writes (move it away, then spso-xl doctor --fix "
                        f"{path.name})")
     if fix:
-        atomic_write(module, lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
+        try:  # never replacing anything, nor writing through a link left under that name
+            atomic_write(module, lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"), overwrite=False)
+        except FileExistsError:
+            return Finding(PROBLEM, f"{module.name} beside the workbook is not a file spso-xl can use (a link or a "
+                                    f"folder?), so it was left as it is", f"move it away, then spso-xl doctor --fix "
+                                                                          f"{path.name}")
         return Finding(OK, f"wrote {module.name} beside the workbook (the buttons run it)")
     return Finding(PROBLEM, f"{module.name} is missing beside the workbook, so the buttons cannot run",
                    f"spso-xl doctor --fix {path.name} writes it")

@@ -360,7 +360,7 @@ class _Planner:
             except NotRecorded:
                 change = None
             if change is not None and change.cells.get("Level") == level:
-                return dict(change.cells), [change.log]
+                return dict(change.cells), change.logs
         if day(case["Date notified"]) is None and current in (0, level):
             out = {"Level": level, "Date notified": self.as_of}
             if chaser:

@@ -7,9 +7,11 @@ file) and the Cases button (through the open workbook's writer) both call.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import dataclass, field, replace
 from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,8 +20,10 @@ from spso_xl.errors import SpsoError, TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
 from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
+from spso_xl.policy.vocab import is_blank
+from spso_xl.tracker.chase_escalate import chased_on
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
-from spso_xl.tracker.read import Tracker, read_tracker
+from spso_xl.tracker.read import ROW, Tracker, read_tracker
 from spso_xl.tracker.write import tracker_lock
 
 
@@ -32,6 +36,7 @@ class Written:
     pdf: Path | None = None
     note: str | None = None  # e.g. that an edited template from an earlier version was used
     recovered: bool = False  # written by an earlier run that stopped before logging it: logged now
+    records: str | None = None  # what it records besides itself, in words (the escalation it notifies)
 
 
 @dataclass
@@ -46,29 +51,53 @@ class LettersResult:
     pdf_error: str | None = None
 
 
-def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES) -> Path:
+def render(plan: LetterPlan, out_dir: Path, templates: Path = TEMPLATES, identifier: str | None = None) -> Path:
     """Render the plan's letter into `out_dir` (created if needed); the new file's path."""
-    return publish(render_bytes(plan, templates), out_dir, plan.stem, ".docx")
+    return publish(render_bytes(plan, templates, identifier), out_dir, plan.stem, ".docx")
+
+
+def letter_identity(plan: LetterPlan, tracker_key: str) -> str:
+    """What a letter carries (its dc:identifier) to say whose it is: a hash of the tracker, the Ref, the level
+    and the date, so that a letter on disk is taken for this plan's only when it is this plan's (never another
+    team's in a shared folder, never another Ref's whose file name looks the same)."""
+    text = "\0".join((tracker_key, plan.ref, str(plan.level), plan.as_of.isoformat()))
+    return "spso-xl:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def tracker_key(tracker: Tracker, folder: Path) -> str:
+    """The tracker a letter belongs to: its file (resolved), else its folder."""
+    return os.path.realpath(tracker.path if tracker.path is not None else folder)
+
+
+def carries_identity(docx: Path, identity: str) -> bool:
+    """Whether the .docx at `docx` is marked with `identity` (its docProps/core.xml, read within a bound)."""
+    try:
+        with zipfile.ZipFile(docx) as z:
+            info = z.getinfo("docProps/core.xml")
+            if info.file_size > 1 << 20:
+                return False
+            return identity.encode() in z.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
 
 
 def pdf_copies(docxs: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
     """PDF copies of letters with LibreOffice headless, in one run; never overwriting."""
     import subprocess  # here, not at the top: the xlwings Lite path (Pyodide) never starts a process
 
-    from spso_xl.outputs.libreoffice import soffice  # it starts processes: never loaded on the Lite path
+    from spso_xl.outputs.libreoffice import run_convert  # it starts processes: never loaded on the Lite path
 
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice is not installed, so no PDF copies were made (install libreoffice-writer)")
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=out_dir) as tmp, \
-            tempfile.TemporaryDirectory(prefix="spso-lo-") as profile:
+    # LibreOffice writes into a plain temporary folder: it cannot export into a folder whose name holds
+    # some characters (`;`), which a Settings letters folder may; the copies are then published beside
+    # the letters.
+    with tempfile.TemporaryDirectory(prefix="spso-pdf-") as tmp:
         try:
-            proc = subprocess.run(
-                [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", tmp, *map(str, docxs)],
-                capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
+            proc = run_convert(docxs, "pdf", Path(tmp), timeout)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"LibreOffice took longer than {timeout:.0f} s, so no PDF copies were made") from None
+        except RuntimeError:
+            raise RuntimeError("LibreOffice is not installed, so no PDF copies were made "
+                               "(install libreoffice-writer)") from None
         out = []
         for d in docxs:
             made = Path(tmp) / f"{d.stem}.pdf"
@@ -112,6 +141,32 @@ def log_rows(plan: LetterPlan, path: Path, base: Path | None = None) -> dict[str
     }
 
 
+def once_a_day(plan: LetterPlan, tracker: Tracker) -> LetterPlan:
+    """The plan as it records: a chaser letter to a case already chased today (by `chase`, or an earlier
+    letter) records no second chaser (DESIGN §5: one chaser is recorded once); it is logged as a letter."""
+    if "Chasers" not in plan.cells:
+        return plan
+    rows = tracker.cases.index[tracker.cases[ROW] == plan.row]
+    if len(rows) == 1 and chased_on(tracker.cases.loc[rows[0]], plan.as_of):
+        return replace(plan, cells={k: v for k, v in plan.cells.items() if k not in ("Chasers", "Last chased")})
+    return plan
+
+
+def escalation_recorded(plan: LetterPlan, tracker: Tracker | None = None) -> str | None:
+    """What the letter records besides itself when it notifies an escalation, in words (None if it does not):
+    the level, the date notified, and the cells it clears that held a value."""
+    raw = tracker.raw["Cases"] if tracker is not None else None
+    at = list(tracker.cases.index[tracker.cases[ROW] == plan.row]) if tracker is not None else []
+    for log in plan.logs:
+        if log.get("Action") == "Escalation":
+            cleared = [h for h, v in plan.cells.items() if v is None and (
+                len(at) != 1 or h not in raw or not is_blank(raw[h][at[0]]))]
+            return (f"recorded the escalation of {plan.ref} to level {plan.level}: Level {plan.level}, Date notified "
+                    f"{plan.as_of:%d/%m/%Y}" + (f"; cleared {', '.join(cleared)}" if cleared else "")
+                    + " (logged in Actions)")
+    return None
+
+
 def log_edit(written: list[Written], tracker: Tracker, base: Path) -> tuple[TrackerEdit, list[str]]:
     """The tracker edit recording letters: their Letters and Actions rows (the file columns as hyperlinks;
     text stays text: a writer never turns a value into a formula) and what each records on its case's row,
@@ -144,15 +199,18 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
     plans = plan_letters(tracker, refs, due, as_of)
     out_dir = Path(out_dir) if out_dir else letters_dir(tracker.settings, folder)
     result = LettersResult(refused=[p for p in plans if isinstance(p, Refusal)], folder=out_dir)
-    todo = [p for p in plans if isinstance(p, LetterPlan)]
+    todo = list({p.row: p for p in reversed([p for p in plans if isinstance(p, LetterPlan)])}.values())[::-1]
+    todo = [once_a_day(p, tracker) for p in todo]  # one case named twice (SI-1 si-1) gets one letter
     logged = _logged_files(tracker, folder)
+    key = tracker_key(tracker, folder)
     try:
         for plan in (progress(todo) if progress and todo else todo):
-            if found := unlogged_letter(plan, out_dir, logged):
+            identity = letter_identity(plan, key)
+            if found := unlogged_letter(plan, out_dir, logged, identity):
                 result.written.append(Written(plan, found, recovered=True))
                 continue
             try:
-                result.written.append(Written(plan, render(plan, out_dir, templates),
+                result.written.append(Written(plan, render(plan, out_dir, templates, identity),
                                               note=resolve_template(plan, templates)[1]))
             except TemplateProblem as e:
                 result.refused.append(Refusal(plan.ref, plan.row, (str(e),)))
@@ -166,6 +224,8 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
                 why = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
                 raise WriteRefused(f"{why.rstrip('.')}. The letters were written but not logged: {names} (the next "
                                    f"run logs them without writing them again)") from None
+    for w in result.written:
+        w.records = escalation_recorded(w.plan, tracker)
     if pdf and result.written:
         try:
             for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
@@ -178,9 +238,10 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
 def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as_of: dt.date | None = None,
                   pdf: bool = False, progress: Callable[[list], Iterable] | None = None,
                   out_dir: Path | None = None, templates: Path | None = None) -> LettersResult:
-    """`publish_letters` for a tracker file: refused while it is open in Excel; read, written and logged
-    in one turn of the tracker's writer lock (`tracker.write.tracker_lock`), so a second run, or any
-    other command, waits for this one and each letter is written once and counted once."""
+    """`publish_letters` for a tracker file: refused while it is open in Excel, or read-only (before any
+    letter is written: a letter that cannot be logged is lost); read, written and logged in one turn of the
+    tracker's writer lock (`tracker.write.tracker_lock`), so a second run, or any other command, waits for
+    this one and each letter is written once and counted once."""
     path = Path(path)
     with tracker_lock(path):
         return publish_letters(read_tracker(path), path.parent, lambda edit: edit_tracker(path, edit, as_of), refs,
@@ -197,12 +258,14 @@ def _logged_files(tracker: Tracker, base: Path) -> set[Path]:
     return out
 
 
-def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path]) -> Path | None:
+def unlogged_letter(plan: LetterPlan, out_dir: Path, logged: set[Path], identity: str) -> Path | None:
     """This plan's letter already on disk but not in the log (a run stopped between writing and logging
-    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log)."""
+    it): it is logged, not written again (never a -v2 of a letter nobody has seen in the log). Only a file
+    that carries this plan's `identity` is taken: a file of the same name written for another case, another
+    tracker sharing the folder, or by hand, is left alone and this letter gets its own version."""
     for n in count(1):
         p = Path(out_dir) / f"{safe_stem(plan.stem)}{f'-v{n}' if n > 1 else ''}.docx"
         if not p.exists():
             return None
-        if p.resolve() not in logged:
+        if p.resolve() not in logged and carries_identity(p, identity):
             return p

@@ -9,7 +9,9 @@ strips a leading tab), and a bare carriage return ends a CSV record. So line bre
 (`parsed=False`): the text stays exactly as typed, less what XML cannot hold.
 
 `refuse_tracker_as_output`: `report --output` or `summary --output` naming the tracker (the
-same path, a symlink or a hard link to it) would replace it with a report.
+same path, a symlink or a hard link to it) would replace it with a report. `write_output` is the
+one way a report is written, to a name given or a default one: it refuses the tracker and any
+link (a link someone left in a shared folder under the default name would be written through).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from pathlib import Path
 
 from spso_xl.errors import InputError
+from spso_xl.safewrite import atomic_write
 
 _LEADS = ("=", "+", "-", "@")
 _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -52,3 +55,14 @@ def refuse_tracker_as_output(output, tracker) -> None:
     if same or out.resolve() == src.resolve():
         raise InputError("OUTPUT", f"the output {out} is the tracker itself ({src.name}): choose another file name; "
                                  f"nothing was written", str(out))
+
+
+def write_output(output, tracker, write) -> Path:
+    """Write the output file `output` with `write(tmp)` (atomically), never onto the tracker and never
+    through a link: both are refused (a one-line InputError) before anything is written."""
+    refuse_tracker_as_output(output, tracker)
+    out = Path(output)
+    if out.is_symlink():
+        raise InputError("OUTPUT", f"the output {out} is a link (to {os.readlink(out)}): writing it would change "
+                                   f"the file it points to; choose another file name; nothing was written", str(out))
+    return atomic_write(out, write)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from spso_xl.errors import InputError
 from spso_xl.outputs.cell_text import neutralise
-from spso_xl.policy.cases import compute_cases
+from spso_xl.policy.cases import CHECK, compute_cases, flag_cases
 from spso_xl.policy.vocab import did_you_mean, norm
 from spso_xl.tracker import schema
 from spso_xl.tracker.read import ROW, Tracker
@@ -19,14 +19,26 @@ SHOWN = ("Ref", "Organisation", "Level", "Due", "Status", "Working days overdue"
 
 
 def report_frame(tracker: Tracker, as_of: dt.date) -> tuple[pd.DataFrame, list[int]]:
-    """Every sound Cases row with the computed columns, most urgent first; and the rows skipped."""
+    """Every Cases row with the computed columns, most urgent first; and the rows to check. A row with a
+    bad cell stays, with Status CHECK and the cell named in its Reason (`policy.cases.flag_cases`)."""
     tracker.require("Cases")
     cases = tracker.cases
-    bad = sorted({p.row for p in tracker.problems if p.sheet == "Cases" and p.row})
-    good = cases[~cases[ROW].isin(bad)]
-    computed = compute_cases(good, as_of, tracker.settings, tracker.calendar)
+    problems: dict[int, list[str]] = {}
+    for p in tracker.problems:
+        if p.sheet == "Cases" and p.row:
+            problems.setdefault(p.row, []).append(f"Cases!{p.column} row {p.row}: {p.message}" if p.column
+                                                  else f"Cases row {p.row}: {p.message}")
+    good = cases
+    bad = sorted(set(problems) & set(good[ROW]))  # a problem below the table (values not read) is no case
+    computed = flag_cases(compute_cases(good, as_of, tracker.settings, tracker.calendar), good[ROW], problems)
     raw = tracker.raw["Cases"].loc[good.index]
-    out = pd.concat([good[[h for h in schema.CASES.headers if h in good and h not in computed]], computed], axis=1)
+    shown_in = good[[h for h in schema.CASES.headers if h in good and h not in computed]].copy()
+    flagged = good[ROW].isin(bad)
+    for h in shown_in.columns:  # a cell that could not be read shows as typed (its text), not as a blank
+        if shown_in[h].dtype == object and h in raw:
+            typed = raw[h].map(lambda v: v if isinstance(v, str) else None)
+            shown_in[h] = shown_in[h].where(~(flagged & shown_in[h].isna()), typed)
+    out = pd.concat([shown_in, computed], axis=1)
     extra = [c for c in raw.columns if c not in out and c != ROW]
     out = pd.concat([out[[h for h in schema.CASES.headers]], raw[extra]], axis=1)
     out.insert(0, "Row", good[ROW])
@@ -39,9 +51,10 @@ def report_frame(tracker: Tracker, as_of: dt.date) -> tuple[pd.DataFrame, list[i
 
 
 def needs_action(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """The rows a manager acts on: (overdue, a higher level recommended than the case's Level)."""
+    """The rows a manager acts on: (overdue or to check, a higher level recommended than the case's Level)."""
     level = pd.to_numeric(frame["Level"], errors="coerce").fillna(0)
-    return frame["Status"].eq("OVERDUE"), pd.to_numeric(frame["Recommended level"], errors="coerce") > level
+    return (frame["Status"].isin(["OVERDUE", CHECK]),
+            pd.to_numeric(frame["Recommended level"], errors="coerce") > level)
 
 
 # --- choosing columns ---------------------------------------------------------------------------
@@ -72,7 +85,7 @@ def choose_columns(frame: pd.DataFrame, wanted: str | None, default) -> list[str
 # --- the terminal table -------------------------------------------------------------------------
 
 GAP = "  "
-STYLES = {"OVERDUE": "bold red", "DUE TODAY": "yellow", "DUE SOON": "yellow"}
+STYLES = {"OVERDUE": "bold red", "DUE TODAY": "yellow", "DUE SOON": "yellow", "CHECK": "bold magenta"}
 
 
 def _fit(natural: list[int], least: list[int], room: int) -> list[int]:
@@ -219,7 +232,20 @@ def to_xlsx(frame: pd.DataFrame, path) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)  # every column on one page width, as many pages down as the rows need
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if "Status" in frame.columns and len(frame):  # the tracker's status colours (DESIGN §3), in print too
+        col = list(frame.columns).index("Status")
+        for status, colours in STATUS_COLOURS.items():
+            ws.conditional_format(1, col, len(frame), col, {
+                "type": "cell", "criteria": "==", "value": f'"{status}"',
+                "format": wb.add_format({"bg_color": colours[0], "font_color": colours[1], "bold": True})})
     wb.close()
+
+
+# The status colours the tracker's conditional formats use: OVERDUE red, DUE TODAY / DUE SOON amber, CHECK violet.
+STATUS_COLOURS = {"OVERDUE": ("#FFC7CE", "#9C0006"), "DUE TODAY": ("#FFEB9C", "#9C5700"),
+                  "DUE SOON": ("#FFEB9C", "#9C5700"), "CHECK": ("#E4DFEC", "#5B2C6F")}
 
 
 XLSX_WRAP = 60  # characters: longer text (Reason, Description) wraps in its cell

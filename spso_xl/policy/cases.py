@@ -68,3 +68,26 @@ def compute_cases(cases: pd.DataFrame, as_of: dt.date, settings=DEFAULTS, cal: C
         "Recommended level": rec["recommended_level"].to_numpy(), "Contact from": rec["contact_from"].to_numpy(),
         "Reason": np.where(rec["error"].isna(), rec["reason"], rec["error"]),
     }, index=cases.index)
+
+
+CHECK = "CHECK"  # the Status of a row with a cell the rules cannot read (DESIGN §3)
+
+
+def flag_cases(computed: pd.DataFrame, rows, problems: dict[int, list[str]]) -> pd.DataFrame:
+    """A bad cell flags its case, never hides it (DESIGN §3): each row (Excel row numbers `rows`, aligned
+    with `computed`) that has problems keeps its Due and days overdue as far as they could be worked out,
+    gets Status CHECK, the cells named in the Reason, and no recommended level or contact (they would rest
+    on what could not be read)."""
+    rows = list(rows)
+    flagged = [r in problems for r in rows]
+    if not any(flagged):
+        return computed
+    out = computed.copy()
+    mask = pd.Series(flagged, index=computed.index)
+    out["Status"] = out["Status"].astype(object).where(~mask, CHECK)
+    for col in ("Recommended level", "Contact from"):
+        out[col] = out[col].astype(object).where(~mask, None)
+    out["Reason"] = out["Reason"].astype(object).where(
+        ~mask, pd.Series([f"Check {'; '.join(problems[r])}" if r in problems else None for r in rows],
+                         index=computed.index))
+    return out

@@ -138,7 +138,7 @@ def build_digest(tracker: Tracker, as_of: dt.date, owner: str | None = None) -> 
     """The digest of a tracker on a day: the report's computed rows, the letters `letters --due` would
     write, and the rows `check` rejects (those are in *Check* and nowhere else)."""
     frame, skipped = report_frame(tracker, as_of)
-    rows = frame.to_dict("records")
+    rows = [r for r in frame.to_dict("records") if r["Row"] not in skipped]  # those are the Check section's
     letters = {}
     for plan in plan_letters(tracker, due=True, as_of=as_of):
         if isinstance(plan, LetterPlan):

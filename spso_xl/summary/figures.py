@@ -30,6 +30,7 @@ from spso_xl.policy.vocab import norm
 REQUESTS = ("Contact", "Letter", "Escalation")  # actions that ask an organisation for a reply
 NOT_ON_CASES, NOT_RECORDED = "Not on Cases", "Not recorded"
 UNKNOWN_LEVEL = "Level not recorded"
+FROM_CASES = "Level on Cases (not logged)"  # the kind of an action counted from a case's Level and Date notified
 
 FIGURES = {  # key -> label, in the order the sheet shows them
     "actions": "Actions logged",
@@ -166,6 +167,22 @@ def _actions(tracker, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame, undated
 
 
+def _with_levels_on_cases(acts: pd.DataFrame, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The actions and, for each case given a level (Level and Date notified on Cases) but never logged in
+    Actions, that level as an action on its Date notified (DESIGN §11: a level recorded on a case in the
+    quarter is an action even when nobody logged it); and how many were added."""
+    c = cases[cases["notified"].notna() & cases["level"].notna()].drop_duplicates("key")
+    c = c[~c["key"].isin(set(acts["key"]))]
+    if c.empty:
+        return acts, 0
+    added = pd.DataFrame({"key": c["key"], "ref": c["ref"], "date": c["notified"], "level": c["level"],
+                          "kind": FROM_CASES, "row": -1, "on_cases": True, "org": c["org"].fillna(NOT_RECORDED),
+                          "org_key": c["org_key"], "function": c["function"], "area": c["area"].fillna(NOT_RECORDED),
+                          "trigger": c["trigger"].fillna(NOT_RECORDED)})
+    both = pd.concat([acts, added[acts.columns]], ignore_index=True)
+    return both.sort_values(["key", "date", "row"], kind="stable").reset_index(drop=True), len(added)
+
+
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """table[key] for each key, blank where absent (Series.map loses the dtype of an empty table)."""
     return table.reindex(keys.to_numpy()).set_axis(keys.index)
@@ -276,6 +293,7 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
 
     cases = _cases(tracker)
     acts, undated = _actions(tracker, cases)
+    acts, _ = _with_levels_on_cases(acts, cases)
     aq = acts[(acts["date"] >= start) & (acts["date"] <= end)]
     state = _state_at(cases, acts, cutoff, settings, cal)
     lvl = aq["level"]
@@ -299,6 +317,10 @@ def build_summary(tracker, quarter=None, as_of=None) -> Summary:
         notes.append(f"{plural(int(lvl.isna().sum()), 'action')} {'has' if lvl.isna().sum() == 1 else 'have'} no level "
                      f"recorded (Actions or Cases): "
                      f"counted under '{UNKNOWN_LEVEL}'.")
+    if unlogged := int((aq["kind"] == FROM_CASES).sum()):
+        notes.append(f"{plural(unlogged, 'case')} given a level in {q.label} {'has' if unlogged == 1 else 'have'} no "
+                     f"Actions row for it: counted from {'its' if unlogged == 1 else 'their'} Level and Date notified "
+                     f"on Cases (as '{FROM_CASES}').")
     if tracker.problems:
         notes.append(f"The tracker has {plural(len(tracker.problems), 'problem')} (run spso-xl check): cells that could not "
                      f"be read are left out of these figures.")
@@ -509,7 +531,8 @@ def definitions(q: Quarter, convention: str, inner: float, outer: float) -> list
         "logged action, else the case's Level on Cases. 'Level 3+' is levels 3-6 of the SWF scale and 3-5 of the "
         "policy scale (Complaints, INWO).",
         "Level 1 and 2 actions: every Actions row at that level dated in the quarter (a case with three such actions "
-        "counts three times), with trigger, area and organisation from the case's row on Cases.",
+        "counts three times), with trigger, area and organisation from the case's row on Cases. A case given a "
+        f"Level on Cases but never logged in Actions counts as one action on its Date notified ('{FROM_CASES}').",
         "Level 3+ details: one row per case with an action at level 3 or above in the quarter, showing the highest "
         "such level; notification, Due, response and status as they stood at the end of the quarter.",
         "Cases opened: cases whose first Actions row is dated in the quarter (a case with nothing logged: its "

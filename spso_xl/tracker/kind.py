@@ -8,6 +8,8 @@ of a reader's exception; the safe reader says the same of a damaged one.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from spso_xl.errors import InputError
@@ -20,8 +22,26 @@ def _refuse(message: str, path: Path):
     raise InputError("FILE", message, str(path))
 
 
+def regular_file(path: Path, what: str) -> None:
+    """The one rule for a file spso-xl opens to read (a tracker, a letter template): a regular file, or a
+    link to one. A named pipe hangs every reader for ever and a link to /dev/zero never ends, so a pipe, a
+    device or a socket is refused by name before it is opened. A missing path or a folder passes: the
+    caller says what is wrong with those."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    link = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
+    _refuse(f"{path}{link} is {kind}, not a {what}: name the {what} file itself; nothing was read", path)
+
+
 def workbook_kind(path: Path) -> None:
     """Raise InputError unless `path` is a file that can be an Excel workbook (.xlsx/.xlsm)."""
+    regular_file(path, "workbook")
     if not path.exists():
         _refuse(f"{path}: no such tracker (no file of that name in {path.parent.resolve()}): check the name, "
                 f"or make a new tracker with spso-xl new", path)

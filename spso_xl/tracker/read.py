@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spso_xl.calendar.dates import to_date
+from spso_xl.calendar.dates import to_date, user_date
 from spso_xl.calendar.workdays import YEARS, Calendar
 from spso_xl.errors import InputError, shorten
 from spso_xl.policy.deadlines import urgent_note
@@ -237,13 +237,23 @@ def _tracker_date(value):
     return d
 
 
+# Dates of things done: one more than a year after today is a typing mistake (calendar.dates.user_date).
+# Deadlines (Respond by), decisions and the Holidays list may lie further ahead.
+ACTION_DATES = {"Cases": {"Date identified", "Date notified", "Last chased", "Response received", "Closed"},
+                "Actions": {"Date"}, "Letters": {"Date"}}
+
+
+def _action_date(value):
+    return _tracker_date(user_date(value, "the date"))
+
+
 _CHOICE_PARSERS = {"Function": parse_function, "Area": parse_area, "Trigger": parse_trigger}
 
 
-def _parser(column: schema.Column, orgs: dict):
+def _parser(column: schema.Column, orgs: dict, sheet: str = ""):
     """The cell parser for a column's kind: canonical value, or InputError."""
     if column.kind == "date":
-        return _tracker_date
+        return _action_date if column.header in ACTION_DATES.get(sheet, ()) else _tracker_date
     if column.kind == "yesno":
         return parse_yes_no
     if column.kind == "count":
@@ -274,7 +284,7 @@ def _parse(frame: pd.DataFrame, sheet: schema.Sheet, problems: list[Problem], or
             keys = list(zip(values, functions))
             parse = lambda key: parse_level(key[0], key[1])  # noqa: E731
         else:
-            keys, parse = values, _parser(col, orgs)
+            keys, parse = values, _parser(col, orgs, sheet.name)
         cache, parsed = {}, []
         for row, value, key in zip(rows, values, keys):
             k = (type(value), key)

@@ -27,6 +27,7 @@ from spso_xl.safewrite import (
     refuse_if_read_only,
     writer_lock,
 )
+from spso_xl.tracker.kind import regular_file
 from spso_xl.tracker.read import read_settings
 from spso_xl.xlsx.package import Package
 
@@ -61,6 +62,7 @@ def change_tracker(path, change: Callable) -> Path:
     write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet. Under
     `tracker_lock` (the command read the tracker first) it writes in that lock's turn."""
     link = Path(path)
+    regular_file(link, "tracker")  # a pipe or a device never ends: refused before the package is opened
     if not link.exists():
         raise FileNotFoundError(f"{link}: no such tracker")
     real = Path(os.path.realpath(link))

@@ -47,6 +47,7 @@ from spso_xl.xlsx.xml import (
     rename_column_refs,
     set_attr,
     unescape,
+    xml_text,
 )
 
 
@@ -266,6 +267,34 @@ class Package:
         sheet = self.sheet(table.sheet)
         sheet.set(r1, col, new)
         sheet.rename_refs[old] = new
+        self._rename_elsewhere(table.name, old, new)
+
+    def _rename_elsewhere(self, table_name: str, old: str, new: str) -> None:
+        """References to `table_name[old]` outside the table's own sheet, renamed too: other sheets' formulas,
+        other tables' calculated columns and the workbook's defined names (a formula left naming the old
+        header would show #REF! once the column is renamed)."""
+        qualified = re.compile(re.escape(table_name).encode() + rb"\[(?:[^\[\]]|\[[^\]]*\])*\]", re.I)
+        o, n = xml_text(f"[{old}]").encode(), xml_text(f"[{new}]").encode()
+
+        def fix(text: bytes) -> bytes:
+            return qualified.sub(lambda m: m.group(0).replace(o, n), text)
+
+        def in_formulas(xml: bytes, tags: bytes) -> bytes:
+            return re.sub(rb"(<(?:\w+:)?(?:" + tags + rb")\b[^>]*>)(.*?)(</)",
+                          lambda m: m.group(1) + fix(m.group(2)) + m.group(3), xml, flags=re.S)
+
+        for name, part in self.sheets.items():
+            if part and name != self.table(table_name).sheet and self.exists(part) and o in self.read(part):
+                if part in self.sheet_edits:  # pending edits: written by that sheet's own pass
+                    self.sheet_edits[part].rename_refs[old] = new
+                else:
+                    self.write(part, in_formulas(self.read(part), b"f"))
+        for other in self.tables.values():
+            if other.name != table_name and o in (xml := self.read(other.part)):
+                self.write(other.part, in_formulas(xml, b"calculatedColumnFormula|totalsRowFormula"))
+        wb = self.read("xl/workbook.xml")
+        if o in wb:
+            self.write("xl/workbook.xml", in_formulas(wb, b"definedName"))
 
     def add_relationship(self, part: str, rel_type: str, target: str, external: bool = False) -> str:
         """Add a relationship from `part`; its new Id."""

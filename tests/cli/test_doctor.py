@@ -51,6 +51,20 @@ def test_a_renamed_copy_needs_an_importable_name(tracker, capsys):
     assert not renamed.with_suffix(".py").exists()  # nothing written under a name xlwings cannot import
 
 
+@pytest.mark.parametrize("name, owner", [("pandas", "installed at"), ("json", "Python's standard library"),
+                                         ("xlwings", "installed at"), ("udfs", "installed at")])
+def test_fix_never_writes_a_module_that_shadows_another(tracker, name, owner, capsys):
+    """Issue 25: `doctor --fix pandas.xlsm` wrote pandas.py, which shadows pandas, and said "ready"."""
+    moved = tracker.with_name(f"{name}.xlsm")
+    tracker.rename(moved)
+    tracker.with_suffix(".py").unlink()
+    assert main(["doctor", str(moved), "--fix"]) == 1
+    out = capsys.readouterr().out
+    assert f"'{name}' is the name of a Python module ({owner}" in out and "ready" not in out.splitlines()[-1]
+    assert f"save the workbook as si_{name}.xlsm" in out
+    assert not moved.with_suffix(".py").exists()
+
+
 def test_fix_writes_the_entry_module_beside_a_renamed_workbook(tracker, capsys):
     moved = tracker.with_name("team_tracker.xlsm")
     tracker.rename(moved)
@@ -98,6 +112,14 @@ def test_a_built_tracker_is_ready_and_bad_paths_get_one_line(tracker, tmp_path, 
         assert main(["doctor", str(path)]) == 1
         err = capsys.readouterr()
         assert "Traceback" not in err.out + err.err and err.out.count("problem ") == 1
+
+
+def test_fix_never_writes_through_a_link_left_under_the_module_name(tracker, tmp_path, capsys):
+    tracker.with_suffix(".py").unlink()
+    target = tmp_path / "elsewhere.py"
+    tracker.with_suffix(".py").symlink_to(target)  # dangling: is_file() is False
+    assert main(["doctor", str(tracker), "--fix"]) == 1
+    assert "left as it is" in capsys.readouterr().out and not target.exists()
 
 
 # --- an xlwings Lite tracker -------------------------------------------------------------------

@@ -106,3 +106,17 @@ def test_killed_at_random_points_the_tracker_is_whole_and_every_letter_is_logged
         assert rerun.returncode in (0, 1), rerun.stderr.read()
         assert _on_disk(path) == _logged(path) == expected, f"kill {i}: letters duplicated or unlogged"
         assert not [p.name for p in path.parent.iterdir() if p.name.endswith((".tmp", ".lock"))]
+
+
+def test_a_read_only_tracker_is_refused_before_any_letter_is_written(tracker, capsys):
+    """Issue 25: `letters` wrote the letter, then refused the read-only tracker, so the letter was never logged."""
+    from spso_xl.cli import main
+
+    tracker.chmod(0o444)
+    try:
+        assert main(["letters", str(tracker), "--due", "--as-of", "22/11/2026"]) != 0
+    finally:
+        tracker.chmod(0o644)
+    err = capsys.readouterr().err
+    assert "read-only" in err and "Nothing was changed" in err
+    assert not (tracker.parent / "letters").exists() or not any((tracker.parent / "letters").iterdir())

@@ -39,3 +39,21 @@ def test_hostile_text_is_neutralised_in_csv(tmp_path, capsys):
     row = next(r for r in rows_out if r["Ref"] == "'-SI-1")
     assert row["Description"].startswith("'=HYPERLINK") and row["Owner"].startswith("'+cmd")
     assert row["Evidence"] == "'@SUM(1)"
+
+
+def test_the_xlsx_report_prints_one_page_wide_with_the_status_colours(demo_tracker, tmp_path, libreoffice):
+    """Issue 25: the XLSX report printed 6 pages for 6 cases, without the status colours."""
+    import re
+    import zipfile
+
+    from spso_xl.cli import main
+    from spso_xl.outputs.libreoffice import convert
+
+    out = tmp_path / "r.xlsx"
+    assert main(["report", str(demo_tracker), "--as-of", "22/11/2026", "--format", "xlsx", "--output", str(out)]) == 0
+    sheet = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<pageSetup[^>]*fitToHeight="0"', sheet) and "<conditionalFormatting" in sheet
+    assert '"OVERDUE"' in sheet and '"CHECK"' in sheet
+    pdf = convert(out, "pdf", tmp_path / "pdf")[0]
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pages <= 3, pages  # 24 cases, every column on one page width

@@ -47,7 +47,8 @@ def test_record_escalation_moves_only_cases_that_are_due(tracker):
         assert t.raw["Cases"][cleared].iloc[0] is None, cleared
     assert t.raw["Cases"]["Chasers"].iloc[0] is None
     assert t.cases.iloc[1]["Level"] == 1  # on track: untouched
-    [row] = t.parsed["Actions"].to_dict("records")
+    *kept, row = t.parsed["Actions"].to_dict("records")  # kept: the notification it replaced (DESIGN §11)
+    assert [k["Action"] for k in kept] == ["Contact"]
     assert (row["Ref"], row["Level"], row["Action"]) == ("SI-1", 2, "Escalation")
     assert "from level 1 (notified 01/10/2026)" in row["Notes"] and "appendix row 3" in row["Notes"]
     # the escalated case now has the new level's time: a second click does not move it again

@@ -18,7 +18,7 @@ from spso_xl.policy.deadlines import Status, due_date, status
 from spso_xl.errors import InputError
 from spso_xl.outputs.libreoffice import convert
 from spso_xl.calendar.quarters import parse_quarter
-from spso_xl.summary.figures import build_summary
+from spso_xl.summary.figures import FROM_CASES, build_summary
 from spso_xl.summary.layout import summary_grid, summary_layout
 from spso_xl.summary.pictures import chart_pngs
 from spso_xl.summary.publish import write_summary
@@ -135,8 +135,9 @@ def summary(sample):
 
 def test_key_figures_match_the_hand_worked_answers(summary):
     f = summary.figures
-    assert (f["actions"], f["level1_actions"], f["level2_actions"], f["level3_actions"]) == (13, 4, 4, 5)
-    assert (f["level12_cases"], f["level3_cases"]) == (6, 2)
+    # D's level 2, given on Cases on 14/09 and never logged, is an action (DESIGN §11, issue 25)
+    assert (f["actions"], f["level1_actions"], f["level2_actions"], f["level3_actions"]) == (14, 4, 5, 5)
+    assert (f["level12_cases"], f["level3_cases"]) == (7, 2)  # D counted
     assert f["opened"] == 7  # B C D E G H I
     assert (f["escalations"], f["escalated_cases"]) == (2, 1)  # B twice
     assert (f["resolutions"], f["resolved_cases"], f["closed"]) == (1, 1, 2)  # H; A and H closed; G after
@@ -157,11 +158,12 @@ def test_level_1_and_2_actions_by_trigger_area_and_kind(summary):
     assert trig.loc["Information overdue"].tolist() == [3, 0, 3]  # A chaser + response, I chaser
     assert trig.loc["Not on Cases"].tolist() == [1, 0, 1]
     assert trig.loc["No response after two requests"].tolist() == [0, 1, 1]
-    assert trig["Total"].sum() == 8 and list(trig["Total"]) == sorted(trig["Total"], reverse=True)
+    assert trig.loc["Non-compliance"].tolist() == [0, 1, 1]  # D: its level on Cases, never logged
+    assert trig["Total"].sum() == 9 and list(trig["Total"]) == sorted(trig["Total"], reverse=True)
     area = summary.tables["level12_area"].frame.set_index("Area")
-    assert area.loc["Complaint handling", "Total"] == 6 and area.loc["Engagement with SPSO", "Total"] == 1
+    assert area.loc["Complaint handling", "Total"] == 7 and area.loc["Engagement with SPSO", "Total"] == 1
     kind = summary.tables["level12_kind"].frame.set_index("Action")
-    assert kind["Total"].to_dict() == {"Contact": 3, "Chaser": 2, "Response": 2, "Letter": 1}
+    assert kind["Total"].to_dict() == {"Contact": 3, "Chaser": 2, "Response": 2, "Letter": 1, FROM_CASES: 1}
 
 
 def test_level_3_details_one_row_per_case(summary):
@@ -180,9 +182,9 @@ def test_by_month_and_by_organisation(summary):
     m = summary.tables["levels_by_month"].frame.set_index("Month")
     assert m.loc["Jul 2026", ["Level 1", "Level 2", "Level 3"]].tolist() == [3, 1, 1]
     assert m.loc["Aug 2026", ["Level 1", "Level 2", "Level 3"]].tolist() == [1, 2, 2]
-    assert m.loc["Sep 2026", ["Level 2", "Level 3", "Level 4"]].tolist() == [1, 1, 1]
+    assert m.loc["Sep 2026", ["Level 2", "Level 3", "Level 4"]].tolist() == [2, 1, 1]  # D's level 2 on Cases
     org = summary.tables["by_org"].frame.set_index("Organisation")
-    assert org.loc["Fife Council", ["All actions", "Cases opened", "Overdue at quarter end"]].tolist() == [3, 2, 2]
+    assert org.loc["Fife Council", ["All actions", "Cases opened", "Overdue at quarter end"]].tolist() == [4, 2, 2]
     assert org.loc["Glasgow City Council", ["Level 3+ actions", "Escalations", "Resolutions", "Decisions", "Upheld"]
                    ].tolist() == [5, 2, 1, 40, 30]
     assert org.loc["Glasgow City Council", "Funnel"].startswith("Abnormally high")
@@ -291,6 +293,10 @@ def _oracle(cases, actions, start, end):
     """The definitions, one record at a time, with the scalar deadline functions."""
     cal = scottish_calendar()
     by_ref = {norm(c["Ref"]): c for c in cases}
+    logged_refs = {norm(a["Ref"]) for a in actions}  # DESIGN §11: a level given on Cases and never logged counts
+    actions = actions + [{"Date": c["Date notified"], "Ref": c["Ref"], "Level": c["Level"], "Action": FROM_CASES}
+                         for c in cases if c.get("Date notified") and c.get("Level") and norm(c["Ref"]) not in
+                         logged_refs and norm(c["Ref"]) not in {norm(x["Ref"]) for x in cases[:cases.index(c)]}]
     acts = sorted(({**a, "key": norm(a["Ref"]), "i": i} for i, a in enumerate(actions)),
                   key=lambda a: (a["key"], a["Date"], a["i"]))
     logged = {}

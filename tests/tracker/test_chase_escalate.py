@@ -56,8 +56,10 @@ def test_escalate_from_the_command_line_clears_the_old_levels_answers(tracker, c
     si1 = t.raw["Cases"].iloc[0]
     assert si1["Level"] == 2 and t.cases["Date notified"].iloc[0].date() == TODAY
     assert all(si1[h] is None for h in CLEARED_ON_ESCALATION), si1
-    [row] = t.parsed["Actions"].to_dict("records")
+    *kept, row = t.parsed["Actions"].to_dict("records")
     assert row["Action"] == "Escalation" and "appendix row 3" in row["Notes"]
+    # what it replaced stays in the log (DESIGN §11): the level-1 notification it ends, nothing logged before
+    assert [(k["Action"], k["Date"].date(), k["Level"]) for k in kept] == [("Contact", dt.date(2026, 10, 1), 1)]
     # the new level gives the organisation its time: nothing to escalate the same day
     assert main(["escalate", str(tracker), "--ref", "SI-1", *AS_OF]) == 1
     assert "not escalated: SI-1: Stay at level 2: the organisation has until" in capsys.readouterr().err
@@ -149,3 +151,86 @@ def test_an_open_tracker_is_not_reported_as_recorded(tracker, command, capsys):
     out, err = capsys.readouterr()
     assert "recorded" not in out + err and "to level" not in out, out + err
     assert "open in Excel" in err and tracker.read_bytes() == before
+
+
+# --- issue 25: one truthful result for every edit ---------------------------------------------------------
+
+
+def test_one_case_named_twice_in_different_letter_case_is_chased_once(tracker, capsys):
+    """`chase --ref SI-1 si-1` logged two chasers and counted one."""
+    assert main(["chase", str(tracker), "--ref", "SI-1", "si-1 ", *AS_OF]) == 0
+    t = read_tracker(tracker)
+    assert t.cases["Chasers"].iloc[0] == 3 and list(t.parsed["Actions"]["Ref"]) == ["SI-1"]
+    assert capsys.readouterr().out.count("recorded") == 1
+
+
+def test_chase_twice_on_one_day_records_one_chaser_and_says_so(tracker, capsys):
+    """DESIGN §5: one chaser is recorded once; `chase` on the same case and day says it is already recorded."""
+    assert main(["chase", str(tracker), "--ref", "SI-1", *AS_OF]) == 0
+    capsys.readouterr()
+    before = tracker.read_bytes()
+    assert main(["chase", str(tracker), "--ref", "SI-1", *AS_OF]) == 1
+    out, err = capsys.readouterr()
+    assert "recorded" not in out and "already recorded" in err and "nothing was changed" in err
+    assert tracker.read_bytes() == before
+
+
+def test_a_chaser_letter_its_rerun_and_chase_record_one_chaser(demo_tracker, tmp_path, capsys):
+    """A chaser letter, a re-run and `chase` took one case from 1 to 4 chasers in a day."""
+    from tests.support.trackers import copy_tracker
+
+    path = copy_tracker(demo_tracker, tmp_path, templates=True)
+    ref = "SI-2026-004"  # level 1, information overdue, one chaser so far: its letter is a chaser
+    before = read_tracker(path).cases.set_index(read_tracker(path).raw["Cases"]["Ref"])["Chasers"][ref]
+    for _ in range(2):
+        assert main(["letters", str(path), "--ref", ref, "--as-of", "22/11/2026"]) == 0
+    assert main(["chase", str(path), "--ref", ref, "--as-of", "22/11/2026"]) == 1
+    t = read_tracker(path)
+    assert t.cases.set_index(t.raw["Cases"]["Ref"])["Chasers"][ref] == before + 1
+    actions = t.parsed["Actions"]
+    today = actions[(actions["Ref"] == ref) & (actions["Date"] == dt.datetime(2026, 11, 22))]
+    assert list(today["Action"]) == ["Chaser", "Letter"]  # the first letter's chaser; its re-run a letter
+    assert "already recorded" in capsys.readouterr().err
+
+
+def test_recorded_is_said_only_of_what_reads_back(tracker, monkeypatch, capsys):
+    """An edit that silently did not land was still called "recorded"."""
+    from spso_xl.cli import commands
+
+    monkeypatch.setattr(commands, "edit_tracker", lambda path, edit, as_of=None: None)  # writes nothing
+    assert main(["chase", str(tracker), "--ref", "SI-1", *AS_OF]) == 1
+    out, err = capsys.readouterr()
+    assert "recorded" not in out and "does not read back as written (Chasers, Last chased)" in err
+
+
+def test_letters_due_says_which_escalations_it_records(demo_tracker, tmp_path, capsys):
+    """`letters --due` recorded escalations (Level, Date notified, answers cleared) without saying so."""
+    from tests.support.trackers import copy_tracker
+
+    path = copy_tracker(demo_tracker, tmp_path, templates=True)
+    main(["letters", str(path), "--due", "--as-of", "22/11/2026"])
+    out = capsys.readouterr().out
+    assert "recorded the escalation of SI-2026-009 to level 4: Level 4, Date notified 22/11/2026; cleared" in out
+    assert "(logged in Actions)" in out
+
+
+def test_upgrade_renames_the_header_in_other_sheets_formulas_and_names_too(tmp_path, capsys):
+    """Issue 25: `upgrade` renamed the column but left other sheets' formulas and defined names pointing
+    at the old header (#REF! in Excel)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    path = old_header_tracker(tmp_path)
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb.create_sheet("My figures")
+    ws["A1"] = "=COUNTA(Cases[Extended to])"
+    ws["A2"] = "=MAX(Cases[[#Data],[Extended to]])"
+    ws["A3"] = '="[Extended to] stays text"'
+    wb.defined_names["MyDates"] = DefinedName("MyDates", attr_text="Cases[Extended to]")
+    wb.save(path)
+    assert main(["upgrade", str(path)]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(path)
+    ws = wb["My figures"]
+    assert (ws["A1"].value, ws["A2"].value) == ("=COUNTA(Cases[Respond by])", "=MAX(Cases[[#Data],[Respond by]])")
+    assert ws["A3"].value == '="[Extended to] stays text"'  # not a reference to the table
+    assert wb.defined_names["MyDates"].attr_text == "Cases[Respond by]"

@@ -59,14 +59,18 @@ def test_check_passes_a_clean_tracker(demo_copy, capsys):
     assert "no problems (24 cases checked)" in capsys.readouterr().out
 
 
-def test_report_skips_bad_rows_and_computes_the_rest(planted, capsys):
-    assert main(["report", str(planted), "--as-of", "22/11/2026", "--format", "csv"]) == 0
+def test_report_flags_bad_rows_and_computes_the_rest(planted, capsys):
+    """DESIGN §3 (issue 25): a bad cell flags its case, never hides it; the exit status says so."""
+    assert main(["report", str(planted), "--as-of", "22/11/2026", "--format", "csv"]) == 1
     captured = capsys.readouterr()
     rows = list(csv.DictReader(io.StringIO(captured.out)))
     refs = [r["Ref"] for r in rows]
-    assert "skipped Cases rows" in captured.err
-    assert not {"B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"} & set(refs)
-    assert len(refs) == 23  # the demo's 24 less the duplicated SI-2026-001
+    assert "a cell to check" in captured.err
+    flagged = {r["Ref"] for r in rows if r["Status"] == "CHECK"}
+    assert {"B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "SI-2026-001"} <= flagged
+    assert refs.count("SI-2026-001") == 2  # the original and its duplicate, both shown and flagged
+    assert all(r["Reason"].startswith("Check Cases!") for r in rows if r["Status"] == "CHECK")
+    rows = [r for r in rows if r["Status"] != "CHECK"]  # to check first, then the rest as before
     assert rows[0]["Status"] == "OVERDUE"  # overdue and escalation-due first
     si5 = next(r for r in rows if r["Ref"] == "SI-2026-005")
     assert (si5["Due"], si5["Status"], si5["Recommended level"], si5["Contact from"]) == \

@@ -44,8 +44,9 @@ def test_every_bad_cell_reported_and_every_good_row_computed(tmp_path_factory, p
     assert not {p for p in tracker.problems if p.sheet != "Cases"}
     frame, skipped = report_frame(tracker, AS_OF)
     bad_rows = {r for r, _ in planted}
-    assert set(skipped) == bad_rows
-    assert set(frame["Row"]) == {schema.CASES_HEADER_ROW + 1 + i for i in range(len(BASE["Cases"]))} - bad_rows
+    assert set(skipped) == bad_rows  # the rows to check: shown with Status CHECK, never left out (issue 25)
+    assert set(frame["Row"]) == {schema.CASES_HEADER_ROW + 1 + i for i in range(len(BASE["Cases"]))}
+    assert set(frame.loc[frame["Status"] == "CHECK", "Row"]) == bad_rows
     assert frame["Status"].notna().all() and frame["Reason"].str.len().gt(0).all()
     assert not frame["Reason"].str.startswith("#").any()
 
@@ -98,7 +99,7 @@ def test_every_hostile_cell_reported_and_every_good_row_computed(demo_tracker, t
     bad_rows = {r for r, _ in planted}
     assert bad_rows <= set(skipped)
     everyone = {schema.CASES_HEADER_ROW + 1 + i for i in range(len(BASE["Cases"]))}
-    assert set(frame["Row"]) == everyone - set(skipped)
+    assert set(frame["Row"]) == everyone and set(frame.loc[frame["Status"] == "CHECK", "Row"]) == set(skipped)
     assert set(skipped) - bad_rows <= {r for r, _ in found}  # a row is only skipped for a reported cell
     assert frame["Status"].notna().all() and not frame["Reason"].str.startswith("#").any()
     dates = frame.select_dtypes("datetime").stack().dropna()

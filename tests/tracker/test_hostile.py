@@ -70,7 +70,7 @@ ERRORS = {"Date notified": "#DIV/0!", "Chasers": "#REF!", "Response received": "
           "Trigger": "#SPILL!", "Closed": "#CALC!"}  # the last two made calamine fail on the whole file
 
 
-def test_error_values_are_reported_and_their_rows_left_out(tracker):
+def test_error_values_are_reported_and_their_rows_flagged(tracker):
     """The red team's #DIV/0! in Date notified dropped a case out of --due; #N/A in Response
     received made another OVERDUE: an error is not a blank."""
     planted = {}
@@ -82,10 +82,10 @@ def test_error_values_are_reported_and_their_rows_left_out(tracker):
     for key, error in planted.items():
         assert key in found, key
         assert error in found[key].message and "error" in found[key].message
-    frame, skipped = report_frame(t, AS_OF)
-    assert set(skipped) >= {r for r, _ in planted}
-    assert not set(frame["Row"]) & {r for r, _ in planted}
-    assert len(frame) == len(demo_rows(AS_OF)["Cases"]) - len(skipped)
+    frame, to_check = report_frame(t, AS_OF)  # issue 25: the rows stay, flagged CHECK with the cell named
+    assert set(to_check) >= {r for r, _ in planted}
+    assert set(frame.loc[frame["Status"] == "CHECK", "Row"]) == set(to_check)
+    assert len(frame) == len(demo_rows(AS_OF)["Cases"])
 
 
 def test_check_names_an_error_value_with_its_address(tracker, capsys):
@@ -101,9 +101,9 @@ def test_error_values_in_computed_columns_are_not_problems(tracker):
     assert not [p for p in read_tracker(tracker).problems if p.sheet == "Cases"]
 
 
-@pytest.mark.parametrize("value, words", [("31/12/9999", "outside the years"), ("31/12/1849", "before 01/01/1900"),
+@pytest.mark.parametrize("value, words", [("31/12/9999", "check the year"), ("31/12/1849", "before 01/01/1900"),
                                           (dt.date(1850, 1, 1), "date"),  # xlsxwriter stores no pre-1900 date
-                                          (dt.date(2999, 1, 1), "outside the years")])
+                                          (dt.date(2999, 1, 1), "check the year")])
 def test_out_of_range_dates_are_reported_and_every_good_row_computes(tmp_path, value, words, capsys):
     rows = demo_rows(AS_OF)
     rows["Cases"][0]["Date notified"] = value
@@ -111,10 +111,11 @@ def test_out_of_range_dates_are_reported_and_every_good_row_computes(tmp_path, v
     t = read_tracker(path)
     bad = [p for p in t.problems if p.sheet == "Cases"]
     assert [(p.row, p.column) for p in bad] == [(FIRST, "Date notified")] and words in bad[0].message
-    frame, skipped = report_frame(t, AS_OF)
-    assert skipped == [FIRST] and len(frame) == len(rows["Cases"]) - 1
+    frame, to_check = report_frame(t, AS_OF)  # issue 25: the row stays, flagged CHECK
+    assert to_check == [FIRST] and len(frame) == len(rows["Cases"])
+    assert list(frame.loc[frame["Row"] == FIRST, "Status"]) == ["CHECK"]
     assert main(["report", str(path), "--as-of", "22/11/2026", "--format", "xlsx",
-                 "--output", str(tmp_path / "r.xlsx")]) == 0
+                 "--output", str(tmp_path / "r.xlsx")]) == 1
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert not [v for v in values if isinstance(v, str) and v.startswith("#")]
@@ -371,7 +372,7 @@ def test_templates_still_autoescape():
 def test_a_letter_file_name_keeps_the_ref_level_and_date():
     from spso_xl.letters.files import letter_stem
 
-    assert letter_stem("..", 2, AS_OF) == "__ L2 2026-11-22"
+    assert letter_stem("..", 2, AS_OF).startswith("__~") and letter_stem("..", 2, AS_OF).endswith(" L2 2026-11-22")
     assert letter_stem("../../etc/passwd", 3, AS_OF).endswith("L3 2026-11-22")
     long = letter_stem("R" * 300, 4, AS_OF)
     assert long.endswith(" L4 2026-11-22") and len(long) <= 85 and long.startswith("RRR")
@@ -536,3 +537,20 @@ def test_the_write_path_reads_the_settings_past_a_far_cell(tracker):
     settings = read_settings(tracker)
     assert (settings.backups_kept, settings.backup_days) == (7, 30)
     assert settings == read_tracker(tracker).settings
+
+
+# --- issue 25: an output's default name that is a link ---------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["tracker", "elsewhere"])
+def test_a_default_report_name_that_is_a_link_is_refused(tracker, target, capsys):
+    """`report --format xlsx` without --output wrote its default name through a symlink to the tracker."""
+    other = tracker.with_name("notes.txt")
+    other.write_text("mine")
+    link = tracker.with_name(f"{tracker.stem} report 2026-11-22.xlsx")
+    link.symlink_to(tracker if target == "tracker" else other)
+    before = tracker.read_bytes()
+    assert main(["report", str(tracker), "--format", "xlsx", "--as-of", "22/11/2026"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ("is the tracker itself" if target == "tracker" else "is a link") in err
+    assert tracker.read_bytes() == before and other.read_text() == "mine" and link.is_symlink()
