@@ -27,6 +27,7 @@ from spso_xl.safewrite import (
     writer_lock,
 )
 from spso_xl.tracker.read import read_settings
+from spso_xl.xlsx.gate import refuse_if_broken
 from spso_xl.xlsx.package import Package
 
 
@@ -67,8 +68,9 @@ def _stamp(path: Path) -> tuple:
 
 
 def _check(tmp: Path, package) -> None:
-    """The new file is a whole package: it opens, holds every part of the original, and the parts
-    this write changed read back intact."""
+    """The new file is a whole package: it opens, holds every part of the original, the parts this
+    write changed read back intact, and it passes the write gate (`xlsx.gate`: nothing Excel would
+    refuse or repair that the original did not have)."""
     try:
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())
@@ -80,3 +82,4 @@ def _check(tmp: Path, package) -> None:
                     raise WriteRefused(f"the new file's {name} did not read back; the original is unchanged")
     except zipfile.BadZipFile as e:
         raise WriteRefused(f"the new file did not check out ({e}); the original is unchanged") from None
+    refuse_if_broken(tmp, package)
