@@ -31,6 +31,7 @@ from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import read_tracker
+from spso_xl.xlsx.gate import check_file, checked
 
 
 def cmd_due(args) -> int:
@@ -114,13 +115,18 @@ def print_problems(problems, console, name: str = "") -> None:
 
 
 def cmd_check(args) -> int:
-    """Validate every input cell; exit 1 when anything needs fixing."""
+    """Validate every input cell, and the file as Excel opens it (the write gate's checks); exit 1 when
+    anything needs fixing."""
 
     tracker = read_tracker(args.path)
-    if not tracker.problems:
+    damaged = check_file(args.path)
+    for problem in damaged:
+        print(f"{args.path.name}: Excel would repair this file: {problem}")
+    if not tracker.problems and not damaged:
         print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0
-    print_problems(tracker.problems, _console(), args.path.name)
+    if tracker.problems:
+        print_problems(tracker.problems, _console(), args.path.name)
     return 1
 
 
@@ -137,7 +143,7 @@ def cmd_report(args) -> int:
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
-        atomic_write(out, lambda p: to_xlsx(frame[columns], p))
+        atomic_write(out, checked(lambda p: to_xlsx(frame[columns], p)))
         print(f"wrote {out} ({plural(len(frame), 'case')})")
         return 0
     if args.format == "csv":

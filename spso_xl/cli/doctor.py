@@ -16,6 +16,7 @@ from pathlib import Path
 
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker.build import ENTRY_MODULE
+from spso_xl.xlsx.gate import check_file
 from spso_xl.xlsx.tables import read_range
 
 OK, PROBLEM, NOTE = "ok", "problem", "note"
@@ -119,7 +120,18 @@ def tracker_findings(path: Path, fix: bool) -> list[Finding]:
         return [Finding(PROBLEM, f"{path.name} is not a macro-enabled workbook, and desktop Excel's buttons and "
                                  f"Import Functions need one", "use the .xlsm tracker (spso-xl new si_tracker.xlsm "
                                  "makes one); an xlwings Lite tracker needs neither")]
-    return [entry_module(path, fix), *conf_sheet(path)]
+    return [package_state(path), entry_module(path, fix), *conf_sheet(path)]
+
+
+def package_state(path: Path) -> Finding:
+    """The write gate's checks on the file as it is (`xlsx.gate`): what Excel would refuse or repair."""
+    found = check_file(path)
+    if not found:
+        return Finding(OK, f"{path.name} opens in Excel without repair (parts, relationships, sheets, tables, "
+                           f"styles and shared strings check out)")
+    more = f" (and {len(found) - 1} more: spso-xl check lists them)" if len(found) > 1 else ""
+    return Finding(PROBLEM, f"{path.name}: Excel would repair this file: {found[0]}{more}",
+                   "restore it from the backups folder beside it, or open it in Excel, accept the repair and save")
 
 
 def importable_name(stem: str) -> str:

@@ -31,7 +31,7 @@ from xml.parsers import expat
 from lxml import etree
 
 from spso_xl.errors import PackageError, WriteRefused
-from spso_xl.xlsx.refs import column_number, range_bounds
+from spso_xl.xlsx.refs import column_letters, column_number, range_bounds
 from spso_xl.xlsx.xml import CT_SHEET, Fragment, declarations, parse, start_tag
 
 RELS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -40,6 +40,7 @@ DEEP_ROWS = 2000  # more touched rows than this: the whole sheetData is parsed o
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ROW = re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["'](\d+)["']""")
 _ADDR = re.compile(r"([A-Z]{1,3})(\d+)")
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,6 @@ def tables(parts: _Parts, rels, sheets: dict[str, str], strings: list[str], scop
 
 
 def _addr(col: int, row: int) -> str:
-    from spso_xl.xlsx.refs import column_letters
     return f"{column_letters(col)}{row}"
 
 
@@ -400,7 +400,7 @@ def cells(parts: _Parts, part: str, rows: set[int] | None, strings: list[str], x
     """Rows in order; the cells of `rows` (None: all) in order, at their addresses, their indexes in range."""
     xml = parts.read(part)
     out, last = [], 0
-    for m in _ROW.finditer(xml):
+    for m in _ROW.finditer(_COMMENT.sub(b"", xml) if b"<!--" in xml else xml):
         n = int(m.group(1))
         if n <= last or n > 1048576:
             out.append(Problem(part, f"has row {n} after row {last}" if n <= last else f"has a row numbered {n}"))
@@ -525,3 +525,16 @@ def refuse_if_broken(new: Path, package) -> None:
         more = f" (and {len(fresh) - 1} more)" if len(fresh) > 1 else ""
         raise WriteRefused(f"{package.path.name} was left unchanged: the edit would have made a file Excel repairs: "
                            f"{fresh[0]}{more}")
+
+
+def checked(write):
+    """`write` (filling a new workbook at a path) followed by the gate on the whole file: a workbook
+    made from scratch (a tracker, a summary, a report) is published only when Excel would open it as
+    it is."""
+    def run(target):
+        write(target)
+        found = check_file(target)
+        if found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise WriteRefused(f"nothing was written: the new workbook would need repair in Excel: {found[0]}{more}")
+    return run

@@ -30,8 +30,8 @@ from spso_xl.xlsx.xml import (
     parse,
     rename_column_refs,
     serialize,
-    set_attr,
     start_tag,
+    text_child,
     text_element,
     unescape,
     xml_text,
@@ -57,13 +57,16 @@ class Formula:
     cm: str | None = None
 
     @classmethod
-    def like(cls, cell: bytes | None, text: str) -> "Formula":
-        """The formula `text` written the way `cell` (the same column's cell in the row above) writes its own."""
+    def like(cls, cell, text: str) -> "Formula":
+        """The formula `text` written the way `cell` (the same column's cell in the row above: its XML,
+        or its element) writes its own."""
         if cell is None:
             return cls(text)
-        f = re.search(rb"<(?:\w+:)?f\b[^>]*>", cell)
-        array = f is not None and attr(f.group(0), "t") == "array"
-        return cls(text, array=array, cm=attr(cell[:cell.index(b">") + 1], "cm") if array else None)
+        if isinstance(cell, (bytes, bytearray)):
+            cell = Fragment(bytes(cell), {}).root[0]
+        f = next((e for e in cell if _local(e) == "f"), None)
+        array = f is not None and f.get("t") == "array"
+        return cls(text, array=array, cm=cell.get("cm") if array else None)
 
 
 @dataclass(frozen=True)
@@ -154,16 +157,17 @@ class SheetEdit:
         per_row = set(self.cells) | {r for r, _ in self.array_refs}
         bulk = {r: row for r, row in self.cached.items() if r not in per_row}
         if bulk and not prefix and not _OTHER_SHAPES.search(body):
-            body = self._cached_in_bulk(body, bulk)
+            body = self._cached_in_bulk(body, bulk, scope)
         else:
             per_row |= set(bulk)
         self.touched |= per_row | set(bulk)
         out, pos = [], 0
         sst = self.package.shared_strings
+        comments = b"<!--" in body
         for r in sorted(per_row):
-            span = _find_row(body, r, pos)
+            span = _find_row(body, r, pos, None, comments)
             if span is None:  # a new row: before the first row after it
-                at = _next_row_at(body, r, pos, len(body))
+                at = _next_row_at(body, r, pos, len(body), comments)
                 out.append(body[pos:at])
                 if r in self.cells:
                     out.append(self._new_row(r, ns, scope, sst))
@@ -222,7 +226,7 @@ class SheetEdit:
         i = written.index(marker.encode())
         return written[:i] + body + written[i + len(marker):]
 
-    def _cached_in_bulk(self, xml: bytes, cached: dict[int, dict[int, object]]) -> bytes:
+    def _cached_in_bulk(self, xml: bytes, cached: dict[int, dict[int, object]], scope: dict) -> bytes:
         """Cached values for many formula cells in one regex pass over the sheet (a refresh of every
         row): only cells in the columns concerned are visited, each rewritten in place. The common
         shape, <c ...><f ...>...</f><v>...</v></c>, is rebuilt from the match's groups."""
@@ -256,8 +260,10 @@ class SheetEdit:
             if vt is None:
                 return m.group(0)
             f = m.group(4)
-            if f is None:
-                return _with_cached(m.group(0), vt[2], date1904)
+            if f is None:  # another shape: this one cell parsed and written by lxml
+                frag = Fragment(m.group(0), scope)
+                _set_cached(frag.root[0], vt[2], date1904)
+                return bytes(frag)
             attrs = m.group(3)
             if b' t="' in attrs:
                 attrs = _T_ATTR.sub(b"", attrs, count=1)
@@ -344,7 +350,7 @@ class SheetEdit:
             v = str(sst.index(str(value)))
         else:
             cell.set("t", "inlineStr")
-            _text_child(etree.SubElement(cell, _q(ns, "is")), str(value))
+            text_child(etree.SubElement(cell, _q(ns, "is")), str(value))
         if v is not None:
             etree.SubElement(cell, _q(ns, "v")).text = v
         return cell
@@ -356,15 +362,6 @@ def _q(ns: str, local: str) -> str:
 
 def _local(element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def _text_child(parent, value: str) -> None:
-    """A <t> under `parent` holding `value` as Excel stores it (space-preserving when it must; control
-    characters and literal _xHHHH_ as Excel's _xHHHH_ escapes, lxml escaping the rest)."""
-    t = etree.SubElement(parent, _q(etree.QName(parent).namespace or "", "t"))
-    if value != value.strip() or "\n" in value:
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    t.text = unescape(xml_text(value))
 
 
 def _cell_elements(row) -> dict:
@@ -437,9 +434,10 @@ class _NaTSentinel:
 _NAT = _NaTSentinel()
 
 
-def _cells(row: bytes, scope: dict) -> dict[int, bytes]:
-    """Column number -> cell XML of a row element (each cell written with the declarations it needs)."""
-    frag = Fragment(row, scope)
+def _cells(row: bytes, scope: dict | None = None) -> dict[int, bytes]:
+    """Column number -> cell XML of a row element (each cell written with the declarations it needs;
+    `scope`: the namespaces declared around the row, none needed for an unprefixed sheet's)."""
+    frag = Fragment(row, scope or {b"xmlns": MAIN.encode()})
     row_element = next(e for e in frag.root if _local(e) == "row")
     return {c: etree.tostring(e, with_tail=False) for c, e in _cell_elements(row_element).items()}
 
@@ -448,11 +446,12 @@ def _row_pattern(r: int) -> re.Pattern:
     return re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["']%d["'][^>]*>""" % r)
 
 
-def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None) -> tuple[int, int] | None:
+def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None,
+              comments: bool = True) -> tuple[int, int] | None:
     """(start, end) of the row element numbered r, searching from `pos` (outside comments)."""
     end = len(xml) if end is None else end
     i = xml.find(b'<row r="%d"' % r, pos, end)
-    if i >= 0 and xml[i + 9 + len(str(r))] in b" >/" and not _in_comment(xml, i):
+    if i >= 0 and xml[i + 9 + len(str(r))] in b" >/" and not _in_comment(xml, i, comments):
         m = re.compile(rb"[^>]*>").match(xml, i)
     else:
         pattern = _row_pattern(r)
@@ -460,7 +459,7 @@ def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None) -> tuple
             m = pattern.search(xml, pos, end)
             if m is None:
                 return None
-            if not _in_comment(xml, m.start()):
+            if not _in_comment(xml, m.start(), comments):
                 break
             pos = m.end()
     if m.group(0).endswith(b"/>"):
@@ -469,15 +468,18 @@ def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None) -> tuple
     return m.start(), close.end()
 
 
-def _in_comment(xml: bytes, at: int) -> bool:
+def _in_comment(xml: bytes, at: int, comments: bool = True) -> bool:
+    """Whether offset `at` is inside an XML comment (`comments` False: the caller knows there is none)."""
+    if not comments:
+        return False
     i = xml.rfind(b"<!--", 0, at)
     return i >= 0 and xml.find(b"-->", i, at) < 0
 
 
-def _next_row_at(xml: bytes, r: int, pos: int, end: int) -> int:
+def _next_row_at(xml: bytes, r: int, pos: int, end: int, comments: bool = True) -> int:
     """Where a new row r goes: at the first row numbered above r after `pos`, else at the end."""
     for m in _ROW_NUMBER.finditer(xml, pos, end):
-        if int(m.group(1)) > r and not _in_comment(xml, m.start()):
+        if int(m.group(1)) > r and not _in_comment(xml, m.start(), comments):
             return m.start()
     return end
 
@@ -494,6 +496,9 @@ def _last_close(xml: bytes, pos: int, local: str) -> re.Match:
     return found
 
 
+_ROW_START = re.compile(rb"<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*>")
+_REF_ROW = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_REF = re.compile(rb"""\sr\s*=\s*["']([A-Z]+)(\d+)["']""")
 _ROW_NUMBER = re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["'](\d+)["']""")
 _ROW_CLOSE = re.compile(rb"</(?:[\w.\-]+:)?row\s*>")
 _OTHER_SHAPES = re.compile(rb'<c(?:\s(?!r=")|>|/)|<!--')  # cells or comments the bulk pattern does not read
@@ -515,33 +520,7 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
     return f"<{p}v>{xml_text(str(value))}</{p}v>", ' t="str"'
 
 
-_HAS_F = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _T_ATTR = re.compile(rb'\st="[^"]*"')
-_V_ELEM = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?v>)")
-
-
-def _with_cached(cell: bytes, value, date1904: bool, array_ref: str | None = None) -> bytes:
-    """A formula cell with its cached value replaced (and an array formula's ref, when given); a cell
-    without a formula is left as it is. The formula element and every attribute but `t` (the cached
-    value's type) are kept: `cm` ties a dynamic array to xl/metadata.xml."""
-    tag_end = cell.index(b">") + 1
-    if cell[tag_end - 2] == 47 or not _HAS_F.search(cell, tag_end):  # 47: "/", an empty cell
-        return cell
-    prefix = "" if cell.startswith(b"<c ") else (re.match(rb"<(\w+:)?c\b", cell).group(1) or b"").decode()
-    v, t = _cached_xml(value, date1904, prefix)
-    start = _T_ATTR.sub(b"", cell[:tag_end - 1], count=1) + t.encode() + b">"
-    body = cell[tag_end:]
-    if array_ref:
-        body = _with_array_ref(body, array_ref)
-    body = _V_ELEM.sub(b"", body, count=1)
-    close = body.rindex(b"</")
-    return start + body[:close] + v.encode() + body[close:]
-
-
-def _with_array_ref(xml: bytes, ref: str) -> bytes:
-    """An array formula's spill range (the `ref` of its <f>) set to `ref`."""
-    f = re.search(rb"<(?:\w+:)?f\b[^>]*>", xml)
-    return xml if f is None else xml[:f.start()] + set_attr(f.group(0), "ref", ref) + xml[f.end():]
 
 
 def sheet_xml(rows: list[list], styles: dict[tuple[int, int], int], widths: list[float],
