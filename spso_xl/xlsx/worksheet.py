@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -124,13 +125,19 @@ class SheetEdit:
         return _cells(row, scope)
 
     def col_styles(self) -> dict[int, str]:
+        """Column -> the style a column's blank cells show (from <cols>, which comes before the rows)."""
         out = {}
-        for tag in re.findall(rb"<(?:\w+:)?col\b[^>]*>", self.xml):
+        sd = start_tag(self.xml, "sheetData")
+        for tag in re.findall(rb"<(?:[\w.\-]+:)?col(?=[\s/>])[^>]*>", self.xml[:sd.start() if sd else len(self.xml)]):
             lo, hi, s = attr(tag, "min"), attr(tag, "max"), attr(tag, "style")
             if s and lo and hi:
                 for c in range(int(lo), min(int(hi), 16384) + 1):
                     out[c] = s
         return out
+
+    @cached_property
+    def _col_styles(self) -> dict[int, str]:
+        return self.col_styles()
 
     def finish(self) -> None:
         if not (self.cells or self.cached or self.links or self.rename_refs or self.array_refs):
@@ -314,7 +321,9 @@ class SheetEdit:
         style of the cell it replaces, a formula written as that cell wrote its own."""
         ns = etree.QName(row).namespace or ""
         ref = f"{column_letters(c)}{r}"
-        s = old.get("s") if old is not None else self.styles.get((r, c))
+        # a new cell shows as the blank one did: its row's style when the row has one, else its column's
+        s = old.get("s") if old is not None else self.styles.get((r, c)) or (
+            row.get("s") if row.get("customFormat") in ("1", "true") else self._col_styles.get(c))
         cell = etree.SubElement(row, _q(ns, "c"))
         cell.set("r", ref)
         if s not in (None, "0"):

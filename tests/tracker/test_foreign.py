@@ -44,7 +44,8 @@ def run(command: str, path, capsys) -> tuple[int, str]:
 
 
 def values(path) -> dict[str, dict[tuple[int, int], object]]:
-    """Every sheet's cells by value (cached values for formulas), as a reader without Excel sees them."""
+    """Every sheet's cells by value (cached values for formulas), as a reader without Excel sees them (the
+    file's own name, which a summary quotes, as TRACKER)."""
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     out = {}
     for ws in wb.worksheets:
@@ -52,7 +53,9 @@ def values(path) -> dict[str, dict[tuple[int, int], object]]:
         for row in ws.iter_rows():
             for cell in row:
                 if getattr(cell, "value", None) not in (None, ""):
-                    cells[(cell.row, cell.column)] = _plain(cell.value)
+                    value = _plain(cell.value)
+                    cells[(cell.row, cell.column)] = value.replace(path.name, "TRACKER") \
+                        if isinstance(value, str) else value
         out[ws.title] = cells
     wb.close()
     return out
