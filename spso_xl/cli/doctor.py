@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from spso_xl.errors import InputError
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker.build import ENTRY_MODULE
 from spso_xl.xlsx.gate import check_file
@@ -171,7 +172,10 @@ def conf_rows(path: Path) -> list[list] | None:
 
 def conf_sheet(path: Path) -> list[Finding]:
     """xlwings reads the sheet's A:B from A1 down to the first blank key; each key overrides the ribbon."""
-    rows = conf_rows(path)
+    try:
+        rows = conf_rows(path)
+    except InputError as e:  # a damaged workbook: `package_state` names the part
+        return [Finding(PROBLEM, f"the {CONF_SHEET} sheet cannot be read: {e}")]
     if rows is None:
         return [Finding(PROBLEM, f"the {CONF_SHEET} sheet is missing, so Import Functions looks for functions in "
                                  f"{path.stem}.py", "add the sheet with 'UDF Modules' in A1 and 'udfs' in B1")]

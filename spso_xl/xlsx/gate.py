@@ -478,8 +478,8 @@ def _metadata(parts: _Parts, rels) -> int | None:
 def problems(z: zipfile.ZipFile, changed: dict[str, bytes] | None = None, scope=None,
              rows: dict[str, set[int]] | None = None) -> list[Problem]:
     """What would make Excel refuse or repair the package `z` (with `changed` over it): the parts in
-    `scope` (default all) checked in depth, the cells of `rows` (part -> rows; default all rows of the
-    sheets in scope)."""
+    `scope` (default all) checked in depth, the cells of `rows` (part -> rows; a sheet it leaves out, or
+    no `rows` at all: every row)."""
     parts = _Parts(z, changed)
     scope = set(parts.names) if scope is None else set(scope)
     out = well_formed(parts, scope)
@@ -498,7 +498,7 @@ def problems(z: zipfile.ZipFile, changed: dict[str, bytes] | None = None, scope=
     metadata = _metadata(parts, rels)
     for part in sorted(live):
         if is_sheet(part) and parts.has(part):
-            out += cells(parts, part, None if rows is None else rows.get(part, set()), strings, xfs, metadata)
+            out += cells(parts, part, None if rows is None else rows.get(part), strings, xfs, metadata)
     return out
 
 
@@ -513,7 +513,8 @@ def check_file(path) -> list[Problem]:
 
 def refuse_if_broken(new: Path, package) -> None:
     """Refuse (WriteRefused, naming the part) a written package that has a problem the original did not."""
-    touched = {part: set(edit.touched) for part, edit in package.sheet_edits.items()}
+    touched = {part: set(edit.touched) for part, edit in package.sheet_edits.items()
+               if package.changed.get(part) == edit.xml}  # a sheet written whole: all its rows
     scope = set(package.changed)
     with zipfile.ZipFile(new) as z:
         found = problems(z, package.changed, scope, touched)
