@@ -28,6 +28,18 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from tests.support.dates import AS_OF
+
+DAY = AS_OF.strftime("%d/%m/%Y")
+# Every command that writes into a tracker, as a user runs it on the demo tracker ({p}: the tracker).
+COMMANDS = {
+    "letters": ["letters", "{p}", "--due", "--as-of", DAY],
+    "chase": ["chase", "{p}", "--ref", "SI-2026-005", "--as-of", DAY],
+    "escalate": ["escalate", "{p}", "--ref", "SI-2026-010", "--as-of", DAY],
+    "refresh": ["refresh", "{p}", "--as-of", DAY],
+    "summary": ["summary", "{p}", "--quarter", "2026-27Q2", "--as-of", DAY],
+    "upgrade": ["upgrade", "{p}"],
+}
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 

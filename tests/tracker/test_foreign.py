@@ -17,24 +17,9 @@ import pytest
 
 from spso_xl.cli import main
 from spso_xl.xlsx.gate import check_file
-from tests.support.dates import AS_OF
-from tests.support.foreign import BUILDERS, ForeignTrackers
+from tests.support.foreign import BUILDERS, COMMANDS, ForeignTrackers
 
-DAY = AS_OF.strftime("%d/%m/%Y")
-COMMANDS = {
-    "letters": ["letters", "{p}", "--due", "--as-of", DAY],
-    "chase": ["chase", "{p}", "--ref", "SI-2026-005", "--as-of", DAY],
-    "escalate": ["escalate", "{p}", "--ref", "SI-2026-010", "--as-of", DAY],
-    "refresh": ["refresh", "{p}", "--as-of", DAY],
-    "summary": ["summary", "{p}", "--quarter", "2026-27Q2", "--as-of", DAY],
-    "upgrade": ["upgrade", "{p}"],
-}
 FOREIGN = [name for name in BUILDERS if name != "ours"]
-
-
-@pytest.fixture(scope="session")
-def foreign(demo_tracker, tmp_path_factory):
-    return ForeignTrackers(demo_tracker, tmp_path_factory)
 
 
 def run(command: str, path, capsys) -> tuple[int, str]:
