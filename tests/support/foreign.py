@@ -18,6 +18,7 @@ belong in it too). `ForeignTrackers` builds each once per session; tests work on
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -100,6 +101,8 @@ def by_openpyxl_extended(source: Path, folder: Path) -> Path:
 def _soffice(source: Path, folder: Path, suffix: str, filter_name: str) -> Path:
     soffice = shutil.which("soffice")
     if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is required on CI: .ci/run installs it")
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
     target = _beside(source, folder, source.stem + suffix)
     work = folder / "lo-out"

