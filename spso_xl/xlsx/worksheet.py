@@ -1,12 +1,15 @@
 """Worksheet parts: the cells a change sets, patched into the sheet's XML, and a whole sheet
 written from scratch.
 
-A worksheet is patched around the rows a change touches: rows are found by their `r`
-attribute, each touched row is rewritten cell by cell, and every other byte of the part is kept
-(a 50,000-row sheet costs a scan, not a tree). A cell keeps its style, and a formula its array
-flag and dynamic-array metadata (`cm`), from the cell it replaces; storing the cached value of
-every formula in some columns is one regex pass over the sheet. `sheet_xml` writes the
-values-only sheet that the quarterly summary adds to a tracker.
+A worksheet is patched around the rows a change touches: rows are found by their `r` attribute
+(outside comments, whatever the quoting and spacing), each touched row is parsed and written by lxml
+in the namespaces in scope where it sits, what is around the rows (dimension, hyperlinks) likewise,
+and every other byte of the part is kept (a 50,000-row sheet costs a scan, not a tree). A cell keeps
+its style, and a formula its array flag and dynamic-array metadata (`cm`), from the cell it
+replaces; a new cell takes its row's or column's style, as the blank one showed. Storing the cached
+value of every formula in some columns is one regex pass over a sheet written in the common shape
+(`<c r="..."`, no prefix, no comments; any cell in another shape is parsed by lxml), else row by
+row. `sheet_xml` writes the values-only sheet that the quarterly summary adds to a tracker.
 """
 
 from __future__ import annotations
