@@ -32,7 +32,7 @@ from lxml import etree
 
 from spso_xl.errors import PackageError, WriteRefused
 from spso_xl.xlsx.refs import column_letters, column_number, range_bounds
-from spso_xl.xlsx.xml import CT_SHEET, Fragment, declarations, parse, start_tag
+from spso_xl.xlsx.xml import CT_SHEET, Fragment, declarations, find_row, parse, start_tag
 
 RELS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
         "http://purl.oclc.org/ooxml/officeDocument/relationships")
@@ -41,6 +41,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ROW = re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["'](\d+)["']""")
 _ADDR = re.compile(r"([A-Z]{1,3})(\d+)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
+_USUAL_ROW = re.compile(rb"""<row\s[^>]*?\br\s*=\s*["'](\d+)["']""")
 
 
 @dataclass(frozen=True)
@@ -222,19 +223,31 @@ def workbook(parts: _Parts, rels) -> tuple[list[Problem], dict[str, str]]:
     return out, sheets
 
 
-def shared_strings(parts: _Parts, rels) -> tuple[str | None, list[str]]:
+class _Strings:
+    """The shared strings, each one's text worked out only when asked for (a header cell's)."""
+
+    def __init__(self, entries: list):
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> str:
+        si = self.entries[i]
+        return "".join(t.text or "" for t in si.iter() if _local(t) == "t" and _local(t.getparent()) != "rPh")
+
+
+def shared_strings(parts: _Parts, rels) -> tuple[str | None, _Strings]:
     """The shared-strings part and its strings (rich runs joined)."""
     part = next((r["Target"] for r in rels.get("xl/workbook.xml", {}).values()
                  if r["Type"].endswith("/sharedStrings")), None)
     if part is None or not parts.has(part):
-        return None, []
+        return None, _Strings([])
     root = parts.tree(part)
     if root is None:
-        return part, []
-    texts = []
-    for si in _kids(root, "si"):
-        texts.append("".join(t.text or "" for t in si.iter() if _local(t) == "t" and _local(t.getparent()) != "rPh"))
-    return part, texts
+        return part, _Strings([])
+    ns = etree.QName(root).namespace
+    return part, _Strings(list(root.iterchildren(f"{{{ns}}}si" if ns else "si")))
 
 
 def counts(parts: _Parts, part: str | None, lists: tuple[str, ...], scope) -> list[Problem]:
@@ -245,7 +258,7 @@ def counts(parts: _Parts, part: str | None, lists: tuple[str, ...], scope) -> li
     if root is None:
         return []
     out = []
-    for element in [root] + [e for e in root if isinstance(e.tag, str)]:
+    for element in [root] + ([e for e in root if isinstance(e.tag, str)] if lists != ("sst",) else []):
         local = _local(element)
         if local not in lists:
             continue
@@ -287,7 +300,7 @@ def styles(parts: _Parts, scope) -> tuple[list[Problem], int | None]:
     return out, xfs
 
 
-def tables(parts: _Parts, rels, sheets: dict[str, str], strings: list[str], scope) -> list[Problem]:
+def tables(parts: _Parts, rels, sheets: dict[str, str], strings: _Strings, scope) -> list[Problem]:
     out, names, ids, spans = [], {}, {}, {}
     for title, sheet in sheets.items():
         for rel in rels.get(sheet, {}).values():
@@ -352,25 +365,10 @@ def _scope_of(xml: bytes) -> dict:
     return declarations(*(m.group(0) for m in (root, data) if m is not None))
 
 
-def _row_span(xml: bytes, r: int, pos: int = 0) -> tuple[int, int] | None:
-    pattern = re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["']%d["'][^>]*>""" % r)
-    while True:
-        m = pattern.search(xml, pos)
-        if m is None:
-            return None
-        i = xml.rfind(b"<!--", 0, m.start())
-        if i >= 0 and xml.find(b"-->", i, m.start()) < 0:
-            pos = m.end()
-            continue
-        if m.group(0).endswith(b"/>"):
-            return m.start(), m.end()
-        close = re.compile(rb"</(?:[\w.\-]+:)?row\s*>").search(xml, m.end())
-        return (m.start(), close.end()) if close else None
-
-
-def _row_cells(xml: bytes, r: int, strings: list[str]) -> dict[int, object]:
+def _row_cells(xml: bytes, r: int, strings: _Strings) -> dict[int, object]:
     """Column -> the text (or number) a row's cells hold, as Excel shows it."""
-    span = _row_span(xml, r)
+    comments = b"<!--" in xml
+    span = find_row(xml, r, 0, None, comments)
     if span is None:
         return {}
     try:
@@ -395,20 +393,32 @@ def _row_cells(xml: bytes, r: int, strings: list[str]) -> dict[int, object]:
     return out
 
 
-def cells(parts: _Parts, part: str, rows: set[int] | None, strings: list[str], xfs: int | None,
+def cells(parts: _Parts, part: str, rows: set[int] | None, strings: _Strings, xfs: int | None,
           metadata: int | None) -> list[Problem]:
-    """Rows in order; the cells of `rows` (None: all) in order, at their addresses, their indexes in range."""
+    """Rows in order; the cells of `rows` (None: all) in order, at their addresses, their indexes in range.
+    With `rows`, the rows' order is checked around each of them (the others kept their places)."""
     xml = parts.read(part)
     out, last = [], 0
-    for m in _ROW.finditer(_COMMENT.sub(b"", xml) if b"<!--" in xml else xml):
-        n = int(m.group(1))
-        if n <= last or n > 1048576:
-            out.append(Problem(part, f"has row {n} after row {last}" if n <= last else f"has a row numbered {n}"))
-            break
-        last = n
+    comments = b"<!--" in xml
+    sd = start_tag(xml, "sheetData")
+    usual = sd is not None and sd.group(0).startswith(b"<sheetData")
+    rows_at = _USUAL_ROW if usual else _ROW  # a literal start: found as bytes, fast on a big sheet
+    plain = _COMMENT.sub(b"", xml) if comments else xml
+    windows = [(0, len(plain))] if rows is None or len(rows) > DEEP_ROWS else []
+    for r in sorted(rows or ()) if not windows else ():
+        span = find_row(plain, r)
+        if span is not None:  # the rows before it and after it (a row is far shorter than 64 KB)
+            windows.append((max(0, span[0] - 65536), span[1] + 65536))
+    for lo, hi in windows:
+        last = 0
+        for m in rows_at.finditer(plain, lo, hi):
+            n = int(m.group(1))
+            if n <= last or n > 1048576:
+                out.append(Problem(part, f"has row {n} after row {last}" if n <= last else f"has a row numbered {n}"))
+                break
+            last = n
     scope = _scope_of(xml)
     if rows is None or len(rows) > DEEP_ROWS:
-        sd = start_tag(xml, "sheetData")
         if sd is None or sd.group(0).endswith(b"/>"):
             return out
         whole = skeleton(xml)
@@ -420,7 +430,7 @@ def cells(parts: _Parts, part: str, rows: set[int] | None, strings: list[str], x
     else:
         elements = []
         for r in sorted(rows):
-            span = _row_span(xml, r)
+            span = find_row(xml, r, 0, None, comments)
             if span is not None:
                 try:
                     elements += list(Fragment(xml[span[0]:span[1]], scope).root)

@@ -42,8 +42,12 @@ class SharedStrings:
         return (self.root.prefix + ":").encode() if self.root.prefix else b""
 
     @cached_property
+    def ns(self) -> str:
+        return etree.QName(self.root).namespace or ""
+
+    @cached_property
     def entries(self) -> list:
-        return [e for e in self.root if isinstance(e.tag, str) and etree.QName(e).localname == "si"]
+        return list(self.root.iterchildren(f"{{{self.ns}}}si" if self.ns else "si"))
 
     @property
     def count(self) -> int:
@@ -54,11 +58,13 @@ class SharedStrings:
     def existing(self) -> dict[str, int]:
         """Plain strings already in the part -> their index (rich-text runs are left out)."""
         out: dict[str, int] = {}
+        t = f"{{{self.ns}}}t" if self.ns else "t"
         for i, si in enumerate(self.entries):
-            kids = [e for e in si if isinstance(e.tag, str)]
-            if len(kids) == 1 and etree.QName(kids[0]).localname == "t":
-                out.setdefault(from_x_escapes(kids[0].text or ""), i)
-            elif not kids:
+            n = len(si)
+            if n == 1 and si[0].tag == t:
+                text = si[0].text or ""
+                out.setdefault(from_x_escapes(text) if "_x" in text else text, i)
+            elif n == 0:
                 out.setdefault("", i)
         return out
 
@@ -99,6 +105,6 @@ class SharedStrings:
             close = xml.rindex(b"</")
             xml = xml[:root.start()] + edit_start_tag(tag, values) + xml[root.end():close] + add + xml[close:]
         self.package.write(self.part, xml)
-        for name in ("root", "entries", "existing"):
+        for name in ("root", "ns", "entries", "existing"):
             self.__dict__.pop(name, None)
         self.new, self.refs = {}, 0

@@ -31,6 +31,8 @@ from spso_xl.xlsx.xml import (
     Fragment,
     attr,
     declarations,
+    find_row,
+    in_comment,
     parse,
     rename_column_refs,
     serialize,
@@ -174,6 +176,9 @@ class SheetEdit:
         out, pos = [], 0
         sst = self.package.shared_strings
         comments = b"<!--" in body
+        if len(per_row) > MANY_ROWS:  # one parse of all the rows beats one per row
+            body = self._patch_all(body, sorted(per_row), ns, scope, sst)
+            per_row = set()
         for r in sorted(per_row):
             span = _find_row(body, r, pos, None, comments)
             if span is None:  # a new row: before the first row after it
@@ -289,11 +294,35 @@ class SheetEdit:
             self._cell(row, r, c, None, self.cells[r][c], sst)
         return bytes(frag)
 
+    def _patch_all(self, body: bytes, rows: list[int], ns: str, scope: dict, sst) -> bytes:
+        """Many rows (a refresh of a whole spill): the rows parsed and written back by lxml at once."""
+        frag = Fragment(body, scope)
+        found = {}
+        for e in frag.root:
+            if _local(e) == "row" and (e.get("r") or "").isdigit():
+                found[int(e.get("r"))] = e
+        numbers = sorted(found)
+        for r in rows:
+            if r in found:
+                self._patch_row_element(found[r], r, sst)
+            elif r in self.cells:
+                row = etree.SubElement(frag.root, _q(ns, "row"))
+                row.set("r", str(r))
+                for c in sorted(self.cells[r]):
+                    self._cell(row, r, c, None, self.cells[r][c], sst)
+                later = next((n for n in numbers if n > r), None)  # numbers: the rows the sheet had
+                if later is not None:
+                    found[later].addprevious(row)
+        return bytes(frag)
+
     def _patch_row(self, xml: bytes, r: int, scope: dict, sst) -> bytes:
         """One row parsed and written back by lxml: the cells set replaced or inserted in column order,
         cached values and array refs stored; comments and every other cell kept."""
         frag = Fragment(xml, scope)
-        row = next(e for e in frag.root if _local(e) == "row")
+        self._patch_row_element(next(e for e in frag.root if _local(e) == "row"), r, sst)
+        return bytes(frag)
+
+    def _patch_row_element(self, row, r: int, sst) -> None:
         cells = _cell_elements(row)
         for c, value in self.cells.get(r, {}).items():
             old = cells.get(c)
@@ -317,7 +346,6 @@ class SheetEdit:
         if spans and ":" in spans and cells and " " not in spans:
             lo, hi = (int(x) for x in spans.split(":"))
             row.set("spans", f"{min(lo, min(cells))}:{max(hi, max(cells))}")
-        return bytes(frag)
 
     def _cell(self, row, r: int, c: int, old, value, sst):
         """The cell (r, c) holding `value`, made as the last child of `row` (the caller moves it): the
@@ -454,38 +482,8 @@ def _cells(row: bytes, scope: dict | None = None) -> dict[int, bytes]:
     return {c: etree.tostring(e, with_tail=False) for c, e in _cell_elements(row_element).items()}
 
 
-def _row_pattern(r: int) -> re.Pattern:
-    return re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["']%d["'][^>]*>""" % r)
-
-
-def _find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None,
-              comments: bool = True) -> tuple[int, int] | None:
-    """(start, end) of the row element numbered r, searching from `pos` (outside comments)."""
-    end = len(xml) if end is None else end
-    i = xml.find(b'<row r="%d"' % r, pos, end)
-    if i >= 0 and xml[i + 9 + len(str(r))] in b" >/" and not _in_comment(xml, i, comments):
-        m = re.compile(rb"[^>]*>").match(xml, i)
-    else:
-        pattern = _row_pattern(r)
-        while True:
-            m = pattern.search(xml, pos, end)
-            if m is None:
-                return None
-            if not _in_comment(xml, m.start(), comments):
-                break
-            pos = m.end()
-    if m.group(0).endswith(b"/>"):
-        return m.start(), m.end()
-    close = _ROW_CLOSE.search(xml, m.end())
-    return m.start(), close.end()
-
-
-def _in_comment(xml: bytes, at: int, comments: bool = True) -> bool:
-    """Whether offset `at` is inside an XML comment (`comments` False: the caller knows there is none)."""
-    if not comments:
-        return False
-    i = xml.rfind(b"<!--", 0, at)
-    return i >= 0 and xml.find(b"-->", i, at) < 0
+_find_row = find_row  # the names this module's callers know
+_in_comment = in_comment
 
 
 def _next_row_at(xml: bytes, r: int, pos: int, end: int, comments: bool = True) -> int:
@@ -512,7 +510,6 @@ _ROW_START = re.compile(rb"<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*>")
 _REF_ROW = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _REF = re.compile(rb"""\sr\s*=\s*["']([A-Z]+)(\d+)["']""")
 _ROW_NUMBER = re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["'](\d+)["']""")
-_ROW_CLOSE = re.compile(rb"</(?:[\w.\-]+:)?row\s*>")
 _OTHER_SHAPES = re.compile(rb'<c(?:\s(?!r=")|>|/)|<!--')  # cells or comments the bulk pattern does not read
 
 
@@ -533,6 +530,7 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
 
 
 _T_ATTR = re.compile(rb'\st="[^"]*"')
+MANY_ROWS = 200  # more rows touched than this in one sheet: all its rows parsed at once
 
 
 def sheet_xml(rows: list[list], styles: dict[tuple[int, int], int], widths: list[float],

@@ -184,18 +184,58 @@ def child(element: etree._Element, local: str):
 def start_tag(xml: bytes, local: str, pos: int = 0, end: int | None = None) -> re.Match | None:
     """The first start tag of an element named `local` (any prefix) at or after `pos`, outside comments,
     CDATA and processing instructions."""
-    pattern = re.compile(rb"<(?:[\w.\-]+:)?" + local.encode() + rb"(?=[\s/>])[^>]*>")
+    name = local.encode()
+    pattern = re.compile(rb"<(?:[\w.\-]+:)?" + name + rb"(?=[\s/>])[^>]*>")
     end = len(xml) if end is None else end
-    while True:
-        m = pattern.search(xml, pos, end)
-        if m is None or not _in_comment(xml, m.start()):
+    while True:  # the name found as bytes (fast), then the tag around it matched
+        i = xml.find(name, pos, end)
+        if i < 0:
+            return None
+        lt = xml.rfind(b"<", max(pos, i - 64), i)
+        m = pattern.match(xml, lt, end) if lt >= 0 else None
+        if m is not None and not in_comment(xml, lt):
             return m
-        pos = xml.index(b"-->", m.start()) + 3
+        pos = i + 1
 
 
-def _in_comment(xml: bytes, at: int) -> bool:
+def in_comment(xml: bytes, at: int, comments: bool = True) -> bool:
+    """Whether offset `at` is inside an XML comment (`comments` False: the caller knows there is none)."""
+    if not comments:
+        return False
     i = xml.rfind(b"<!--", 0, at)
     return i >= 0 and xml.find(b"-->", i, at) < 0
+
+
+def row_pattern(r: int) -> re.Pattern:
+    """The start tag of row `r`, whatever its prefix, quoting, spacing or attribute order."""
+    return re.compile(rb"""<(?:[\w.\-]+:)?row(?=[\s/>])[^>]*?\sr\s*=\s*["']%d["'][^>]*>""" % r)
+
+
+_ROW_CLOSE = re.compile(rb"</(?:[\w.\-]+:)?row\s*>")
+
+
+def find_row(xml: bytes, r: int, pos: int = 0, end: int | None = None,
+             comments: bool = True) -> tuple[int, int] | None:
+    """(start, end) of the row element numbered r in a worksheet's XML, searching from `pos`, outside
+    comments. The usual shape (`<row r="N"`) is found as bytes; any other through `row_pattern`."""
+    end = len(xml) if end is None else end
+    i = xml.find(b'<row r="%d"' % r, pos, end)
+    if i >= 0 and xml[i + 9 + len(str(r)):i + 10 + len(str(r))] in (b" ", b">", b"/") and \
+            not in_comment(xml, i, comments):
+        m = re.compile(rb"[^>]*>").match(xml, i)
+    else:
+        pattern = row_pattern(r)
+        while True:
+            m = pattern.search(xml, pos, end)
+            if m is None:
+                return None
+            if not in_comment(xml, m.start(), comments):
+                break
+            pos = m.end()
+    if m.group(0).endswith(b"/>"):
+        return m.start(), m.end()
+    close = _ROW_CLOSE.search(xml, m.end())
+    return (m.start(), close.end()) if close else None
 
 
 def from_x_escapes(text: str) -> str:

@@ -127,3 +127,21 @@ def test_edits_on_a_workbook_excel_made_pass_the_gate_and_touch_only_their_parts
 
 def test_a_problem_reads_as_its_part_and_what_is_wrong():
     assert str(Problem("xl/workbook.xml", "is missing")) == "xl/workbook.xml: is missing"
+
+
+def test_a_row_written_out_of_order_is_refused(demo_copy):
+    """Rows out of order make Excel repair the file; the gate checks the order around each row written."""
+    before = demo_copy.read_bytes()
+
+    def misplaced(package):
+        sheet = package.sheet("Actions")
+        sheet.set(5, 8, "x")
+        sheet.finish()
+        part = package.sheets["Actions"]
+        xml = package.read(part)
+        package.write(part, xml.replace(b'<row r="4"', b'<row r="6"', 1))  # rows 3, 6, 5, 6: out of order
+        sheet._xml = package.read(part)
+
+    with pytest.raises(WriteRefused, match="has row 5 after row 6"):
+        change_tracker(demo_copy, misplaced)
+    assert demo_copy.read_bytes() == before
