@@ -208,9 +208,15 @@ class SheetCells:
 
 
 def _odd_tags(data: bytes, tag: bytes) -> bool:
-    """Whether some `tag` start tags may not be written `<tag r="..."`: a tab or line break after the
-    name, single quotes, no attributes. Cheap: byte searches, no regex."""
-    return any(odd in data for odd in (b"='", tag + b"/>", tag + b"\n", tag + b"\t", tag + b"\r"))
+    """Whether some `tag` start tags may be written other than `<tag r="..."` in ways the counts below
+    do not see: a tab or line break after the name, no attributes. Cheap: byte searches (a line break
+    or tab looked for after the name only when the sheet has one beyond its XML declaration's)."""
+    if tag + b"/>" in data:
+        return True
+    first = data.find(b"\n")
+    if data.find(b"\n", first + 1) < 0 and b"\t" not in data and b"\r" not in data:
+        return False
+    return any(tag + space in data for space in (b"\n", b"\t", b"\r"))
 
 
 def _plain_tags(data: bytes, p: bytes) -> bytes:
