@@ -173,7 +173,8 @@ def relationships(parts: _Parts, scope) -> tuple[list[Problem], dict[str, dict[s
             if rid in found:
                 out.append(Problem(name, f"has two relationships with the Id {rid}"))
             found[rid] = {"Type": rel.get("Type") or "", "Target": target}
-            if rel.get("TargetMode") == "External" or re.match(r"[a-zA-Z][\w+.-]*:", target):
+            if rel.get("TargetMode") == "External" or re.match(r"[a-zA-Z][\w+.-]*:", target) or \
+                    target.startswith("#"):  # another program's, a web address, or a place in this workbook
                 continue
             path = target.lstrip("/") if target.startswith("/") else \
                 posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
