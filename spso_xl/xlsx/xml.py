@@ -80,31 +80,6 @@ def _attr_pattern(name: str) -> re.Pattern:
     return re.compile(rb"\s" + re.escape(name.encode()) + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def set_attr(tag: bytes, name: str, value: str | None) -> bytes:
-    """A start tag with attribute `name` set (or removed, when value is None)."""
-    pattern = _attr_pattern(name)
-    if value is None:
-        return pattern.sub(b"", tag, count=1)
-    new = b" " + name.encode() + b"=" + quoteattr(value).encode()
-    if pattern.search(tag):
-        return pattern.sub(lambda m: new, tag, count=1)
-    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
-    return tag[:end] + new + tag[end:]
-
-
-def insert_before_close(xml: bytes, tag: bytes, content: bytes) -> bytes:
-    """Insert `content` as the last child of the element `tag` (expanding <tag/> if need be)."""
-    close = b"</" + tag + b">"
-    i = xml.rfind(close)
-    if i >= 0:
-        return xml[:i] + content + xml[i:]
-    m = re.search(rb"<" + re.escape(tag) + rb"\b[^>]*/>", xml)
-    if not m:
-        raise PackageError(f"no <{tag.decode()}> element to add to")
-    opened = m.group(0)[:-2] + b">"
-    return xml[:m.start()] + opened + content + close + xml[m.end():]
-
-
 def rename_column_refs(xml: bytes, old: str, new: str) -> bytes:
     """Structured references to column `old` in formulas (cells' and calculated columns'), renamed."""
     o, n = xml_text(f"[{old}]").encode(), xml_text(f"[{new}]").encode()
@@ -150,8 +125,8 @@ class Fragment:
     sit, and written back as bytes that hold no declaration the part does not already make."""
 
     def __init__(self, xml: bytes, scope: dict[bytes, bytes]):
-        from xml.sax.saxutils import quoteattr as q
-        self.open = b"<spso-fragment" + b"".join(b" " + k + b"=" + q(v.decode()).encode() for k, v in scope.items()) + b">"
+        self.open = b"<spso-fragment" + b"".join(b" " + k + b"=" + quoteattr(v.decode()).encode()
+                                                 for k, v in scope.items()) + b">"
         try:
             self.root = etree.fromstring(self.open + xml + b"</spso-fragment>", _PARSER)
         except etree.XMLSyntaxError as e:
