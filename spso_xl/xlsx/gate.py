@@ -437,12 +437,16 @@ def cells(parts: _Parts, part: str, rows: set[int] | None, strings: _Strings, xf
                     elements += list(Fragment(xml[span[0]:span[1]], scope).root)
                 except PackageError as e:
                     out.append(Problem(part, f"row {r}: {e}"))
+    ns = next((etree.QName(e).namespace for e in elements if isinstance(e.tag, str)), None)
+    q = (lambda local: f"{{{ns}}}{local}") if ns else (lambda local: local)
+    row_tag, c_tag, v_tag, f_tag = q("row"), q("c"), q("v"), q("f")  # compared as strings: fast on every cell
+    cache: dict[str, int] = {}
     for row in elements:
-        if _local(row) != "row":
+        if row.tag != row_tag:
             continue
         r = row.get("r")
         prev = 0
-        for c in _kids(row, "c"):
+        for c in row.iterchildren(c_tag):
             ref = c.get("r")
             m = _ADDR.fullmatch(ref or "")
             if m is None:
@@ -450,18 +454,19 @@ def cells(parts: _Parts, part: str, rows: set[int] | None, strings: _Strings, xf
                     out.append(Problem(part, f"row {r} has a cell addressed '{ref}'"))
                 prev += 1
                 continue
-            col = column_number(m.group(1))
+            letters = m.group(1)
+            col = cache.get(letters) or cache.setdefault(letters, column_number(letters))
             if m.group(2) != r or col <= prev or col > 16384:
                 out.append(Problem(part, f"cell {ref} is out of place in row {r}"))
             prev = col
             s = c.get("s")
             if s is not None and xfs is not None and not (s.isdigit() and int(s) < xfs):
                 out.append(Problem(part, f"cell {ref} has the style {s}; the workbook has {xfs} cell formats"))
-            t = c.get("t")
-            v = next((e.text for e in c if _local(e) == "v"), None)
-            if t == "s" and not (v is not None and v.strip().isdigit() and int(v) < len(strings)):
-                out.append(Problem(part, f"cell {ref} refers to shared string {v}; there are {len(strings)}"))
-            f = next((e for e in c if _local(e) == "f"), None)
+            if c.get("t") == "s":
+                v = c.findtext(v_tag)
+                if not (v is not None and v.strip().isdigit() and int(v) < len(strings)):
+                    out.append(Problem(part, f"cell {ref} refers to shared string {v}; there are {len(strings)}"))
+            f = c.find(f_tag)
             if f is not None and f.get("t") == "array":
                 try:
                     ac1, ar1, *_ = range_bounds(f.get("ref") or "")

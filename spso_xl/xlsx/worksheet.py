@@ -172,7 +172,9 @@ class SheetEdit:
             body = self._cached_in_bulk(body, bulk, scope)
         else:
             per_row |= set(bulk)
-        self.touched |= per_row | set(bulk)
+        # the rows the gate looks into: those written here (the bulk pass only swaps cached values of
+        # formula cells in the one shape it reads; the gate's parse of the whole part covers it)
+        self.touched |= per_row
         out, pos = [], 0
         sst = self.package.shared_strings
         comments = b"<!--" in body
