@@ -490,6 +490,10 @@ _in_comment = in_comment
 
 def _next_row_at(xml: bytes, r: int, pos: int, end: int, comments: bool = True) -> int:
     """Where a new row r goes: at the first row numbered above r after `pos`, else at the end."""
+    tail = max(pos, end - 65536)  # a row appended below the last (a log line): the sheet's end is enough
+    last = [m for m in _ROW_NUMBER.finditer(xml, tail, end) if not _in_comment(xml, m.start(), comments)]
+    if last and tail > pos and int(last[-1].group(1)) < r:
+        return end
     for m in _ROW_NUMBER.finditer(xml, pos, end):
         if int(m.group(1)) > r and not _in_comment(xml, m.start(), comments):
             return m.start()
