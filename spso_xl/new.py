@@ -14,6 +14,7 @@ from spso_xl.letters.templates import copy_templates
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import lite_edition
 from spso_xl.tracker.build import EDITIONS, ENTRY_MODULE, build_workbook, default_rows
+from spso_xl.xlsx.gate import checked
 
 _TAKEN = {"macros", "udfs", "spso_xl", "xlwings", "pandas", "numpy", "openpyxl"}  # modules the entry module needs
 
@@ -49,7 +50,7 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: build_workbook(tmp, data, as_of, edition, wheel_url))
+    atomic_write(path, checked(lambda tmp: build_workbook(tmp, data, as_of, edition, wheel_url)))
     if edition == "classic":
         atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
     else:

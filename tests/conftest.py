@@ -43,6 +43,7 @@ def libreoffice():
 
 
 from tests.support.dates import AS_OF
+from tests.support.foreign import ForeignTrackers
 from tests.support.trackers import DemoTrackers, copy_folder, copy_tracker
 
 
@@ -83,3 +84,10 @@ def demo_tracker(demo_trackers):
 def demo_copy(demo_tracker, tmp_path):
     """A private copy of the demo tracker and everything built beside it (entry module, templates)."""
     return copy_folder(demo_tracker, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def foreign(demo_tracker, tmp_path_factory):
+    """`foreign(name)`: the demo tracker as another tool or a person left it (tests/support/foreign.py),
+    built once per session; `foreign.copy(name, folder)` for a test that writes."""
+    return ForeignTrackers(demo_tracker, tmp_path_factory)

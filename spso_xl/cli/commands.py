@@ -32,6 +32,7 @@ from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import read_tracker
 from spso_xl.tracker.write import tracker_lock
+from spso_xl.xlsx.gate import check_file, checked
 
 
 def cmd_due(args) -> int:
@@ -115,15 +116,20 @@ def print_problems(problems, console, name: str = "", what: str = "problem") -> 
 
 
 def cmd_check(args) -> int:
-    """Validate every input cell; exit 1 when anything needs fixing."""
+    """Validate every input cell, and the file as Excel opens it (the write gate's checks); exit 1 when
+    anything needs fixing."""
 
     tracker = read_tracker(args.path)
     if tracker.warnings:  # valid cells that do not do what they seem to: worth a look, not a failure
         print_problems(tracker.warnings, _console(), args.path.name, "warning")
-    if not tracker.problems:
+    damaged = check_file(args.path)
+    for problem in damaged:
+        print(f"{args.path.name}: Excel would repair this file: {problem}")
+    if not tracker.problems and not damaged:
         print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0
-    print_problems(tracker.problems, _console(), args.path.name)
+    if tracker.problems:
+        print_problems(tracker.problems, _console(), args.path.name)
     return 1
 
 
@@ -142,7 +148,7 @@ def cmd_report(args) -> int:
     columns = choose_columns(frame, args.columns, TERMINAL if args.format == "table" else frame.columns)
     if args.format == "xlsx":
         out = args.output or args.path.with_name(f"{args.path.stem} report {args.as_of:%Y-%m-%d}.xlsx")
-        write_output(out, args.path, lambda p: to_xlsx(frame[columns], p))
+        write_output(out, args.path, checked(lambda p: to_xlsx(frame[columns], p)))
         print(f"wrote {out} ({plural(len(frame), 'case')})")
         return code
     if args.format == "csv":

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from spso_xl.errors import InputError
 from spso_xl.safewrite import atomic_write
 from spso_xl.tracker import lite_edition, schema
 from spso_xl.tracker.build import ENTRY_MODULE
+from spso_xl.xlsx.gate import check_file
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.tables import read_range
 
@@ -132,7 +134,18 @@ def tracker_findings(path: Path, fix: bool) -> list[Finding]:
         return [Finding(PROBLEM, f"{path.name} is not a macro-enabled workbook, and desktop Excel's buttons and "
                                  f"Import Functions need one", "use the .xlsm tracker (spso-xl new si_tracker.xlsm "
                                  "makes one), or the xlwings Lite edition (.xlsx, spso-xl new --lite)")]
-    return [entry_module(path, fix), *conf_sheet(path)]
+    return [package_state(path), entry_module(path, fix), *conf_sheet(path)]
+
+
+def package_state(path: Path) -> Finding:
+    """The write gate's checks on the file as it is (`xlsx.gate`): what Excel would refuse or repair."""
+    found = check_file(path)
+    if not found:
+        return Finding(OK, f"{path.name} opens in Excel without repair (parts, relationships, sheets, tables, "
+                           f"styles and shared strings check out)")
+    more = f" (and {len(found) - 1} more: spso-xl check lists them)" if len(found) > 1 else ""
+    return Finding(PROBLEM, f"{path.name}: Excel would repair this file: {found[0]}{more}",
+                   "restore it from the backups folder beside it, or open it in Excel, accept the repair and save")
 
 
 def importable_name(stem: str) -> str:
@@ -199,7 +212,10 @@ def conf_rows(path: Path) -> list[list] | None:
 
 def conf_sheet(path: Path) -> list[Finding]:
     """xlwings reads the sheet's A:B from A1 down to the first blank key; each key overrides the ribbon."""
-    rows = conf_rows(path)
+    try:
+        rows = conf_rows(path)
+    except InputError as e:  # a damaged workbook: `package_state` names the part
+        return [Finding(PROBLEM, f"the {CONF_SHEET} sheet cannot be read: {e}")]
     if rows is None:
         return [Finding(PROBLEM, f"the {CONF_SHEET} sheet is missing, so Import Functions looks for functions in "
                                  f"{path.stem}.py", "add the sheet with 'UDF Modules' in A1 and 'udfs' in B1")]
@@ -260,6 +276,7 @@ def lite_findings(path: Path, fix: bool = False) -> list[Finding]:
                              "build the Lite edition afresh: spso-xl new --lite NAME.xlsx"))
     else:
         found.append(Finding(OK, "no macros, as xlwings Lite expects (no VBA for IT to allow)"))
+    found.append(package_state(path))
     found.append(_calc_formula(path))
     found += _carried(path, props, fix)
     found.append(_spso_code(path, props.get("requirements.txt") or _beside(path, "requirements.txt")))

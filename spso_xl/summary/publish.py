@@ -20,6 +20,7 @@ from spso_xl.summary.layout import Layout, summary_layout
 from spso_xl.summary.workbook import put_sheet, write_standalone
 from spso_xl.tracker.read import Tracker, read_tracker
 from spso_xl.tracker.write import change_tracker, tracker_lock
+from spso_xl.xlsx.gate import checked
 
 
 def save_new(path: Path, write) -> Path:
@@ -72,7 +73,7 @@ def publish_summary(tracker: Tracker, folder: Path, put_sheet: Callable[[Layout,
         refuse_tracker_as_output(output, tracker.path)
     refuse_if_open(output)
     backup = put_sheet(lay, summary) if put_sheet else None
-    output = save_new(output, lambda tmp: write_standalone(lay, tmp))
+    output = save_new(output, checked(lambda tmp: write_standalone(lay, tmp)))
     pdf_path = None
     if pdf:
         from spso_xl.outputs.libreoffice import convert  # LibreOffice runs a process: never on the Lite path

@@ -10,6 +10,7 @@ Cells are values only: text that looks like a formula (`=...`) is written as tex
 from __future__ import annotations
 
 import datetime as dt
+import os
 from copy import copy
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from openpyxl.worksheet.pagebreak import Break
 
 from spso_xl.outputs.cell_text import neutralise
 from spso_xl.summary.layout import PRINT_TITLE_ROWS, Layout, PlacedChart
+from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import cell_position, column_letters
+from spso_xl.xlsx.styles import Styles, fonts_in_schema_order
 from spso_xl.xlsx.worksheet import sheet_xml
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
@@ -302,6 +305,21 @@ def write_standalone(lay: Layout, path: Path) -> None:
     wb.properties.title = lay.sheet_name.replace("Summary", "Support and Intervention summary")
     wb.properties.creator = "spso-xl"
     wb.save(path)
+    _fonts_in_order(path)
+
+
+def _fonts_in_order(path: Path) -> None:
+    """openpyxl's fonts put in the schema's order (xlsx.styles.fonts_in_schema_order), so the workbook
+    passes the Open XML SDK's validator as the tracker does."""
+    with Package(path) as package:
+        xml = package.read(Styles.PART)
+        fixed = fonts_in_schema_order(xml)
+        if fixed == xml:
+            return
+        package.write(Styles.PART, fixed)
+        tmp = path.with_name(path.name + ".fonts")
+        package.save(tmp)
+    os.replace(tmp, path)
 
 
 # --- PNG charts -------------------------------------------------------------------------------

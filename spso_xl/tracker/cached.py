@@ -53,8 +53,10 @@ def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = 
     return len(values)
 
 
-_SPILL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?\bt="array"[^>]*>'
-                    rb'[^<]*?\bSI_CASES\(')
+# The spill's anchor cell, whatever the quoting and spacing of its tags and the case of the function's
+# name (LibreOffice writes an unknown function in lower case).
+_SPILL = re.compile(rb"""<(?:[\w.-]+:)?c\b[^>]*?\sr\s*=\s*["']([A-Z]+)(\d+)["'][^>]*>\s*<(?:[\w.-]+:)?f\b[^>]*?"""
+                    rb"""\bt\s*=\s*["']array["'][^>]*>[^<]*?\b(?i:SI_CASES)\(""")
 
 
 def _store_spills(package: Package, table, values: dict[int, dict[str, object]], partial: bool = False) -> None:
@@ -69,7 +71,7 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
         if part is None or not package.exists(part) or any(t.sheet_part == part for t in package.all_tables):
             continue
         xml = package.read(part)
-        if b"SI_CASES(" not in xml:
+        if b"SI_CASES(" not in xml.upper():
             continue
         for m in _SPILL.finditer(xml):
             col, row = column_number(m.group(1).decode()), int(m.group(2))
@@ -78,7 +80,7 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
             styles = sheet.col_styles()
             end_row, end_col = row + max(len(rows), 1) - 1, col + len(headers) - 1
             sheet.array_refs[(row, col)] = f"{m.group(1).decode()}{row}:{cell_ref(end_row, end_col)}"
-            old = re.search(rb'\sref="([^"]*)"', xml[m.start():m.end()])
+            old = re.search(rb"""\sref\s*=\s*["']([^"']*)["']""", xml[m.start():m.end()])
             old_end = range_end(old.group(1).decode()) if old else (row, col)
             for i, record in enumerate(rows or [{}]):
                 if partial and (not rows or numbers[i] not in values):

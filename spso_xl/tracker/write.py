@@ -29,6 +29,7 @@ from spso_xl.safewrite import (
 )
 from spso_xl.tracker.kind import regular_file
 from spso_xl.tracker.read import read_settings
+from spso_xl.xlsx.gate import refuse_if_broken
 from spso_xl.xlsx.package import Package
 
 _held: dict[Path, tuple] = {}  # trackers this process holds under `tracker_lock` -> the file's stamp then
@@ -101,8 +102,9 @@ def _stamp(path: Path) -> tuple:
 
 
 def _check(tmp: Path, package) -> None:
-    """The new file is a whole package: it opens, holds every part of the original, and the parts
-    this write changed read back intact."""
+    """The new file is a whole package: it opens, holds every part of the original, the parts this
+    write changed read back intact, and it passes the write gate (`xlsx.gate`: nothing Excel would
+    refuse or repair that the original did not have)."""
     try:
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())
@@ -114,3 +116,4 @@ def _check(tmp: Path, package) -> None:
                     raise WriteRefused(f"the new file's {name} did not read back; the original is unchanged")
     except zipfile.BadZipFile as e:
         raise WriteRefused(f"the new file did not check out ({e}); the original is unchanged") from None
+    refuse_if_broken(tmp, package)

@@ -28,7 +28,8 @@ import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+
+from lxml import etree
 
 from spso_xl.errors import PackageError
 from spso_xl.xlsx.refs import column_letters, range_bounds
@@ -43,10 +44,9 @@ from spso_xl.xlsx.xml import (
     SHARED_STRINGS,
     WORKSHEET,
     attr,
-    insert_before_close,
-    rename_column_refs,
-    set_attr,
-    unescape,
+    parse,
+    serialize,
+    start_tag,
     xml_text,
 )
 
@@ -135,8 +135,8 @@ class Package:
         if not self.exists(name):
             return []
         out = []
-        for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", self.read(name)):
-            rel = {k: attr(tag, k) for k in ("Id", "Type", "Target", "TargetMode")}
+        for e in _kids(parse(self.read(name)), "Relationship"):
+            rel = {k: e.get(k) for k in ("Id", "Type", "Target", "TargetMode")}
             if rel["TargetMode"] != "External" and rel["Target"] is not None:
                 t = rel["Target"]
                 rel["Target"] = t.lstrip("/") if t.startswith("/") else \
@@ -149,20 +149,29 @@ class Package:
         return self.read("xl/workbook.xml")
 
     @cached_property
+    def workbook_root(self):
+        return parse(self.workbook)
+
+    @cached_property
     def date1904(self) -> bool:
-        m = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*>", self.workbook)
-        return bool(m) and attr(m.group(0), "date1904") in ("1", "true")
+        pr = _kids(self.workbook_root, "workbookPr")
+        return bool(pr) and pr[0].get("date1904") in ("1", "true")
 
     @cached_property
     def sheets(self) -> dict[str, str]:
         """Sheet name -> worksheet part name, in tab order."""
         targets = {r["Id"]: r["Target"] for r in self.rels("xl/workbook.xml")}
         out = {}
-        for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", self.workbook):
-            rid = next((v for k, v in re.findall(rb'\s([\w:]*id)="([^"]*)"', tag) if k.endswith(b":id")), None)
-            if rid is not None:
-                out[attr(tag, "name")] = targets.get(rid.decode())
+        for block in _kids(self.workbook_root, "sheets"):
+            for e in _kids(block, "sheet"):
+                rid = next((v for k, v in e.attrib.items() if k.startswith("{") and k.endswith("}id")), None)
+                if rid is not None:
+                    out[e.get("name")] = targets.get(rid)
         return out
+
+    def sheet_named(self, name: str) -> str | None:
+        """The existing sheet whose name Excel counts as `name` (sheet names are compared ignoring case)."""
+        return next((s for s in self.sheets if s.casefold() == name.casefold()), None)
 
     @cached_property
     def all_tables(self) -> list[Table]:
@@ -181,17 +190,17 @@ class Package:
         return {t.name: t for t in reversed(self.all_tables)}
 
     def _table(self, part: str, sheet: str, sheet_part: str) -> Table:
-        xml = self.read(part)
-        root = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml).group(0)
+        root = parse(self.read(part))
         columns, formulas = [], {}
-        for m in re.finditer(rb"<(?:\w+:)?tableColumn\b([^>]*?)(/>|>(.*?)</(?:\w+:)?tableColumn>)", xml, re.S):
-            name = attr(m.group(0)[:m.group(0).index(b">") + 1], "name")
-            columns.append(name)
-            f = re.search(rb"<(?:\w+:)?calculatedColumnFormula\b[^>]*>(.*?)</", m.group(3) or b"", re.S)
-            if f:
-                formulas[name] = unescape(f.group(1).decode())
-        return Table(attr(root, "displayName") or attr(root, "name"), part, sheet, sheet_part,
-                     attr(root, "ref"), columns, formulas, 1 if (attr(root, "totalsRowCount") or "0") != "0" else 0)
+        for block in _kids(root, "tableColumns"):
+            for column in _kids(block, "tableColumn"):
+                name = column.get("name")
+                columns.append(name)
+                f = _kids(column, "calculatedColumnFormula")
+                if f:
+                    formulas[name] = f[0].text or ""
+        return Table(root.get("displayName") or root.get("name"), part, sheet, sheet_part, root.get("ref"), columns,
+                     formulas, 1 if (root.get("totalsRowCount") or "0") != "0" else 0)
 
     def table(self, name: str) -> Table:
         """The table called `name` wherever its sheet is and whatever the tab is called (DESIGN §3), found
@@ -236,15 +245,15 @@ class Package:
     # changing package structure
 
     def set_table_ref(self, table: Table, ref: str) -> None:
+        """A table's ref and its autoFilter's (which leaves out the totals rows), by lxml."""
         xml = self.read(table.part)
-        root = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
-        new_root = set_attr(root.group(0), "ref", ref)
-        xml = xml[:root.start()] + new_root + xml[root.end():]
+        root = parse(xml)
+        root.set("ref", ref)
+        totals = int(root.get("totalsRowCount") or 0)
         c1, r1, c2, r2 = range_bounds(ref)
-        rows = ref if not table.totals else f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2 - table.totals}"
-        xml = re.sub(rb"(<(?:\w+:)?autoFilter\b[^>]*?\sref=\")[^\"]*", lambda m: m.group(1) + rows.encode(), xml,
-                     count=1)  # the filter covers the header and data, never the Total Row
-        self.write(table.part, xml)
+        for af in _kids(root, "autoFilter"):
+            af.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2 - totals}")
+        self.write(table.part, serialize(root, xml))
         table.ref = ref
 
     def rename_column(self, table: Table, old: str, new: str) -> None:
@@ -255,12 +264,17 @@ class Package:
         old = table.column(old)
         col = table.col(old)
         xml = self.read(table.part)
-        pattern = re.compile(rb"(<(?:\w+:)?tableColumn\b[^>]*?\sname=)" + re.escape(quoteattr(old).encode()))
-        xml, n = pattern.subn(lambda m: m.group(1) + quoteattr(new).encode(), xml, count=1)
-        if not n:  # written with other quoting: fall back to any name attribute equal to old
+        root = parse(xml)
+        column = next((c for block in _kids(root, "tableColumns") for c in _kids(block, "tableColumn")
+                       if c.get("name") == old), None)
+        if column is None:
             raise PackageError(f"cannot find the column {old} in {table.part}")
-        xml = rename_column_refs(xml, old, new)
-        self.write(table.part, xml)
+        column.set("name", new)
+        for e in root.iter():
+            if isinstance(e.tag, str) and etree.QName(e).localname in ("calculatedColumnFormula", "totalsRowFormula") \
+                    and e.text:
+                e.text = e.text.replace(f"[{old}]", f"[{new}]")
+        self.write(table.part, serialize(root, xml))
         table.columns[table.columns.index(old)] = new
         table.formulas = {new if k == old else k: v.replace(f"[{old}]", f"[{new}]") for k, v in table.formulas.items()}
         c1, r1, *_ = table.bounds
@@ -302,22 +316,37 @@ class Package:
         xml = self.read(name) if self.exists(name) else (
             b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             b'<Relationships xmlns="' + PKG_REL.encode() + b'"></Relationships>')
-        ids = {int(i) for i in re.findall(rb'\sId="rId(\d+)"', xml)}
-        rid = f"rId{max(ids, default=0) + 1}"
-        mode = ' TargetMode="External"' if external else ""
-        tag = f'<Relationship Id="{rid}" Type="{rel_type}" Target={quoteattr(target)}{mode}/>'.encode()
-        xml = insert_before_close(xml, b"Relationships", tag)
-        self.write(name, xml)
+        root = parse(xml)
+        ids = {e.get("Id") for e in _kids(root, "Relationship")}
+        n = max([int(i[3:]) for i in ids if i and re.fullmatch(r"rId\d+", i)], default=0) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        rid = f"rId{n}"
+        ns = etree.QName(root).namespace
+        rel = etree.SubElement(root, f"{{{ns}}}Relationship" if ns else "Relationship")
+        rel.set("Id", rid)
+        rel.set("Type", rel_type)
+        rel.set("Target", target)
+        if external:
+            rel.set("TargetMode", "External")
+        self.write(name, serialize(root, xml))
         return rid
 
     def add_sheet(self, name: str, xml: bytes, after: str | None = None) -> str:
         """Add a worksheet part, its relationship and content type, and its tab after the sheet `after`
-        (default last); a sheet of that name has its part replaced in place."""
+        (default last); a sheet of that name has its part replaced in place. A name Excel would count as
+        another sheet's (the same but for case) is refused."""
+        same = self.sheet_named(name)
+        if same is not None and same != name:
+            raise PackageError(f"the workbook already has a sheet named '{same}', which Excel counts as the same "
+                               f"name as '{name}': rename or delete that sheet, then run the command again")
         if name in self.sheets:
             part = self.sheets[name]
-            old = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*?\scodeName="([^"]*)"', self.read(part)[:4000])
+            head = self.read(part)[:4000]
+            pr = start_tag(head, "sheetPr")
+            old = attr(pr.group(0), "codeName") if pr else None
             if old and b"codeName=" not in xml[:2000]:  # the VBA project knows the sheet by it
-                xml = self._with_code_name(xml, old.group(1).decode())
+                xml = self._with_code_name(xml, old)
             self.write(part, xml)
             return part
         n = 1
@@ -328,29 +357,34 @@ class Package:
             xml = self._with_code_name(xml)
         self.write(part, xml)
         rid = self.add_relationship("xl/workbook.xml", WORKSHEET, f"worksheets/sheet{n}.xml")
-        ct = self.read("[Content_Types].xml")
-        ct = insert_before_close(ct, b"Types",
-                                  f'<Override PartName="/{part}" ContentType="{CT_SHEET}"/>'.encode())
-        self.write("[Content_Types].xml", ct)
-        wb = self.read("xl/workbook.xml")
-        if b'xmlns:r="' + REL.encode() + b'"' not in wb:
-            raise PackageError("the workbook part does not declare the relationships namespace as r:")
-        tags = list(re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", wb))
-        ids = [int(attr(m.group(0), "sheetId") or 0) for m in tags]
-        prefix = re.search(rb"<(\w+:)?sheets\b", wb).group(1) or b""
-        tag = (b"<" + prefix + b"sheet name=" + quoteattr(name).encode() +
-               f' sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'.encode())
-        names = [attr(m.group(0), "name") for m in tags]
+        ct_xml = self.read("[Content_Types].xml")
+        ct = parse(ct_xml)
+        ns = etree.QName(ct).namespace
+        override = etree.SubElement(ct, f"{{{ns}}}Override" if ns else "Override")
+        override.set("PartName", f"/{part}")
+        override.set("ContentType", CT_SHEET)
+        self.write("[Content_Types].xml", serialize(ct, ct_xml))
+        wb_xml = self.read("xl/workbook.xml")
+        wb = parse(wb_xml)
+        ns = etree.QName(wb).namespace
+        block = _kids(wb, "sheets")
+        if not block:
+            raise PackageError("the workbook part has no <sheets> list")
+        listed = _kids(block[0], "sheet")
+        ids = [int(e.get("sheetId")) for e in listed if (e.get("sheetId") or "").isdigit()]
+        # the relationships namespace under the prefix r: declared here unless already in scope
+        tag = etree.SubElement(block[0], f"{{{ns}}}sheet" if ns else "sheet", nsmap={"r": REL})
+        tag.set("name", name)
+        tag.set("sheetId", str(max(ids, default=0) + 1))
+        tag.set(f"{{{REL}}}id", rid)
+        names = [e.get("name") for e in listed]
         if after in names:
             k = names.index(after) + 1
-            at = tags[k - 1].end()
-            wb = wb[:at] + tag + wb[at:]
-            wb = _shift_sheet_indexes(wb, k)
-        else:
-            wb = insert_before_close(wb, prefix + b"sheets", tag)
-        self.write("xl/workbook.xml", wb)
-        self.__dict__.pop("workbook", None)
-        self.__dict__.pop("sheets", None)
+            listed[k - 1].addnext(tag)
+            _shift_sheet_indexes(wb, k)
+        self.write("xl/workbook.xml", serialize(wb, wb_xml))
+        for key in ("workbook", "workbook_root", "sheets"):
+            self.__dict__.pop(key, None)
         return part
 
     def _with_code_name(self, xml: bytes, name: str | None = None) -> bytes:
@@ -360,19 +394,21 @@ class Package:
         for part in self.sheets.values():
             if part and self.exists(part):
                 head = self.changed[part][:4000] if part in self.changed else self.zip.open(part).read(4000)
-                m = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*?\scodeName="([^"]*)"', head)
-                if m:
-                    used.add(m.group(1).decode())
+                pr = start_tag(head, "sheetPr")
+                if pr and attr(pr.group(0), "codeName"):
+                    used.add(attr(pr.group(0), "codeName"))
         n = 1
         while f"Sheet{n}" in used:
             n += 1
         name = name or f"Sheet{n}"
-        m = re.search(rb"<(\w+:)?sheetPr\b[^>]*?(/?)>", xml)
-        if m:
-            return xml[:m.start()] + set_attr(m.group(0), "codeName", name) + xml[m.end():]
-        root = re.search(rb"<(\w+:)?worksheet\b[^>]*>", xml)
-        p = (root.group(1) or b"").decode()
-        return xml[:root.end()] + f'<{p}sheetPr codeName="{name}"/>'.encode() + xml[root.end():]
+        root = parse(xml)  # a sheet this writer made: small
+        ns = etree.QName(root).namespace
+        pr = _kids(root, "sheetPr")
+        if not pr:
+            pr = [etree.Element(f"{{{ns}}}sheetPr")]
+            root.insert(0, pr[0])
+        pr[0].set("codeName", name)
+        return serialize(root, xml)
 
     # saving
 
@@ -423,11 +459,22 @@ def _copy_raw(src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile)
     out._didModify = True
 
 
-def _shift_sheet_indexes(wb: bytes, k: int) -> bytes:
+def _kids(element, local: str) -> list:
+    """Child elements named `local`, whatever their namespace prefix."""
+    return [e for e in element if isinstance(e.tag, str) and etree.QName(e).localname == local]
+
+
+def _shift_sheet_indexes(wb, k: int) -> None:
     """Sheet positions at or after `k` move one along (a tab was inserted at k): sheet-scoped Names,
     the active and first visible tab."""
-    def shift(m):
-        n = int(m.group(2))
-        return m.group(1) + str(n + 1 if n >= k else n).encode() + b'"'
-    wb = re.sub(rb'(<(?:\w+:)?definedName\b[^>]*?\slocalSheetId=")(\d+)"', shift, wb)
-    return re.sub(rb'(<(?:\w+:)?workbookView\b[^>]*?\s(?:activeTab|firstSheet)=")(\d+)"', shift, wb)
+    def shift(e, key):
+        v = e.get(key)
+        if v is not None and v.isdigit() and int(v) >= k:
+            e.set(key, str(int(v) + 1))
+    for block in _kids(wb, "definedNames"):
+        for e in _kids(block, "definedName"):
+            shift(e, "localSheetId")
+    for block in _kids(wb, "bookViews"):
+        for e in _kids(block, "workbookView"):
+            shift(e, "activeTab")
+            shift(e, "firstSheet")

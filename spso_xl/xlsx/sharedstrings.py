@@ -8,41 +8,64 @@ may add are left for Excel to tidy on its next save.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from spso_xl.xlsx.xml import attr, from_xml_text, insert_before_close, set_attr, text_element
+from lxml import etree
+
+from spso_xl.errors import PackageError
+from spso_xl.xlsx.xml import Fragment, declarations, edit_start_tag, from_x_escapes, parse, start_tag, text_child
 
 if TYPE_CHECKING:
     from spso_xl.xlsx.package import Package
 
-_SI = re.compile(rb"<(?:\w+:)?si>(?:<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>|<(?:\w+:)?t/>|.*?)</(?:\w+:)?si>|"
-                 rb"<(?:\w+:)?si/>", re.S)
-
 
 class SharedStrings:
-    """Strings added to the shared-strings part (appended; Excel tidies duplicates on its next save)."""
+    """Strings added to the shared-strings part (appended; Excel tidies duplicates on its next save).
+
+    The part is parsed by lxml, so a new string's index is the number of <si> entries the part really
+    holds, whatever its `uniqueCount` says (a count one short made a new note show another's text);
+    the new entries and the root's counts are written by lxml, every existing entry kept byte for byte."""
 
     def __init__(self, package: Package, part: str):
         self.package, self.part = package, part
-        xml = package.read(part)
-        root = re.search(rb"<(?:\w+:)?sst\b[^>]*>", xml)
-        unique = attr(root.group(0), "uniqueCount") if root else None
-        self.prefix = re.search(rb"<(\w+:)?sst\b", xml).group(1) or b""
-        self.count = int(unique) if unique is not None else len(re.findall(rb"<(?:\w+:)?si[\s>/]", xml))
         self.new: dict[str, int] = {}
         self.refs = 0
+
+    @cached_property
+    def root(self):
+        """The part parsed (only when a text cell is written: a refresh never pays for it)."""
+        return parse(self.package.read(self.part))
+
+    @property
+    def prefix(self) -> bytes:
+        return (self.root.prefix + ":").encode() if self.root.prefix else b""
+
+    @cached_property
+    def ns(self) -> str:
+        return etree.QName(self.root).namespace or ""
+
+    @cached_property
+    def entries(self) -> list:
+        return list(self.root.iterchildren(f"{{{self.ns}}}si" if self.ns else "si"))
+
+    @property
+    def count(self) -> int:
+        """The <si> entries the part really holds (whatever its uniqueCount says)."""
+        return len(self.entries)
 
     @cached_property
     def existing(self) -> dict[str, int]:
         """Plain strings already in the part -> their index (rich-text runs are left out)."""
         out: dict[str, int] = {}
-        xml = self.package.read(self.part)
-        for i, m in enumerate(_SI.finditer(xml)):
-            t = m.group(1)
-            if t is not None:
-                out.setdefault(from_xml_text(t.decode()), i)
+        t = f"{{{self.ns}}}t" if self.ns else "t"
+        for i, si in enumerate(self.entries):
+            n = len(si)
+            if n == 1 and si[0].tag == t:
+                text = si[0].text or ""
+                out.setdefault(from_x_escapes(text) if "_x" in text else text, i)
+            elif n == 0:
+                out.setdefault("", i)
         return out
 
     def index(self, text: str) -> int:
@@ -58,17 +81,30 @@ class SharedStrings:
     def finish(self) -> None:
         if not self.new:
             return
-        p = self.prefix.decode()
         xml = self.package.read(self.part)
-        add = "".join(f"<{p}si>{text_element(s).replace('<t', f'<{p}t').replace('</t>', f'</{p}t>')}</{p}si>"
-                      for s in self.new).encode()
-        xml = insert_before_close(xml, self.prefix + b"sst", add)
-        root = re.search(rb"<(?:\w+:)?sst\b[^>]*>", xml)
+        root = start_tag(xml, "sst")
+        if root is None:
+            raise PackageError(f"{self.part} has no <sst> element")
+        frag = Fragment(b"", declarations(root.group(0)))
+        ns = etree.QName(self.root).namespace
+        for s in self.new:
+            text_child(etree.SubElement(frag.root, f"{{{ns}}}si" if ns else "si"), s)
+        add = bytes(frag)
         tag = root.group(0)
-        if attr(tag, "uniqueCount") is not None:
-            tag = set_attr(tag, "uniqueCount", str(self.count + len(self.new)))
-        if (total := attr(tag, "count")) is not None:
-            tag = set_attr(tag, "count", str(int(total) + self.refs))
-        self.package.write(self.part, xml[:root.start()] + tag + xml[root.end():])
-        self.count += len(self.new)
+        values = {}
+        if self.root.get("uniqueCount") is not None:
+            values["uniqueCount"] = str(self.count + len(self.new))
+        total = self.root.get("count")
+        if total is not None and total.isdigit():
+            values["count"] = str(int(total) + self.refs)
+        if tag.endswith(b"/>"):
+            name = tag[1:].split()[0].rstrip(b"/>")
+            head = edit_start_tag(tag[:-2].rstrip() + b">", values)
+            xml = xml[:root.start()] + head + add + b"</" + name + b">" + xml[root.end():]
+        else:
+            close = xml.rindex(b"</")
+            xml = xml[:root.start()] + edit_start_tag(tag, values) + xml[root.end():close] + add + xml[close:]
+        self.package.write(self.part, xml)
+        for name in ("root", "ns", "entries", "existing"):
+            self.__dict__.pop(name, None)
         self.new, self.refs = {}, 0

@@ -233,6 +233,36 @@ class SheetCells:
     dropped_below: int | None  # the first row with values under the read rows, if any
 
 
+def _odd_tags(data: bytes, tag: bytes) -> bool:
+    """Whether some `tag` start tags may be written other than `<tag r="..."` in ways the counts below
+    do not see: a tab or line break after the name, no attributes. Cheap: byte searches (a line break
+    or tab looked for after the name only when the sheet has one beyond its XML declaration's)."""
+    if tag + b"/>" in data:
+        return True
+    first = data.find(b"\n")
+    if data.find(b"\n", first + 1) < 0 and b"\t" not in data and b"\r" not in data:
+        return False
+    return any(tag + space in data for space in (b"\n", b"\t", b"\r"))
+
+
+def _plain_tags(data: bytes, p: bytes) -> bytes:
+    """The sheet with its row and cell start tags as the usual writers write them (one space before
+    each attribute, `r` first, double quotes) and without XML comments: valid XML in other shapes
+    (a newline between attributes, single quotes, a comment in sheetData) then reads as it means,
+    and a far cell cannot slip past the filters below."""
+    data = re.sub(rb"<!--.*?-->", b"", data, flags=re.S)
+
+    def plain(m):
+        found = [(k, v if v or not w else w.replace(b'"', b"&quot;")) for k, v, w in _ATTRS.findall(m.group(2))]
+        found.sort(key=lambda kv: kv[0] != b"r")
+        return b"<" + m.group(1) + b"".join(b" " + k + b'="' + v + b'"' for k, v in found) + m.group(3) + b">"
+
+    return re.sub(rb"<(" + re.escape(p) + rb"(?:c|row))(?=[\s/>])([^>]*?)\s*(/?)>", plain, data)
+
+
+_ATTRS = re.compile(rb"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
 def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None]:
     """The sheet XML cut to the box, its error cells, and the first row of values cut below it."""
     m = re.search(rb"<(\w+:)?sheetData\b", data)
@@ -240,11 +270,17 @@ def _prepare(data: bytes, box: Box, path: Path) -> tuple[bytes, dict, int | None
         return data, {}, None
     p = m.group(1) or b""
     row_tag, cell_tag = b"<" + p + b"row", b"<" + p + b"c"
+    if b"<!--" in data or _odd_tags(data, row_tag) or _odd_tags(data, cell_tag):
+        data = _plain_tags(data, p)
     # Every row and cell must carry its address (Excel, LibreOffice and the Python writers all do)
     rows = data.count(row_tag + b" ") + data.count(row_tag + b">")
     cells = data.count(cell_tag + b" ") + data.count(cell_tag + b">")
     if rows != data.count(row_tag + b' r="') or cells != data.count(cell_tag + b' r="'):
-        raise _refuse(path, f"the sheet '{box.sheet}' stores rows or cells without their addresses")
+        data = _plain_tags(data, p)  # `r` after another attribute: put first, then counted again
+        rows = data.count(row_tag + b" ") + data.count(row_tag + b">")
+        cells = data.count(cell_tag + b" ") + data.count(cell_tag + b">")
+        if rows != data.count(row_tag + b' r="') or cells != data.count(cell_tag + b' r="'):
+            raise _refuse(path, f"the sheet '{box.sheet}' stores rows or cells without their addresses")
     data, below = _cut_rows(data, row_tag, box.read_to)
     dropped = None
     if below:

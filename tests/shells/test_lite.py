@@ -543,7 +543,7 @@ def test_requirements_txt_matches_the_wheels_dependencies_for_pyodide(tmp_path):
     wanted = {_canon(r.name) for r in map(Requirement, re.findall(r"^Requires-Dist: (.+)$", metadata, re.M))
               if r.marker is None or r.marker.evaluate(pyodide)}
     listed = {_canon(n) for n in [*_names(lite.REQUIREMENTS), *lite.FROM_PYODIDE]}
-    assert wanted == (listed - {"lxml"}) | {"xlwings"}  # lxml: docxtpl's, named because Pyodide provides it
+    assert wanted == listed | {"xlwings"}  # lxml among them: the part-level writer's (spso_xl/xlsx), from Pyodide
     runtime = {_canon(r.name) for r in map(Requirement, re.findall(r"^Requires-Dist: (.+)$", metadata, re.M))
                if "extra" not in str(r.marker)}
     assert runtime == wanted | {_canon(n) for n in lite.NOT_IN_LITE}  # each left out of Lite says why

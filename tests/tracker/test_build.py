@@ -145,7 +145,6 @@ def test_array_calculated_columns_are_marked_array_as_excel_marks_them(built_tra
     """Excel marks a table column whose cells hold array formulas `calculatedColumnFormula array="1"`
     (XlsxWriter omits it): the computed Cases columns are dynamic-array picks from the Calc spill, so
     a row Excel adds to the table must get an array formula, not a plain copy."""
-    import re
     import zipfile
 
     with zipfile.ZipFile(built_tracker) as z:

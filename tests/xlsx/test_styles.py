@@ -63,8 +63,6 @@ def test_number_formats_builtin_existing_and_new(book):
         assert re.search(rb'<numFmts count="2"', styles.xml)
 
 
-@pytest.mark.xfail(strict=True, reason="a format code with a double quote is written in single quotes "
-                                       "(quoteattr), which attr() does not read: it is appended again each time")
 def test_a_number_format_with_quoted_text_is_found_again(book):
     with Package(book) as package:
         styles = package.styles
