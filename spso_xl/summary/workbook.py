@@ -27,10 +27,10 @@ from openpyxl.worksheet.pagebreak import Break
 
 from spso_xl.outputs.cell_text import neutralise
 from spso_xl.summary.layout import PRINT_TITLE_ROWS, Layout, PlacedChart
+from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import cell_position, column_letters
 from spso_xl.xlsx.styles import Styles, fonts_in_schema_order
-from spso_xl.xlsx.worksheet import sheet_xml
 
 NAVY, GREY, RED, AMBER = "1F4E79", "595959", "C00000", "ED7D31"
 LEVEL_COLOURS = ("9DC3E6", "2E75B6", "FFC000", "ED7D31", "C00000", "7B0000", "A6A6A6")

@@ -99,3 +99,8 @@ def excel_serial(value: dt.date, date1904: bool = False) -> int | float:
     if not date1904 and days <= FICTITIOUS_SERIAL:
         serial -= 1
     return serial
+
+
+def number_text(x: float) -> str:
+    """A number as a cell's <v> holds it: whole numbers without a point, others exactly (repr)."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))

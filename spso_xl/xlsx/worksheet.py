@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from spso_xl.errors import PackageError
-from spso_xl.xlsx.refs import column_letters, column_number, excel_serial, range_bounds
+from spso_xl.xlsx.refs import column_letters, column_number, excel_serial, number_text, range_bounds
 from spso_xl.xlsx.xml import (
     MAIN,
     REL,
@@ -38,7 +38,6 @@ from spso_xl.xlsx.xml import (
     serialize,
     start_tag,
     text_child,
-    text_element,
     unescape,
     xml_text,
 )
@@ -86,10 +85,6 @@ class Hyperlink:
     """A hyperlink cell: shows `text`, opens `target` (already in relationship form)."""
     target: str
     text: str
-
-
-def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
 
@@ -421,9 +416,9 @@ class SheetEdit:
             cell.set("t", "b")
             v = str(int(value))
         elif isinstance(value, (int, float)):
-            v = _number(value)
+            v = number_text(value)
         elif isinstance(value, (dt.date, dt.datetime)):
-            v = _number(excel_serial(value if not hasattr(value, "to_pydatetime") else value.to_pydatetime(),
+            v = number_text(excel_serial(value if not hasattr(value, "to_pydatetime") else value.to_pydatetime(),
                                      self.package.date1904))
         elif sst is not None:
             cell.set("t", "s")
@@ -564,10 +559,10 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
     if isinstance(value, bool):
         return f"<{p}v>{int(value)}</{p}v>", ' t="b"'
     if isinstance(value, (int, float)):
-        return f"<{p}v>{_number(value)}</{p}v>", ""
+        return f"<{p}v>{number_text(value)}</{p}v>", ""
     if isinstance(value, (dt.date, dt.datetime)):
         v = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
-        return f"<{p}v>{_number(excel_serial(v, date1904))}</{p}v>", ""
+        return f"<{p}v>{number_text(excel_serial(v, date1904))}</{p}v>", ""
     if hasattr(value, "item"):  # numpy scalars
         return _cached_xml(value.item(), date1904, p)
     return f"<{p}v>{xml_text(str(value))}</{p}v>", ' t="str"'
@@ -575,44 +570,3 @@ def _cached_xml(value, date1904: bool, p: str) -> tuple[str, str]:
 
 _T_ATTR = re.compile(rb'\st="[^"]*"')
 MANY_ROWS = 200  # more rows touched than this in one sheet: all its rows parsed at once
-
-
-def sheet_xml(rows: list[list], styles: dict[tuple[int, int], int], widths: list[float],
-              heights: dict[int, float] | None = None, date1904: bool = False, landscape: bool = True) -> bytes:
-    """A values-only worksheet: strings inline (the shared strings stay as they are), numbers, dates as
-    serials; `styles` maps (row, col), 0-based, to a cellXfs index. Printed landscape on A4, a page wide."""
-    heights = heights or {}
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-           '<sheetViews><sheetView showGridLines="0" workbookViewId="0"/></sheetViews>'
-           '<sheetFormatPr defaultRowHeight="15"/>']
-    if widths:
-        out.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
-                                      for c, w in enumerate(widths, start=1)) + "</cols>")
-    out.append("<sheetData>")
-    for r, row in enumerate(rows):
-        cells = []
-        for c, v in enumerate(row):
-            s = styles.get((r, c), 0)
-            ref = f"{column_letters(c + 1)}{r + 1}"
-            attrs = f' r="{ref}"' + (f' s="{s}"' if s else "")
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                if s:
-                    cells.append(f"<c{attrs}/>")
-            elif isinstance(v, bool):
-                cells.append(f'<c{attrs} t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, (int, float)):
-                cells.append(f"<c{attrs}><v>{_number(v)}</v></c>")
-            elif isinstance(v, (dt.date, dt.datetime)):
-                cells.append(f"<c{attrs}><v>{_number(excel_serial(v, date1904))}</v></c>")
-            else:
-                cells.append(f'<c{attrs} t="inlineStr"><is>{text_element(str(v))}</is></c>')
-        height = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
-        if cells or height:
-            out.append(f'<row r="{r + 1}"{height}>' + "".join(cells) + "</row>")
-    out.append("</sheetData>")
-    out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
-    out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}" '
-               f'fitToWidth="1" fitToHeight="0"/>')
-    out.append("</worksheet>")
-    return "".join(out).encode()

@@ -18,9 +18,10 @@ from spso_xl.cli.doctor import PROBLEM, diagnose
 from spso_xl.errors import WriteRefused
 from spso_xl.tracker.write import change_tracker
 from spso_xl.xlsx.gate import Problem, check_file
+from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.tables import read_range
-from spso_xl.xlsx.worksheet import Formula, sheet_xml
+from spso_xl.xlsx.worksheet import Formula
 from tests.support.paths import DATA
 
 EXCEL_MADE = sorted((DATA / "excel_made").glob("*.xls[xm]")) + \

@@ -8,14 +8,22 @@ import zipfile
 import openpyxl.utils.datetime as oxl_dates
 import pytest
 import xlsxwriter
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.cell import coordinate_to_tuple
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from spso_xl.calendar.dates import from_serial
-from spso_xl.xlsx.refs import (MAX_COLUMN, cell_position, cell_ref, column_letters, column_number, excel_serial,
-                               range_bounds)
+from spso_xl.xlsx.refs import (
+    MAX_COLUMN,
+    cell_position,
+    cell_ref,
+    column_letters,
+    column_number,
+    excel_serial,
+    range_bounds,
+)
 
 D = dt.date
 

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.styles import Styles
-from spso_xl.xlsx.worksheet import sheet_xml
 
 PART = "xl/styles.xml"
 

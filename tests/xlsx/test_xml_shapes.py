@@ -16,8 +16,8 @@ import xlsxwriter
 from spso_xl.errors import PackageError
 from spso_xl.xlsx import tables
 from spso_xl.xlsx.gate import check_file
+from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
-from spso_xl.xlsx.worksheet import sheet_xml
 
 REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
