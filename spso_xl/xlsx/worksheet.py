@@ -126,15 +126,18 @@ class SheetEdit:
         row = self.row_xml(r)
         if row is None:
             return {}
-        scope = declarations(*(m.group(0) for m in (start_tag(self.xml, "worksheet"), start_tag(self.xml, "sheetData"))
-                               if m is not None))
-        return _cells(row, scope)
+        return _cells(row, self._scope())
+
+    def _scope(self) -> dict:
+        """The namespaces declared around the rows (on worksheet and sheetData), to parse a row cut out."""
+        return declarations(*(m.group(0) for m in (start_tag(self.xml, "worksheet"), start_tag(self.xml, "sheetData"))
+                              if m is not None))
 
     def last_row(self, first_col: int, last_col: int, top: int, bottom: int, keep) -> int:
         """The last row numbered from `top` + 1 to `bottom` with a cell in the columns `first_col` to `last_col`
         for which `keep(cell xml)` holds; `top` when none. Rows are visited from the sheet's end backwards,
         so a table whose ref runs to row 1,048,576 costs the rows the sheet holds, not the ref's."""
-        xml = self.xml
+        xml, scope = self.xml, self._scope()
         hi = xml.rfind(b"sheetData>")
         hi = len(xml) if hi < 0 else hi
         while hi > 0:
@@ -148,7 +151,7 @@ class SheetEdit:
                 if r > bottom or m.group(0).endswith(b"/>"):
                     continue
                 span = _find_row(xml, r, m.start())
-                cells = _cells(xml[span[0]:span[1]]) if span else {}
+                cells = _cells(xml[span[0]:span[1]], scope) if span else {}
                 if any(keep(cell) for c, cell in cells.items() if first_col <= c <= last_col):
                     return r
             if lo == 0:
