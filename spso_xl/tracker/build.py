@@ -222,7 +222,7 @@ class _Builder:
         self.instructions()
         self.cases()
         self.summary()
-        for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
+        for name in ("Organisations", "Contacts", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         if self.edition == "classic":
             self.xlwings_conf()
@@ -409,6 +409,7 @@ class _Builder:
         for key, ref in self.list_ranges.items():
             self.wb.define_name(f"{key}List", ref)
         self.wb.define_name("OrganisationList", "=Organisations[Organisation]")
+        self.wb.define_name("ThemeList", "=Findings[Theme]")  # the Cases Theme dropdown: the themes Findings use
         self.wb.define_name(schema.CLOSURES_NAME, "=Holidays[[Date]:[Kind]]")
 
 
