@@ -72,6 +72,7 @@ class Facts:
     resolved: bool | None
     refused: bool
     recurred: bool  # the row's Recurred flag
+    significant: bool
     last_action: tuple[dt.date, int] | None  # the latest step before this letter at a lower level: (date, level)
     notes: list = field(default_factory=list)  # why a sentence was left out (for `check`)
 
@@ -188,5 +189,5 @@ def case_facts(case, level: int, as_of: dt.date, due: dt.date | None, actions: l
         earlier=tuple(earlier), escalated=escalated, previous_letter=max(sent) if sent else None,
         findings=tuple(_findings(case, findings_by_ref, upheld, as_of, settings.recurrence_months, function, theme)),
         rate=rate, resolved=case["Resolved"] if isinstance(case["Resolved"], bool) else None,
-        refused=case["Refused"] is True, recurred=case["Recurred"] is True,
+        refused=case["Refused"] is True, recurred=case["Recurred"] is True, significant=case["Significant"] is True,
         last_action=max(lower) if lower else None)

@@ -61,6 +61,8 @@ RESPOND_BY = "Respond by"  # the Cases column with the manager's respond-by date
 LAST_CHASED = "Last chased"
 CHASER_TRIGGERS = ("Information overdue", "No response after two requests")  # level 1 chases (appendix row 1)
 OMBUDSMAN = "Scottish Public Services Ombudsman"
+RAW = ("website", "support_url", "signatory", "signatory_name", "recipient_name", "organisation", "area",
+       "trigger", "function", "signatory_role")  # context values used as they are (names, links, labels)
 # What a letter at the top levels says the Ombudsman is considering, in its subject line (POWERS keys).
 POWER_SUBJECTS = {"s13": "requiring documents or witnesses under section 13 of the SPSO Act 2002",
                   "s14": "a petition to the Court of Session under section 14 of the SPSO Act 2002",
@@ -383,6 +385,9 @@ class _Planner:
             "next_contact_from": nxt.contact_from if nxt else "",
             "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
         }
+        context = {k: (prose.unbreakable(v) if isinstance(v, str) and k not in RAW else
+                       [prose.unbreakable(x) if isinstance(x, str) else x for x in v] if isinstance(v, list) else v)
+                   for k, v in context.items()}
         return LetterPlan(ref, row, level, template_name(scale.name, level, chaser or reminder), as_of, respond_by,
                           letter_stem(ref, level, as_of), context,
                           *self._records(case, ref, level, chaser, respond_by, facts.chasers))

@@ -305,6 +305,8 @@ def why(facts) -> list[str]:
 
 def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: list[str],
             facts, we: str = "We are") -> str:
+    # at the top of the scale the letter says what the Ombudsman is considering, never that it is being done
+    act = "considering action" if level == scale.top else "taking action"
     """Why we are taking action at `level` (`we`: "I am" when the Ombudsman writes): the case's own reason,
     never a paragraph's generic description of the level (DESIGN §10). The decision recorded with the
     escalation, else the row's current reason about this level, each checked against the facts; else the
@@ -312,13 +314,46 @@ def reasons(level: int, scale: Scale, recorded: str | None, current: str | None,
     if found := decision(level, recorded, current):
         clause, cites = found
         where = citation(cites)
-        return sentence(f"{we} taking action at level {level} because {checked(clause, facts)}") + (
+        return sentence(f"{we} {act} at level {level} because {checked(clause, facts)}") + (
             f" This is in line with {where}." if where else "")
     if earlier:
-        return sentence(f"{we} taking action at level {level} because {join(earlier)}")
+        return sentence(f"{we} {act} at level {level} because {join(earlier)}")
     if level < 2:
         return ""
-    return sentence(f"{we} taking action at level {level} because of the issue set out above")
+    own = [ROW_REASONS[facts.trigger]] if facts.trigger in ROW_REASONS else []
+    if facts.significant and facts.trigger not in ("Risk of harm",):
+        own.append(("the issue is recorded as significant, with potential for wider impact", "policy para 11"))
+    if not own:
+        return sentence(f"{we} {act} at level {level} because of the issue set out above")
+    where = citation("; ".join(c for _, c in own))
+    return sentence(f"{we} {act} at level {level} because {join([w for w, _ in own])}") + (
+        f" This is in line with {where}." if where else "")
+
+
+# The row's own facts as a reason, where no decision was logged with the escalation (policy paras 11-12, leaflet §3).
+ROW_REASONS = {
+    "Systemic failure": ("the failures described above affect more than one area of your organisation's work",
+                         "policy para 11"),
+    "Intentional non-compliance": ("the evidence shows intentional non-compliance with national guidance or policy, "
+                                   "which is a serious failure", "policy para 12"),
+    "Refusal to comply": ("your organisation has refused to comply", "policy para 11"),
+    "Non-payment of award": ("the award has not been paid, and the payment of an award is time sensitive",
+                             "leaflet §3"),
+}
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_WORDS = re.compile(rf"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day )?\d{{1,2}} (?:{_MONTHS}) \d{{4}}\b")
+_PHONE = re.compile(r"\b0\d{3} \d{3} \d{4}\b")
+_REF = re.compile(r"(?<![\w-])(?=[\w/.-]*\d)[\w/.]+(?:-[\w/.]+)+")
+
+
+def unbreakable(text: str) -> str:
+    """Prose with no line break inside a date, a phone number or a reference (DESIGN §10): their spaces
+    no-break spaces, their hyphens no-break hyphens."""
+    for pattern in (_DATE_WORDS, _PHONE, _REF):
+        text = pattern.sub(lambda m: nb(m.group()), text)
+    return text
 
 
 def asks(facts, respond_by: str) -> list[str]:

@@ -186,7 +186,7 @@ def findings(rng, as_of: dt.date) -> list[dict]:
 
 # (trigger, function, level, working days since notified, chasers, response, resolved, flags, closed)
 # response: None, "ontime", "late"; flags: a string of R(ecurred) S(ignificant) F(refused) M(itigating) U(rgent)
-# P(ending): escalated yesterday with the reason logged, a respond-by date set, its letter not yet written
+# D(ate): a respond-by date set 20 working days ahead; P(ending): escalated yesterday with the reason logged, a respond-by date set, its letter not yet written
 SCENARIOS = (
     ("Information overdue", "SWF", 1, 3, 0, None, None, "", False),          # on track
     ("Information overdue", "SWF", 1, 9, 0, None, None, "", False),          # due soon
@@ -199,7 +199,7 @@ SCENARIOS = (
     ("Recurrent issue", "SWF", 3, 45, 0, None, None, "R", False),            # to 4
     ("Refusal to comply", "SWF", 4, 35, 2, None, None, "F", False),          # refused at 4: to 5
     ("Refusal to comply", "SWF", 5, 60, 0, "ontime", False, "F", False),     # refused at 5: to 6
-    ("Systemic failure", "SWF", 6, 80, 0, None, None, "S", False),           # report to Parliament: stays
+    ("Systemic failure", "SWF", 6, 80, 0, None, None, "SD", False),          # report to Parliament: stays
     ("Non-payment of award", "SWF", 1, 1, 0, None, None, "U", False),        # urgent, due soon
     ("Non-payment of award", "SWF", 2, 6, 0, None, None, "U", False),        # urgent, overdue: to 3
     ("Poor response", "SWF", 1, 20, 0, "ontime", True, "", True),            # closed
@@ -252,7 +252,7 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             "Date identified": identified, "Level": level, "Date notified": notified,
             "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None,
             "Last chased": chased[-1] if chased else None, "Response received": received,
-            "Respond by": workday(as_of, 20, cal) if "P" in flags else None,
+            "Respond by": workday(as_of, 20, cal) if "P" in flags or "D" in flags else None,
             "Resolved": None if resolved is None else ("Y" if resolved else "N"),
             "Recurred": "Y" if "R" in flags else None, "Significant": "Y" if "S" in flags else None,
             "Refused": "Y" if "F" in flags else None, "Mitigating": "Y" if "M" in flags else None,
@@ -276,11 +276,14 @@ def _history(rng, ref: str, level: int, notified: dt.date, cal) -> list[dict]:
     return rows
 
 
+KINDS = {"Complaints": "complaint", "INWO": "whistleblowing complaint"}
+
+
 def _evidence(trigger: str, function: str | None, ref: str, identified: dt.date) -> str:
     """What a manager types in Evidence: the casework reference, and for a request the date it was made."""
     if trigger in ("Recurrent issue", "High uphold rate"):
         return "See Findings"  # as managers do: the letters cite the findings themselves
-    case = f"{'complaint' if function in ('Complaints', 'INWO') else 'SWF review'} {ref[3:]}"
+    case = f"{KINDS.get(function, 'SWF review')} {ref[3:]}"
     when = f"{identified.day} {identified:%B %Y}"
     if trigger in ("Information overdue", "No response after two requests"):
         return f"Our request of {when} for the papers of {case}"

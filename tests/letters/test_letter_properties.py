@@ -192,7 +192,8 @@ def test_a_letter_states_only_what_the_tracker_supports(state):
     long = [p for p in paras if len(p) > 60]
     assert len(long) == len(set(long)), "a sentence repeated"
     if level >= 2:
-        assert re.search(rf"(We are|I am) taking action at level {level} because", flat)
+        verb = "considering" if level == scale.top else "taking"
+        assert re.search(rf"(We are|I am) {verb} action at level {level} because", flat)
     # 9. a meeting and a programme of tailored support only where the texts promise them for this trigger
     if "arrange a meeting with you to discuss the issue" in body:
         assert scale.name == "SWF" and level == 3 and trigger == "Recurrent issue"

@@ -236,7 +236,8 @@ def test_every_letter_carries_its_levels_elements_for_its_scale(run, ref):
     if scale.name != "SWF":  # policy para 9: five levels
         assert not re.search(r"level\s*6", body, re.I)
     if level.number >= 2:
-        assert f"{'I am' if level.contact_from == 'Ombudsman' else 'We are'} taking action at level {level.number} " \
+        verb = "considering" if level.number == scale.top else "taking"  # the top level is considered, not taken
+        assert f"{'I am' if level.contact_from == 'Ombudsman' else 'We are'} {verb} action at level {level.number} " \
                f"because" in body and "Paragraph 9 of" not in body
 
 

@@ -295,6 +295,10 @@ def _page_number(paragraph) -> None:
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     run = OxmlElement("w:r")
+    rpr, size = OxmlElement("w:rPr"), OxmlElement("w:sz")
+    size.set(qn("w:val"), "16")  # 8 pt, as the rest of the footer
+    rpr.append(size)
+    run.append(rpr)
     t = OxmlElement("w:t")
     t.text = "2"
     run.append(t)
