@@ -6,7 +6,6 @@ the letter planner."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import sys
@@ -29,7 +28,7 @@ from spso_xl.summary.figures import FIGURES
 from spso_xl.tracker import schema
 from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
-from spso_xl.tracker.edit import TrackerEdit, edit_tracker
+from spso_xl.tracker.edit import edit_tracker
 from spso_xl.tracker.read import read_tracker
 
 
@@ -283,24 +282,20 @@ def cmd_escalate(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    """Bring an older tracker to the current headers, keeping every value."""
+    """Bring an older tracker to the current headers and tables, keeping every value."""
+    from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade
+    from spso_xl.tracker.write import change_tracker
 
-
-    tracker = read_tracker(args.path)
-    rename = {(sheet, old): new for (sheet, new), old in tracker.old_headers.items()}
-    add: dict[str, list[str]] = {}
-    for sheet, header in sorted(schema.ADDED & tracker.absent):
-        add.setdefault(sheet, []).append(header)
-    can_add = "add_columns" in {f.name for f in dataclasses.fields(TrackerEdit)}
-    edit = TrackerEdit(rename=rename, **({"add_columns": add} if can_add and add else {}))
-    if not edit:
-        print(f"{args.path.name} is up to date" + (f" (it has no {', '.join(h for v in add.values() for h in v)} "
-                                                   "column: add it to the table by hand)" if add else ""))
+    upgrade = plan_upgrade(read_tracker(args.path))
+    if not upgrade:
+        print(f"{args.path.name} is up to date")
         return 0
-    saved = edit_tracker(args.path, edit)
-    for (sheet, old), new in rename.items():
+    saved = change_tracker(args.path, lambda package: apply_upgrade(package, upgrade))
+    for (sheet, old), new in upgrade.edit.rename.items():
         print(f"renamed {sheet}!{old} to {new}, keeping its values")
-    for sheet, headers in (add.items() if can_add else ()):
+    for sheet, headers in upgrade.edit.add_columns.items():
         print(f"added {sheet}!{', '.join(headers)} (blank)")
+    for name in upgrade.tables:
+        print(f"added the {name} sheet and table (empty: fill in who each function's letters go to)")
     print(f"backup: {saved}")
     return 0

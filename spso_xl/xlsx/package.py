@@ -288,7 +288,9 @@ class Package:
         tags = list(re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", wb))
         ids = [int(attr(m.group(0), "sheetId") or 0) for m in tags]
         prefix = re.search(rb"<(\w+:)?sheets\b", wb).group(1) or b""
-        tag = (b"<" + prefix + b"sheet name=" + quoteattr(name).encode() +
+        root = re.search(rb"<(?:\w+:)?workbook\b[^>]*>", wb).group(0)
+        declare = b"" if b'xmlns:r="' in root else b' xmlns:r="' + REL.encode() + b'"'  # openpyxl: per element
+        tag = (b"<" + prefix + b"sheet" + declare + b" name=" + quoteattr(name).encode() +
                f' sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'.encode())
         names = [attr(m.group(0), "name") for m in tags]
         if after in names:
