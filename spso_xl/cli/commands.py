@@ -115,7 +115,11 @@ def print_problems(problems, console, name: str = "") -> None:
 def cmd_check(args) -> int:
     """Validate every input cell; exit 1 when anything needs fixing."""
 
+    from spso_xl.letters.plan import letter_warnings
+
     tracker = read_tracker(args.path)
+    for warning in letter_warnings(tracker):  # where a letter would fall back: worth fixing, not an error
+        print(f"warning: {warning}")
     if not tracker.problems:
         print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0

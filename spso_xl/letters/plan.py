@@ -453,3 +453,49 @@ class _Planner:
             respond_by = None
         days = working_days_after(as_of, respond_by, self.t.calendar) if respond_by and not agreed else None
         return respond_by or as_of, days, due if level == current else respond_by
+
+
+def letter_warnings(tracker: Tracker, as_of: dt.date | None = None) -> list[str]:
+    """Where a letter for an open case would fall back, for `check` (DESIGN §3, §7): no Contacts row for its
+    function (the Organisations recipient is used), a greeting made from a bare name, a findings-based case
+    with no Theme (no findings cited), a Theme that Findings does not use, a recurrence no finding shows."""
+    as_of = as_of or dt.date.today()
+    if not len(tracker.cases):
+        return []
+    p = _Planner(tracker, as_of)
+    out = []
+    if ("Contacts", "Organisation") in tracker.absent:
+        out.append("the tracker has no Contacts table: letters go to the Organisations recipient, whatever the "
+                   "function (spso-xl upgrade adds it)")
+    themes = {norm(_text(t)) for t in tracker.parsed["Findings"]["Theme"] if _text(t)}
+    for i, case in tracker.cases.iterrows():
+        row, ref = int(case[ROW]), _text(tracker.raw["Cases"].at[i, "Ref"])
+        if row in p.bad or day(case["Closed"]) or not _text(case["Level"]) or p.computed is None:
+            continue
+        where = f"Cases row {row} ({ref})"
+        org, fn, level = _text(case["Organisation"]), _text(case["Function"]) or DEFAULT_FUNCTION, int(case["Level"])
+        lvl = scale_for(fn).level(level)
+        who = recipient(p.contacts, p.orgs.get(norm(org)), org, fn, level, lvl.template >= 3)
+        if who is not None and p.contacts is not None and who.source.startswith("Organisations") and \
+                ("Contacts", "Organisation") not in tracker.absent:
+            out.append(f"{where}: Contacts has no {fn} contact for {org} at level {level}: the letter goes to "
+                       f"{who.name} ({who.source})")
+        if who is not None and who.guessed:
+            out.append(f"{where}: the letter would open 'Dear {who.name}' ({who.source}): type a Salutation in "
+                       f"Contacts, e.g. 'Dr {who.name.split()[-1]}'")
+        theme = _text(case["Theme"]) if "Theme" in case else ""
+        if theme and norm(theme) not in themes:
+            out.append(f"{where}: Cases!Theme '{theme}' is not a theme in Findings: the letter cites none of its "
+                       f"findings")
+        facts = p._facts(i, case, ref, level)
+        if _text(case["Trigger"]) == "High uphold rate" and facts.rate is None:
+            out.append(f"{where}: the Findings do not show {org}'s {fn} uphold rate above its sector's: its letter "
+                       f"is refused until they do")
+        if _text(case["Trigger"]) == "Recurrent issue" and not facts.findings and not theme:
+            out.append(f"{where}: Cases!Theme is blank and Evidence names no Findings case: the letter cites no "
+                       f"findings (choose the Theme the issue is about)")
+        if facts.recurred and facts.last_action and not facts.recurrence_shown:
+            out.append(f"{where}: Recurred is Y but no finding of its Theme is dated after "
+                       f"{long_date(facts.last_action[0])}: a letter says the issue remains unresolved, not that "
+                       f"it recurred")
+    return out

@@ -201,3 +201,27 @@ def test_a_letter_states_only_what_the_tracker_supports(state):
         assert scale.name == "SWF" and level == 4 and trigger == "Recurrent issue"
     if scale.name == "policy":
         assert not re.search(r"level\s*6", body, re.I)
+
+
+def test_check_warns_where_a_letter_would_fall_back():
+    """`check` says where a letter would use a fallback: no Contacts row for the function, a greeting made from
+    a bare name, a recurrent issue with no Theme, a Theme Findings does not use, a recurrence no finding shows."""
+    from spso_xl.letters.plan import letter_warnings
+
+    case = {"Ref": "SI-9", "Organisation": ORG, "Function": "INWO", "Trigger": "Recurrent issue", "Level": 2,
+            "Description": "x", "Date notified": workday(TODAY, -5, CAL), "Recurred": "Y"}
+    actions = [{"Date": workday(TODAY, -20, CAL), "Ref": "SI-9", "Level": 1, "Action": "Contact"},
+               {"Date": workday(TODAY, -5, CAL), "Ref": "SI-9", "Level": 2, "Action": "Escalation"}]
+    contacts = [{"Organisation": ORG, "Function": "SWF", "Recipient name": "Calum Stewart"}]
+    said = "\n".join(letter_warnings(tracker_for(case, actions, [], contacts), TODAY))
+    assert "Contacts has no INWO contact for Fife Council at level 2: the letter goes to Alex Brown" in said
+    assert "would open 'Dear Alex Brown'" in said
+    assert "Cases!Theme is blank" in said
+    said = "\n".join(letter_warnings(tracker_for(case | {"Theme": "Unknown theme"}, actions, [], contacts), TODAY))
+    assert "Cases!Theme 'Unknown theme' is not a theme in Findings" in said
+    assert "Recurred is Y but no finding of its Theme is dated after" in said
+    ok = case | {"Function": "SWF", "Theme": THEMES[0]}
+    found = [{"Case ref": "F-1", "Organisation": ORG, "Function": "SWF", "Decision date": TODAY - dt.timedelta(days=1),
+              "Outcome": "Upheld", "Theme": THEMES[0]}]
+    contacts = [contacts[0] | {"Salutation": "Mr Stewart"}]
+    assert letter_warnings(tracker_for(ok, actions, found, contacts), TODAY) == []
