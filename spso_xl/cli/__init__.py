@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the cases' Refs (several allowed)")
         as_of(c, "record it")
 
-    upgrade = command("upgrade", "bring an older tracker to the current headers, keeping every value")
+    upgrade = command("upgrade", "bring an older tracker to the current headers and tables (Contacts), keeping every value")
     tracker(upgrade)
 
     demo = command("demo", "build a sample tracker, then report, letters and summary from it")

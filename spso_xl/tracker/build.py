@@ -144,6 +144,9 @@ def instructions(edition: str) -> tuple:
          "per recalculation); sorting and filtering the table keep working.", ""),
         *BUTTONS[edition],
         ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
+        ("Contacts: who each function's letters go to (the SWF manager is not the complaints lead), with the levels they "
+         "are written to at and the Salutation after 'Dear' (e.g. Dr Murray). Cases Theme: the Findings theme the issue "
+         "is about; its letters cite that theme's upheld findings only.", ""),
         ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
          "INWO) are in the 'templates' folder beside this workbook (with xlwings Lite: the copy uploaded under Files); edit "
          "them in Word (fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
