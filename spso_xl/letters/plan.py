@@ -265,6 +265,8 @@ class _Planner:
                           rate)
 
     def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
+        """The letter for one case: its facts checked first (`letters.facts`), then who writes to whom, then the
+        sentences those facts support; a Refusal naming every cell to fill in when something is missing."""
         s, as_of, missing = self.settings, self.as_of, []
         function = _text(case["Function"]) or None
         fn = function or DEFAULT_FUNCTION
@@ -276,77 +278,17 @@ class _Planner:
         if not _text(case["Description"]):
             missing.append(f"Cases!Description for '{ref}' is blank (row {row}): describe the issue (the letter "
                            f"must identify it clearly)")
-
-        org = self.orgs.get(norm(org_name))
-        to_chief = lvl.template >= 3  # leaflet §3: levels 3 and up are written to the Chief Executive
-        who = recipient(self.contacts, org, org_name, fn, level, to_chief)
-        if org is None:
-            missing.append(f"Organisations has no row for '{org_name}': add it with its recipient and address")
-        elif who is None:
-            column = "Chief executive" if to_chief else "Recipient name"
-            missing.append(f"Organisations!{column} for '{org_name}' is blank (row {int(org[ROW])}) and Contacts has "
-                           f"no {fn} contact for it: a level {level} letter goes to {lvl.written_to}")
-        elif not who.address:
-            missing.append(f"Organisations!Address for '{org_name}' is blank (row {int(org[ROW])}): the letter needs "
-                           f"a postal address")
-
+        who, signatory, name, signatory_lines = self._people(org_name, fn, function, level, lvl, missing)
         role = lvl.contact_from
-        signatory = _text(s.signatory(role, function))
-        if not signatory:
-            key = signatory_key(role, function)
-            srow = self.setting_rows.get(norm(key))
-            where = f"Settings!Value for '{key}' is blank (row {srow})" if srow else f"Settings has no '{key}' row"
-            missing.append(f"{where}: enter the name and title that sign {fn} level {level} letters")
-        name, _, sig_title = (x.strip() for x in signatory.partition(","))
-        signatory_lines = [sig_title or (role if role in OFFICE_ROLES else f"{role}, {TEAMS[fn]}")]
-        if "ombudsman" not in signatory_lines[0].casefold():
-            signatory_lines.append(OMBUDSMAN)
-
         # a chaser only once Due has passed with nothing received (DESIGN §10); before that, a reminder
         chaser = level == 1 and trigger in CHASER_TRIGGERS and facts.overdue
         reminder = level == 1 and trigger in CHASER_TRIGGERS and not chaser
         respond_by, days, due = self._respond_by(i, case, ref, row, level, function, chaser, missing)
-
-        earlier = prose.history(list(facts.earlier), scale, as_of, facts.resolved)
-        notified = facts.notified
-        if not earlier and notified and notified < as_of and not facts.escalated:
-            at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
-            earlier.append(f"On {long_date(notified)} we notified your organisation of this issue{at}.")
-        so_far = list(earlier)
-        shows_history = "history" in lvl.elements
-        if shows_history and not earlier:
-            if trigger == "Intentional non-compliance" or (trigger == "Risk of harm" and case["Significant"] is True):
-                so_far.append("This is the first action we have taken on this issue: because it is a serious failure, "
-                              "paragraph 12 of our Support and Intervention Policy allows action at this level as a "
-                              "first step.")
-            else:
-                missing.append(f"Actions has no entry for '{ref}' before today and Cases!Date notified is blank (row "
-                               f"{row}): log the earlier contacts in Actions (a level {level} letter says how we have "
-                               f"tried to resolve the matter)")
-        recorded = next((_text(a["Notes"]) for a in reversed(self.actions.get(norm(ref), [])) if
-                         _text(a["Action"]) == "Escalation" and _text(a["Level"]) == str(level)
-                         and (d := day(a["Date"])) and d <= as_of), None)
-        current_reason = _text(self.computed.at[i, "Reason"])
-        why = prose.why(facts)
-        reasons = prose.reasons(level, scale, recorded, current_reason, why, facts,
-                                "I am" if role == "Ombudsman" else "We are")
-        if earlier and shows_history and reasons:
-            so_far.append("These steps have not resolved the matter, for the reasons given above.")
-        findings = [] if chaser or reminder else list(facts.findings)
-        evidence = prose.evidence(_text(case["Evidence"]), findings, function)
-        if facts.rate is not None:
-            evidence.append(prose.rate_sentence(facts.rate, org_name, function))
-        elif trigger == "High uphold rate":
-            missing.append(f"the Findings do not show {org_name}'s {fn} uphold rate above its sector's in the "
-                           f"{s.recurrence_months} months to {long_date(as_of)} (the funnel plot): a letter cannot say "
-                           f"that it is")
-        if not shows_history and not chaser and not reminder:
-            evidence += earlier
-        if not evidence and not chaser and not reminder:
-            missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
-                           f"case references and dates the concern rests on, or the case's Theme")
+        said = self._sentences(i, case, ref, row, lvl, scale, facts, chaser or reminder, missing)
         if missing:
             return Refusal(ref, row, tuple(missing))
+        earlier, so_far, evidence, reasons, why = (said[k] for k in ("history", "so_far", "evidence", "reasons", "why"))
+        findings = said["findings"]
 
         phone, website = s.contact(function)
         nxt = scale.level(level + 1) if level < scale.top else None
@@ -391,6 +333,77 @@ class _Planner:
         return LetterPlan(ref, row, level, template_name(scale.name, level, chaser or reminder), as_of, respond_by,
                           letter_stem(ref, level, as_of), context,
                           *self._records(case, ref, level, chaser, respond_by, facts.chasers))
+
+    def _people(self, org_name, fn, function, level, lvl, missing):
+        """Who the letter goes to (`letters.recipients`) and who signs it (Settings), or what to fill in."""
+        org = self.orgs.get(norm(org_name))
+        to_chief = lvl.template >= 3  # leaflet §3: levels 3 and up are written to the Chief Executive
+        who = recipient(self.contacts, org, org_name, fn, level, to_chief)
+        if org is None:
+            missing.append(f"Organisations has no row for '{org_name}': add it with its recipient and address")
+        elif who is None:
+            column = "Chief executive" if to_chief else "Recipient name"
+            missing.append(f"Organisations!{column} for '{org_name}' is blank (row {int(org[ROW])}) and Contacts has "
+                           f"no {fn} contact for it: a level {level} letter goes to {lvl.written_to}")
+        elif not who.address:
+            missing.append(f"Organisations!Address for '{org_name}' is blank (row {int(org[ROW])}): the letter needs "
+                           f"a postal address")
+        role = lvl.contact_from
+        signatory = _text(self.settings.signatory(role, function))
+        if not signatory:
+            key = signatory_key(role, function)
+            srow = self.setting_rows.get(norm(key))
+            where = f"Settings!Value for '{key}' is blank (row {srow})" if srow else f"Settings has no '{key}' row"
+            missing.append(f"{where}: enter the name and title that sign {fn} level {level} letters")
+        name, _, sig_title = (x.strip() for x in signatory.partition(","))
+        lines = [sig_title or (role if role in OFFICE_ROLES else f"{role}, {TEAMS[fn]}")]
+        if "ombudsman" not in lines[0].casefold():
+            lines.append(OMBUDSMAN)
+        return who, signatory, name, lines
+
+    def _sentences(self, i, case, ref, row, lvl, scale, facts: Facts, chasing: bool, missing) -> dict:
+        """What the letter says from its facts alone: the history before today, the evidence about this issue,
+        the reasons for the level; a sentence whose fact does not hold is not written (DESIGN §10)."""
+        as_of, level, trigger = self.as_of, facts.level, facts.trigger
+        org_name, function = _text(case["Organisation"]), _text(case["Function"]) or None
+        earlier = prose.history(list(facts.earlier), scale, as_of, facts.resolved)
+        if not earlier and facts.notified and facts.notified < as_of and not facts.escalated:
+            at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
+            earlier.append(f"On {long_date(facts.notified)} we notified your organisation of this issue{at}.")
+        so_far = list(earlier)
+        shows_history = "history" in lvl.elements
+        if shows_history and not earlier:
+            if trigger == "Intentional non-compliance" or (trigger == "Risk of harm" and facts.significant):
+                so_far.append("This is the first action we have taken on this issue: because it is a serious failure, "
+                              "paragraph 12 of our Support and Intervention Policy allows action at this level as a "
+                              "first step.")
+            else:
+                missing.append(f"Actions has no entry for '{ref}' before today and Cases!Date notified is blank (row "
+                               f"{row}): log the earlier contacts in Actions (a level {level} letter says how we have "
+                               f"tried to resolve the matter)")
+        recorded = next((_text(a["Notes"]) for a in reversed(self.actions.get(norm(ref), [])) if
+                         _text(a["Action"]) == "Escalation" and _text(a["Level"]) == str(level)
+                         and (d := day(a["Date"])) and d <= as_of), None)
+        why = prose.why(facts)
+        reasons = prose.reasons(level, scale, recorded, _text(self.computed.at[i, "Reason"]), why, facts,
+                                "I am" if lvl.contact_from == "Ombudsman" else "We are")
+        if earlier and shows_history and reasons:
+            so_far.append("These steps have not resolved the matter, for the reasons given above.")
+        findings = [] if chasing else list(facts.findings)
+        evidence = prose.evidence(_text(case["Evidence"]), findings, function)
+        if facts.rate is not None:
+            evidence.append(prose.rate_sentence(facts.rate, org_name, function))
+        elif trigger == "High uphold rate":
+            missing.append(f"the Findings do not show {org_name}'s {function or DEFAULT_FUNCTION} uphold rate above "
+                           f"its sector's in the {self.settings.recurrence_months} months to {long_date(as_of)} (the "
+                           f"funnel plot): a letter cannot say that it is")
+        if not shows_history and not chasing:
+            evidence += earlier
+        if not evidence and not chasing:
+            missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
+                           f"case references and dates the concern rests on, or the case's Theme")
+        return {"history": earlier, "so_far": so_far, "evidence": evidence, "reasons": reasons, "why": why,
+                "findings": findings}
 
     def _records(self, case, ref, level, chaser, respond_by, chasers) -> tuple[dict, list[dict]]:
         """What the letter changes on its row, and the Actions lines it logs before its own, so that Level,
