@@ -66,9 +66,8 @@ STEPS = [
     "by when.",
     "2. I would welcome the opportunity to discuss the issue with you before then. My office will contact you to "
     "arrange this, or you can call us ({{ phone }}).",
-    "3. I will consider your response before deciding whether any further action is needed. If I decide to use my "
-    "statutory powers, you will be informed before any action is taken, and you will usually be given a formal "
-    "opportunity to respond before it is taken.",
+    "3. I will consider your response, and anything we discuss, before deciding whether any further action is "
+    "needed.",
 ]
 STEP_REPORT = ("3. I will take your response into account in deciding whether to lay a report, and what it should "
                "say. If I decide to lay a report, you will be informed before it is laid.")
@@ -192,8 +191,7 @@ def highest(scale: str, n: int) -> dict:
                  "laying a report about it before the Scottish Parliament, which is level 6 of the policy.")
         considering = ["I am considering whether to {{ power }}.", "{{ reasons }}",
                        "I have not decided to lay a report. You will be informed before any action is taken, and this "
-                       "letter gives you a formal opportunity to respond before I decide. I will take your response "
-                       "into account in deciding whether to lay a report and what it should say."]
+                       "letter gives you a formal opportunity to respond before I decide."]
     elif not top:
         intro = ("I am writing to you about an issue concerning {{ about }}. I am engaging with you directly, at level "
                  "4 of our Support and Intervention Policy, with a view to using my statutory powers if the issue is "
