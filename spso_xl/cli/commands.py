@@ -115,7 +115,7 @@ def print_problems(problems, console, name: str = "") -> None:
 def cmd_check(args) -> int:
     """Validate every input cell; exit 1 when anything needs fixing."""
 
-    from spso_xl.letters.plan import letter_warnings
+    from spso_xl.letters.plan import letter_warnings  # the letter planner: only when a tracker is checked
 
     tracker = read_tracker(args.path)
     for warning in letter_warnings(tracker):  # where a letter would fall back: worth fixing, not an error
@@ -287,8 +287,8 @@ def cmd_escalate(args) -> int:
 
 def cmd_upgrade(args) -> int:
     """Bring an older tracker to the current headers and tables, keeping every value."""
-    from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade
-    from spso_xl.tracker.write import change_tracker
+    from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade  # the part-level writer: only for an upgrade
+    from spso_xl.tracker.write import change_tracker  # the write discipline: only for an upgrade
 
     upgrade = plan_upgrade(read_tracker(args.path))
     if not upgrade:

@@ -45,7 +45,7 @@ REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
 KEEP = object()  # marks a list's introduction: (KEEP, text), kept on the page of the list it introduces
 EVIDENCE = ["{{ description }}", (KEEP, "Our concerns are based on the following evidence:"), (LOOP, "e", "evidence")]
 SO_FAR = [(KEEP, "We have tried to resolve the matter as follows."), (LOOP, "h", "so_far")]
-ASKS = (LOOP, "a", "asks")  # what the organisation has not yet done: the information overdue, the award paid
+ASKS = (LOOP, "a", "asks", None)  # what the organisation has not yet done (the information, the award paid): plain
 SUPPORT = {
     "swf": ["We are happy to discuss the issue and to give advice: please call us ({{ phone }}).",
             "Information and materials for decision makers (on good decision-making, making the fund accessible to "
@@ -72,7 +72,7 @@ STEPS = [
 STEP_REPORT = ("3. I will take your response into account in deciding whether to lay a report, and what it should "
                "say. If I decide to lay a report, you will be informed before it is laid.")
 FURTHER = ("Further to our letter of {{ further_to }}, I am writing to you again about the issue concerning {{ about }}, "
-           "which we are taking forward at level {{ level }} of our Support and Intervention Policy.")
+           "which we are taking forward under our Support and Intervention Policy.")
 RESPOND = ["You have the opportunity to discuss and respond to the issues raised in this letter directly with me. "
            "Please send your response by {{ respond_by }}, quoting our reference {{ ref }}."]
 NO_DECISION = ("I have not decided to take this action. You will be informed before any action is taken, and you "
@@ -246,9 +246,11 @@ def para(doc, text="", *, bold=False, size=None, colour=None, style=None, after=
 def item_paras(doc, item, keep=False) -> list:
     """The paragraphs of one item of a section's wording (text, a list, a list's introduction, a condition)."""
     if isinstance(item, tuple) and item[0] is LOOP:
-        _, var, seq = item
-        return [para(doc, f"{{%p for {var} in {seq} %}}"), para(doc, f"{{{{ {var} }}}}", style="List Bullet", after=2,
-                                                               keep=keep), para(doc, "{%p endfor %}")]
+        _, var, seq, *style = item
+        bullet = style[0] if style else "List Bullet"
+        return [para(doc, f"{{%p for {var} in {seq} %}}"),
+                para(doc, f"{{{{ {var} }}}}", style=bullet, after=2 if bullet else 6, keep=keep or not bullet),
+                para(doc, "{%p endfor %}")]
     if isinstance(item, tuple) and item[0] is KEEP:
         return [para(doc, item[1], keep=True)]  # a list's introduction stays with the list
     if isinstance(item, tuple) and item[0] is IF:
