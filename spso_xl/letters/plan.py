@@ -302,7 +302,7 @@ class _Planner:
             "about": f"{org_name}'s {SUBJECTS.get(area) or FUNCTION_SUBJECTS[fn]}",
             "trigger": trigger, "description": sentence(_text(case["Description"])), "evidence": evidence,
             "findings": [{**f, "decision_date": long_date(f["date"]) if f["date"] else ""} for f in findings],
-            "history": earlier, "so_far": so_far,
+            "history": earlier, "so_far": so_far, "unresolved": said["unresolved"],
             "actions": [{"date": long_date(day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
                          "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in facts.earlier],
             "not_succeeded": "; ".join(why) or "the issue remains unresolved", "reasons": reasons,
@@ -387,8 +387,8 @@ class _Planner:
         why = prose.why(facts)
         reasons = prose.reasons(level, scale, recorded, _text(self.computed.at[i, "Reason"]), why, facts,
                                 "I am" if lvl.contact_from == "Ombudsman" else "We are")
-        if earlier and shows_history and reasons:
-            so_far.append("These steps have not resolved the matter, for the reasons given above.")
+        unresolved = ("These steps have not resolved the matter, for the reasons given above."
+                      if earlier and shows_history and reasons else "")
         findings = [] if chasing else list(facts.findings)
         evidence = prose.evidence(_text(case["Evidence"]), findings, function)
         if facts.rate is not None:
@@ -403,7 +403,7 @@ class _Planner:
             missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
                            f"case references and dates the concern rests on, or the case's Theme")
         return {"history": earlier, "so_far": so_far, "evidence": evidence, "reasons": reasons, "why": why,
-                "findings": findings}
+                "findings": findings, "unresolved": unresolved}
 
     def _records(self, case, ref, level, chaser, respond_by, chasers) -> tuple[dict, list[dict]]:
         """What the letter changes on its row, and the Actions lines it logs before its own, so that Level,

@@ -44,7 +44,8 @@ SECTION_IF = {"meeting": "meeting"}  # element -> the field that keeps its whole
 REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
 KEEP = object()  # marks a list's introduction: (KEEP, text), kept on the page of the list it introduces
 EVIDENCE = ["{{ description }}", (KEEP, "Our concerns are based on the following evidence:"), (LOOP, "e", "evidence")]
-SO_FAR = [(KEEP, "We have tried to resolve the matter as follows."), (LOOP, "h", "so_far")]
+SO_FAR = [(KEEP, "We have tried to resolve the matter as follows."), (LOOP, "h", "so_far"),
+          (IF, "unresolved", "{{ unresolved }}", None)]
 ASKS = (LOOP, "a", "asks", None)  # what the organisation has not yet done (the information, the award paid): plain
 SUPPORT = {
     "swf": ["We are happy to discuss the issue and to give advice: please call us ({{ phone }}).",
