@@ -21,6 +21,7 @@ import pytest
 from spso_xl.letters.prose import plain
 from spso_xl.letters.publish import write_letters
 from spso_xl.outputs.libreoffice import convert
+from spso_xl.policy.tables import ELEMENTS
 from spso_xl.summary.figures import build_summary
 from spso_xl.summary.layout import summary_layout
 from spso_xl.tracker.read import read_tracker
@@ -69,6 +70,7 @@ def letters(demo_tracker, tmp_path_factory):
 # once Due has passed (004), a further letter at the case's level (018: "Further to our letter of"), the unpaid
 # award asked to be paid (013), the Ombudsman considering a report (012), a whistleblowing letter to an NHS board
 # (023).
+HEADINGS = {e.heading for e in ELEMENTS.values()}
 NAMED = ("SI-2026-001", "SI-2026-004", "SI-2026-018", "SI-2026-012", "SI-2026-013", "SI-2026-023")
 
 
@@ -113,6 +115,8 @@ def test_every_golden_letter_prints_on_a4_in_one_typeface_and_numbers_its_later_
             page = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
                                   capture_output=True, text=True, check=True).stdout
             assert (f"Page {n}" in page) == (n > 1), (stem, n)
+            body = [x.strip() for x in page.splitlines() if x.strip() and "·" not in x]  # the footer's lines have ·
+            assert n == pages or body[-1] not in HEADINGS, f"{stem}: '{body[-1]}' left alone at the foot of page {n}"
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(keep / stem)], check=True)
     assert len(list(keep.glob("*.png"))) >= len(letters) + len(named)
 

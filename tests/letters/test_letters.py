@@ -304,7 +304,7 @@ def test_the_ombudsman_says_what_she_is_considering_and_asks_first(run, ref, pow
     body = " ".join(text(written(run, ref).docx).split("\n"))
     assert f"whether to {power} of the Scottish Public Services Ombudsman Act 2002" in body
     assert "considering" in body and "before any action is taken" in body
-    assert "directly with me" in body and "The steps to be taken, and their timeframes, are:" in body
+    assert "directly with me" in body and "Next steps and timeframes" in body
     assert not re.search(r"\bI will (lay|use|petition|require)\b|After that date|regardless", body)
     assert ("refused to comply" in body) == bool(case_of(ref).get("Refused"))
     assert ("level 6" in body) == (ref == "SI-5" or ref == "SI-6")

@@ -44,7 +44,9 @@ SECTION_IF = {"meeting": "meeting"}  # element -> the field that keeps its whole
 REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
 KEEP = object()  # marks a list's introduction: (KEEP, text), kept on the page of the list it introduces
 EVIDENCE = ["{{ description }}", (KEEP, "Our concerns are based on the following evidence:"), (LOOP, "e", "evidence")]
-SO_FAR = [(KEEP, "We have tried to resolve the matter as follows."), (LOOP, "h", "so_far"),
+# A list right under its heading has no introduction of its own: the heading introduces it, and keeps with its
+# first item (a chain of kept paragraphs is one LibreOffice does not keep together in its PDF copies)
+SO_FAR = [(LOOP, "h", "so_far"),
           (IF, "unresolved", "{{ unresolved }}", None)]
 ASKS = (LOOP, "a", "asks", None)  # what the organisation has not yet done (the information, the award paid): plain
 SUPPORT = {
@@ -215,7 +217,7 @@ def highest(scale: str, n: int) -> dict:
         "issue": EVIDENCE,
         "reasons": considering,
         "history": [*SO_FAR],
-        "steps": [ASKS, (KEEP, "The steps to be taken, and their timeframes, are:"), *STEPS[:2],
+        "steps": [ASKS, *STEPS[:2],
                   STEP_REPORT if scale == "swf" and top else STEPS[2]],
         "respond": RESPOND,
     }
@@ -250,7 +252,7 @@ def item_paras(doc, item, keep=False) -> list:
         _, var, seq, *style = item
         bullet = style[0] if style else "List Bullet"
         return [para(doc, f"{{%p for {var} in {seq} %}}"),
-                para(doc, f"{{{{ {var} }}}}", style=bullet, after=2 if bullet else 6, keep=keep or not bullet),
+                para(doc, f"{{{{ {var} }}}}", style=bullet, after=2 if bullet else 6, keep=keep),
                 para(doc, "{%p endfor %}")]
     if isinstance(item, tuple) and item[0] is KEEP:
         return [para(doc, item[1], keep=True)]  # a list's introduction stays with the list
