@@ -20,7 +20,15 @@ from typing import Callable
 
 import xlwings as xw
 
-from macros.book import ButtonRefusal, chosen_refs, name_address, put_summary_sheet, read_book, write_edit
+from macros.book import (
+    ButtonRefusal,
+    chosen_refs,
+    find_table,
+    name_address,
+    put_summary_sheet,
+    read_book,
+    write_edit,
+)
 from spso_xl.calendar.dates import uk
 from spso_xl.errors import InputError, NotRecorded, plural
 from spso_xl.policy.cases import compute_cases
@@ -38,8 +46,9 @@ def main(book: xw.Book | None = None, today: dt.date | None = None) -> None:
 
     def action() -> str:
         sheet = book.sheets.active.name
-        if sheet == "Cases":
-            chosen = str(book.sheets["Cases"].range(name_address(book, schema.ACTION_CELL)).value or "").strip()
+        cases, _ = find_table(book, schema.CASES.name)  # the Cases table's sheet, whatever its tab is called
+        if cases is not None and sheet == cases.name:
+            chosen = str(cases.range(name_address(book, schema.ACTION_CELL)).value or "").strip()
             handler = CASE_ACTIONS.get(norm(chosen))
             if handler is None:
                 raise ButtonRefusal(f"Choose an action in the dropdown beside the button: "

@@ -18,7 +18,7 @@ from spso_xl.tracker import schema
 from spso_xl.tracker.edit import Link, TrackerEdit
 from spso_xl.tracker.read import tracker_from_sheets
 from spso_xl.xlsx.refs import range_bounds
-from spso_xl.xlsx.tables import error_or_value
+from spso_xl.xlsx.tables import clean_header, error_or_value, table_named
 
 
 class ButtonRefusal(SpsoError):
@@ -40,12 +40,33 @@ def _values(sheet) -> list[list]:
     return [[error_or_value(v) for v in row] for row in values]
 
 
+def find_table(book, name: str):
+    """(sheet, table) of the table called `name` wherever its sheet is and whatever the tab is called
+    (DESIGN §3), by the file reader's rule (`xlsx.tables.table_named`: ignoring case, two refused);
+    (None, None) when there is none."""
+    found = table_named(((t.name, s.name, (s, t)) for s in book.sheets for t in s.tables), name)
+    return found or (None, None)
+
+
+def _table_values(book, name: str) -> list[list] | None:
+    """The values of the sheet holding the table `name` (else of the sheet called so, a tracker
+    without its tables), its Total Row blanked: Excel's sums are not a record."""
+    sheet, table = find_table(book, name)
+    if sheet is None:
+        return _values(book.sheets[name]) if name in {s.name for s in book.sheets} else None
+    values = _values(sheet)
+    if table.show_totals:
+        r = table.range.last_cell.row
+        if r <= len(values):
+            values[r - 1] = [""] * len(values[r - 1])
+    return values
+
+
 def read_book(book):
     """The tracker as the open workbook holds it now, unsaved edits included; its path is the
     workbook's (what a summary names as its source, and what an output must never replace)."""
-    names = {s.name for s in book.sheets}
-    return tracker_from_sheets({n: _values(book.sheets[n]) for n in schema.SHEETS if n in names},
-                               Path(book.fullname))
+    values = {n: _table_values(book, n) for n in schema.SHEETS}
+    return tracker_from_sheets({n: v for n, v in values.items() if v is not None}, Path(book.fullname))
 
 
 def _filtered(table) -> bool:
@@ -77,8 +98,8 @@ def chosen_refs(book, refs: list[str] | None = None) -> list[str]:
 
 def refs_on_cases(book, refs: list[str]) -> list[str]:
     """The Refs of the Cases rows with these Refs (any case); ButtonRefusal for an unknown one."""
-    table = book.sheets["Cases"].tables["Cases"]
-    column = table.header_row_range.value.index("Ref")
+    _, table = _cases(book)
+    column = _headers(table).index("Ref")
     found = {}
     for i, row in enumerate(table.data_body_range.options(ndim=2).value):
         if not is_blank(row[column]):
@@ -90,13 +111,12 @@ def refs_on_cases(book, refs: list[str]) -> list[str]:
 
 def selected_refs(book) -> list[str]:
     """The Refs of the selected Cases rows; ButtonRefusal for anything else."""
-    sheet = book.sheets["Cases"]
-    table = sheet.tables["Cases"]
+    sheet, table = _cases(book)
     if _filtered(table):
         raise ButtonRefusal("The Cases table is filtered, so a selection can include rows you cannot see. "
                             "Clear the filter, select the rows, and try again.")
     selection = book.selection
-    if selection is None or not selection.address or selection.sheet.name != "Cases":
+    if selection is None or not selection.address or selection.sheet.name != sheet.name:
         raise ButtonRefusal("Select one or more case rows in the Cases table first.")
     body = table.data_body_range
     first, last = body.row, body.last_cell.row
@@ -104,11 +124,23 @@ def selected_refs(book) -> list[str]:
     if not rows or rows[0] < first or rows[-1] > last:
         raise ButtonRefusal(f"Select case rows inside the Cases table (rows {first}-{last}); "
                             f"the selection {selection.address.replace('$', '')} is not.")
-    ref_col = table.header_row_range.value.index("Ref")
+    ref_col = _headers(table).index("Ref")
     refs = [sheet.range((r, body.column + ref_col)).value for r in rows]
     if blank := [r for r, ref in zip(rows, refs) if is_blank(ref)]:
         raise ButtonRefusal(f"Row {blank[0]} has no Ref: every case needs one before an action can be recorded.")
     return [str(r).strip() for r in refs]
+
+
+def _cases(book):
+    sheet, table = find_table(book, schema.CASES.name)
+    if table is None:
+        raise ButtonRefusal("This workbook has no table named Cases.")
+    return sheet, table
+
+
+def _headers(table) -> list[str]:
+    """The table's headers as spso-xl matches them (`xlsx.tables.clean_header`)."""
+    return [clean_header(h) for h in table.header_row_range.value]
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -132,27 +164,43 @@ def write_edit(book, edit: TrackerEdit) -> None:
     (Renaming or adding columns is the command line's `upgrade`, never a button's.)"""
     if edit.rename or any(edit.add_columns.values()):
         raise ValueError("a button never renames or adds columns: that is `spso-xl upgrade`")
+    found = {name: find_table(book, name) for name in {n for n, _, _ in edit.cells} | set(edit.append)}
+    if missing := [name for name, (sheet, _) in found.items() if sheet is None]:
+        raise ButtonRefusal(f"This workbook has no table named {missing[0]}.")
+    tops = {name: _append_at(*found[name], len(records)) for name, records in edit.append.items() if records}
     columns: dict[str, dict[str, int]] = {}
-    for (sheet_name, row, header), value in edit.cells.items():
-        table = book.sheets[sheet_name].tables[sheet_name]
-        if sheet_name not in columns:
+    for (name, row, header), value in edit.cells.items():
+        sheet, table = found[name]
+        if name not in columns:
             first = table.range.column
-            columns[sheet_name] = {h: first + i for i, h in enumerate(table.header_row_range.value)}
-        book.sheets[sheet_name].range((row, columns[sheet_name][header])).value = cell_value(value)
+            columns[name] = {h: first + i for i, h in enumerate(_headers(table))}
+        sheet.range((row, columns[name][clean_header(header)])).value = cell_value(value)
     for name, records in edit.append.items():
         if records:
-            append_to_table(book, name, records)
+            append_to_table(book, name, records, tops[name])
 
 
-def append_to_table(book, name: str, records: list[dict]) -> None:
-    """Add records (by header) below the last used row of a table, and grow the table."""
-    sheet = book.sheets[name]
-    table = sheet.tables[name]
-    headers = table.header_row_range.value
+def _append_at(sheet, table, n: int) -> int:
+    """The row new records start at: after the table's last row holding a value. A Total Row stays
+    where it is while there are blank rows above it for them; when there are not, the write is refused
+    before anything is changed (the file's writer moves a Total Row down: `spso-xl` does it)."""
     body = table.data_body_range
     values = body.options(ndim=2).value if body is not None else []
     used = max((i + 1 for i, row in enumerate(values) if any(not is_blank(v) for v in row)), default=0)
     top = table.header_row_range.row + 1 + used
+    if table.show_totals and top + n - 1 >= table.range.last_cell.row:
+        raise ButtonRefusal(f"The {table.name} table has a Total Row and no blank rows above it for the "
+                            f"{n} new {'row' if n == 1 else 'rows'}: insert table rows above it (or use the "
+                            f"spso-xl command with the workbook closed), then try again.")
+    return top
+
+
+def append_to_table(book, name: str, records: list[dict], top: int | None = None) -> None:
+    """Add records (by header) below the last used row of a table, and grow the table."""
+    sheet, table = find_table(book, name)
+    headers = _headers(table)
+    top = top or _append_at(sheet, table, len(records))
+    records = [{clean_header(k): v for k, v in r.items()} for r in records]
     sheet.range((top, table.range.column)).value = [[cell_value(r.get(h)) for h in headers] for r in records]
     end = max(top + len(records) - 1, table.range.last_cell.row)
     table.resize(sheet.range((table.range.row, table.range.column), (end, table.range.last_cell.column)))

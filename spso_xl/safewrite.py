@@ -2,7 +2,8 @@
 
 - a file open in Excel or LibreOffice (its `~$` owner file or `.~lock.…#` beside it, in any letter
   case, beside the link and beside a symlink's target) is refused, and so is a read-only one;
-- one writer at a time (a lock file beside the file; a lock left by a dead process is taken over),
+- one writer at a time (a lock file beside the file, naming who holds it; a second command waits
+  for the first; a lock left by a dead process is taken over),
   and temporary files or half-made backups left by an interrupted run are cleaned up;
 - a backup is copied into `backups/` and verified (a whole zip, the same parts) before it gets its
   final name; old backups are pruned by a count and an age;
@@ -17,11 +18,13 @@ composes these pieces into the tracker's write path.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import os
 import re
 import shutil
 import socket
 import tempfile
+import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,16 +75,29 @@ def refuse_if_read_only(path: Path) -> None:
 # --- locks -----------------------------------------------------------------------------------------
 
 
+LOCK_WAIT = 120.0  # seconds a command waits for another to finish with the file before it gives up
+EMPTY_LOCK_GRACE = 5.0  # an empty lock file older than this was never written (its process died at once)
+_POLL = 0.1
+
+
 def _lock_path(path: Path, kind: str) -> Path:
     return path.parent / f".{path.name}.{kind}.lock"
 
 
+def _holder(owner: str) -> tuple[int | None, str | None, str]:
+    """(pid, host, the rest: when, and who) of a lock file's text."""
+    parts = owner.split(maxsplit=2)
+    try:
+        pid = int(parts[0])
+    except (ValueError, IndexError):
+        return None, None, owner.strip()
+    return pid, parts[1] if len(parts) > 1 else None, parts[2].strip() if len(parts) > 2 else ""
+
+
 def _alive(owner: str) -> bool:
     """Whether the process recorded in a lock file still runs (a lock from another host counts as alive)."""
-    try:
-        pid, host = owner.split()[:2]
-        pid = int(pid)
-    except ValueError:
+    pid, host, _ = _holder(owner)
+    if pid is None or host is None:
         return True
     if host != socket.gethostname():
         return True
@@ -105,40 +121,121 @@ def _alive(owner: str) -> bool:
     return True
 
 
-@contextmanager
-def file_lock(path: Path, kind: str, busy: str):
-    """Hold `.name.kind.lock` beside `path` for the block; refuse with `busy` while a live process holds it.
-    A lock whose process has died is taken over."""
-    lock = _lock_path(Path(path), kind)
-    for _ in range(3):
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name to be had (a service account without one)
+        return "?"
+
+
+def _create(lock: Path) -> bool:
+    """Create the lock file holding who takes it (pid, host, when, user), whole or not at all: the text
+    is written to a file of this process's own, then linked to the lock's name, which fails if it exists.
+    False when another holds it. WriteRefused when the text cannot be written (a full disk): nothing is
+    left behind to block the next command."""
+    text = f"{os.getpid()} {socket.gethostname()} {dt.datetime.now():%Y-%m-%d %H:%M:%S} {_user()}\n"
+    mine = lock.with_name(f"{lock.name}.{os.getpid()}.tmp")
+    try:
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            mine.write_text(text)
+        except OSError as e:
+            raise WriteRefused(f"could not write the lock file {lock} ({e.strerror or e}): is the disk full? "
+                               f"Nothing was changed.") from None
+        try:
+            os.link(mine, lock)
+            return True
         except FileExistsError:
+            return False
+        except OSError:  # no hard links here (FAT, some network shares): create exclusively, then write
             try:
-                owner = lock.read_text()
-            except FileNotFoundError:
-                continue
-            if owner and not _alive(owner):
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                return False
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(text)
+            except OSError as e:
                 lock.unlink(missing_ok=True)
+                raise WriteRefused(f"could not write the lock file {lock} ({e.strerror or e}): is the disk full? "
+                                   f"Nothing was changed.") from None
+            return True
+    finally:
+        mine.unlink(missing_ok=True)
+
+
+def _take_over(lock: Path, owner: str) -> None:
+    """Remove a lock its holder left (a dead process, or never written), safely against another command
+    doing the same: under a second lock, and only if the lock still holds what was found in it."""
+    guard = lock.with_name(lock.name + ".takeover")
+    try:
+        fd = os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        try:
+            if time.time() - guard.stat().st_mtime > 10:  # its taker died mid-way
+                guard.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+        time.sleep(_POLL)
+        return
+    os.close(fd)
+    try:
+        try:
+            now = lock.read_text()
+        except FileNotFoundError:
+            return
+        if now == owner:
+            lock.unlink(missing_ok=True)
+    finally:
+        guard.unlink(missing_ok=True)
+
+
+def held_by(lock: Path, owner: str) -> str:
+    """Who holds a lock, in words, with how to clear it if nobody does."""
+    pid, host, rest = _holder(owner)
+    words = rest.split(maxsplit=2)
+    when, user = " ".join(words[:2]), words[2] if len(words) > 2 else ""
+    who = f"process {pid}" + (f" of {user}" if user else "") + (f" on {host}" if host else "") + \
+        (f" since {when}" if when else "")
+    return (f"the lock file {lock} says {who}. If no spso-xl command is running there (the computer is off, or the "
+            f"command was stopped), delete that file, then try again")
+
+
+@contextmanager
+def file_lock(path: Path, kind: str, busy: str, wait: float | None = None):
+    """Hold `.name.kind.lock` beside `path` for the block. While a live process holds it, wait for it
+    (up to `wait` seconds, default LOCK_WAIT), then refuse with `busy` and who holds it. A lock whose
+    process has died on this host, or that was never written, is taken over safely; one held from
+    another computer for longer than the wait is refused at once, named, with how to clear it."""
+    lock = _lock_path(Path(path), kind)
+    deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
+    while not _create(lock):
+        try:
+            owner = lock.read_text()
+            age = time.time() - lock.stat().st_mtime
+        except FileNotFoundError:
+            continue  # released meanwhile
+        if not owner.strip():
+            if age > EMPTY_LOCK_GRACE:
+                _take_over(lock, owner)
                 continue
-            if not owner and dt.datetime.now().timestamp() - lock.stat().st_mtime > 60:
-                lock.unlink(missing_ok=True)  # created but never written: its process died at once
-                continue
-            raise WriteRefused(busy) from None
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()} {socket.gethostname()} {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
-        break
-    else:
-        raise WriteRefused(busy)
+        elif not _alive(owner):
+            _take_over(lock, owner)
+            continue
+        _, host, _ = _holder(owner)
+        away = host is not None and host != socket.gethostname()
+        if time.monotonic() > deadline or (away and age > (LOCK_WAIT if wait is None else wait)):
+            raise WriteRefused(f"{busy} ({held_by(lock, owner) if owner.strip() else f'lock file {lock}'}.)") \
+                from None
+        time.sleep(_POLL)
     try:
         yield lock
     finally:
         lock.unlink(missing_ok=True)
 
 
-def writer_lock(real: Path):
-    return file_lock(real, "write", f"another spso-xl command is writing {real.name} now: try again when it has "
-                                    f"finished. Nothing was changed.")
+def writer_lock(real: Path, wait: float | None = None):
+    return file_lock(real, "write", f"another spso-xl command is changing {real.name} now: try again when it has "
+                                    f"finished. Nothing was changed.", wait)
 
 
 def clean_strays(real: Path) -> None:

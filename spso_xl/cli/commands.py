@@ -30,6 +30,8 @@ from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
 from spso_xl.tracker.edit import edit_tracker
 from spso_xl.tracker.read import read_tracker
+from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade
+from spso_xl.tracker.write import change_tracker, tracker_lock
 
 
 def cmd_due(args) -> int:
@@ -72,9 +74,9 @@ def cmd_new(args) -> int:
         if args.path.exists():
             with writer_lock(real):
                 print(f"kept the old tracker as {backup(real)}")
-                build_tracker(args.path, as_of=args.as_of, edition=edition)
+                build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
         else:
-            build_tracker(args.path, as_of=args.as_of, edition=edition)
+            build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
     except ValueError as e:  # a name the edition cannot take
         print(f"spso-xl: {e}", file=sys.stderr)
         return 2
@@ -101,11 +103,11 @@ def in_sheet_order(problems) -> list:
     return sorted(problems, key=key)
 
 
-def print_problems(problems, console, name: str = "") -> None:
+def print_problems(problems, console, name: str = "", what: str = "problem") -> None:
 
-    table = Table(title=f"{name}: {plural(len(problems), 'problem')}" if name else plural(len(problems), "problem"),
+    table = Table(title=f"{name}: {plural(len(problems), what)}" if name else plural(len(problems), what),
                   show_lines=False)
-    for col in ("Sheet", "Row", "Column", "Value", "Problem"):
+    for col in ("Sheet", "Row", "Column", "Value", what.capitalize()):
         table.add_column(col)
     for p in in_sheet_order(problems):
         table.add_row(p.sheet, str(p.row or ""), p.column or "", "" if p.value is None else repr(p.value), p.message)
@@ -118,6 +120,8 @@ def cmd_check(args) -> int:
     from spso_xl.letters.plan import letter_warnings  # the letter planner: only when a tracker is checked
 
     tracker = read_tracker(args.path)
+    if tracker.warnings:  # valid cells that do not do what they seem to: worth a look, not a failure
+        print_problems(tracker.warnings, _console(), args.path.name, "warning")
     for warning in letter_warnings(tracker):  # where a letter would fall back: worth fixing, not an error
         print(f"warning: {warning}")
     if not tracker.problems:
@@ -240,7 +244,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    """Is this computer, and this tracker, ready for desktop Excel or xlwings Lite? One line per finding, with its fix."""
     from spso_xl.cli.doctor import PROBLEM, diagnose  # XlsxWriter's entry module text: only for doctor
 
     findings = diagnose(args.path, fix=args.fix)
@@ -255,8 +259,9 @@ def _recorded(args, decide, verb: str) -> int:
     """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
     outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
     try:
-        result = record(read_tracker(args.path), args.ref, args.as_of, decide,
-                        lambda edit: edit_tracker(args.path, edit, args.as_of))
+        with tracker_lock(args.path):  # read, decide and write in one turn: a command at once loses nothing
+            result = record(read_tracker(args.path), args.ref, args.as_of, decide,
+                            lambda edit: edit_tracker(args.path, edit, args.as_of))
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
@@ -286,10 +291,13 @@ def cmd_escalate(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    """Bring an older tracker to the current headers and tables, keeping every value."""
-    from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade  # the part-level writer: only for an upgrade
-    from spso_xl.tracker.write import change_tracker  # the write discipline: only for an upgrade
+    """Bring an older tracker to the current headers, tables and Settings rows, keeping every value."""
 
+    with tracker_lock(args.path):  # read and write in one turn
+        return _upgrade(args)
+
+
+def _upgrade(args) -> int:
     upgrade = plan_upgrade(read_tracker(args.path))
     if not upgrade:
         print(f"{args.path.name} is up to date")
@@ -301,5 +309,59 @@ def cmd_upgrade(args) -> int:
         print(f"added {sheet}!{', '.join(headers)} (blank)")
     for name in upgrade.tables:
         print(f"added the {name} sheet and table (empty: fill in who each function's letters go to)")
+    if settings := upgrade.edit.append.get("Settings"):
+        print(f"added the Settings {', '.join(r['Setting'] for r in settings)} with their defaults")
     print(f"backup: {saved}")
+    return 0
+
+
+def cmd_digest(args) -> int:
+    """The day's reminders, printed, written to --output and/or emailed (--send)."""
+    from spso_xl.reminders import digest, mail, render  # the letter planner and smtplib: only here
+
+    if args.output:
+        refuse_tracker_as_output(args.output, args.path)
+    tracker = read_tracker(args.path)
+    day = digest.build_digest(tracker, args.as_of, args.owner)
+    rendered = render.FORMATS[args.format](day)
+    if args.output:
+        atomic_write(args.output, lambda p: p.write_text(rendered, encoding="utf-8"))
+        print(f"wrote {args.output} ({day.headline().lower() if not day.empty else 'nothing needs action'})")
+    elif not args.send:
+        console = _console()
+        if args.format == "text" and console.is_terminal:
+            console.print(Text("\n").join(Text(line, style=style) for line, style in render.text_lines(day)))
+        else:
+            sys.stdout.write(rendered)
+    if not args.send:
+        return 0
+    if day.day_off and not args.force:
+        print(f"not sent: {render.day_off_line(day)}")
+        return 0
+    try:
+        route = mail.route(tracker.settings)
+        msg = mail.message(day.subject(), render.to_text(day), render.to_html(day), route)
+        mail.send(msg, route, os.environ.get(mail.USER_VARIABLE) or None, os.environ.get(mail.PASSWORD_VARIABLE))
+    except mail.SendFailed as e:
+        print(f"spso-xl: digest not sent: {e}", file=sys.stderr)
+        return 1
+    print(f"sent the digest ({day.headline().lower()}) to {', '.join(route.to)} through {route.host}:{route.port}")
+    return 0
+
+
+def cmd_calendar(args) -> int:
+    """The open cases' due dates as an .ics calendar; answered or closed cases' events cancelled."""
+    from spso_xl.reminders.ics import export_calendar  # icalendar: only for the calendar
+
+    out = args.output or args.path.with_name(f"{args.path.stem} deadlines.ics")
+    refuse_tracker_as_output(out, args.path)
+    tracker = read_tracker(args.path)
+    result = export_calendar(tracker, args.as_of, out.read_bytes() if out.exists() else None)
+    atomic_write(out, lambda p: p.write_bytes(result.ics))
+    print(f"wrote {out}: {plural(result.events, 'due date')}"
+          + (f", {plural(result.cancelled, 'event')} cancelled (answered or closed since the last export)"
+             if result.cancelled else ""))
+    if result.skipped:
+        print(f"spso-xl: left out Cases {'row' if len(result.skipped) == 1 else 'rows'} "
+              f"{', '.join(map(str, result.skipped))} (bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
     return 0

@@ -14,13 +14,13 @@ from itertools import count
 from pathlib import Path
 from typing import Callable, Iterable
 
-from spso_xl.errors import TemplateProblem, WriteRefused
+from spso_xl.errors import SpsoError, TemplateProblem, WriteRefused
 from spso_xl.letters.files import letters_dir, publish, safe_stem
 from spso_xl.letters.plan import LetterPlan, Refusal, plan_letters
 from spso_xl.letters.templates import TEMPLATES, render_bytes, resolve_template, templates_beside
-from spso_xl.safewrite import file_lock, refuse_if_open
 from spso_xl.tracker.edit import Link, TrackerEdit, case_cells, edit_tracker
 from spso_xl.tracker.read import Tracker, read_tracker
+from spso_xl.tracker.write import tracker_lock
 
 
 @dataclass
@@ -161,9 +161,11 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
             edit, result.missing = log_edit(result.written, tracker, folder)
             try:
                 result.backup = write(edit)
-            except WriteRefused as e:
+            except (SpsoError, KeyError) as e:  # refused, or a tracker the edit does not fit
                 names = ", ".join(w.docx.name for w in result.written)
-                raise WriteRefused(f"{e} The letters were written but not logged: {names}") from None
+                why = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+                raise WriteRefused(f"{why.rstrip('.')}. The letters were written but not logged: {names} (the next "
+                                   f"run logs them without writing them again)") from None
     if pdf and result.written:
         try:
             for w, p in zip(result.written, pdf_copies([w.docx for w in result.written], out_dir)):
@@ -176,13 +178,11 @@ def publish_letters(tracker: Tracker, folder: Path, write: Callable[[TrackerEdit
 def write_letters(path, refs: Iterable[str] | None = None, due: bool = False, as_of: dt.date | None = None,
                   pdf: bool = False, progress: Callable[[list], Iterable] | None = None,
                   out_dir: Path | None = None, templates: Path | None = None) -> LettersResult:
-    """`publish_letters` for a tracker file: refused while it is open in Excel, one run at a time per
-    tracker (each letter is written once), logged through the file's safe writer."""
+    """`publish_letters` for a tracker file: refused while it is open in Excel; read, written and logged
+    in one turn of the tracker's writer lock (`tracker.write.tracker_lock`), so a second run, or any
+    other command, waits for this one and each letter is written once and counted once."""
     path = Path(path)
-    refuse_if_open(path)
-    with file_lock(Path(os.path.realpath(path)), "letters",
-                   f"another 'spso-xl letters' is running on {path.name}: wait for it to finish (each letter is "
-                   f"written once). Nothing was written."):
+    with tracker_lock(path):
         return publish_letters(read_tracker(path), path.parent, lambda edit: edit_tracker(path, edit, as_of), refs,
                                due, as_of, pdf, progress, out_dir, templates)
 

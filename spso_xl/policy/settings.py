@@ -69,7 +69,7 @@ def _quarters(value) -> str:
 SPECS = (
     Spec("Response working days", "response_days", 10, "Working days an organisation has to reply at SWF levels 2-4 / policy levels 2-3 (leaflet §3: at least ten).", parse_count),
     Spec("Level 1 response working days", "level1_days", 10, "Working days to reply to level 1 feedback or a request for information.", parse_count),
-    Spec("Urgent response working days", "urgent_days", 2, "Working days when Urgent is Y, or blank for non-payment of an award (leaflet §3: time sensitive); Urgent = N gives the normal window.", parse_count),
+    Spec("Urgent response working days", "urgent_days", 2, "Working days when Urgent applies: at SWF levels 2-3 only for non-payment of an award (leaflet §3); at SWF levels 1 and 4 and policy levels 1-3 when Urgent is Y. Blank Urgent counts as Y for non-payment of an award, N gives the normal window.", parse_count),
     Spec("Chaser working days", "chaser_days", 5, "Working days a chaser gives the organisation to reply before the next step is due.", parse_count),
     Spec("Due soon working days", "due_soon_days", 2, "Status shows DUE SOON this many working days or fewer before Due.", parse_count),
     Spec("Recurrence threshold", "recurrence_threshold", 3, "Upheld findings of one theme for one organisation in one function within the window that make an issue recurrent.", parse_count),
@@ -85,6 +85,10 @@ SPECS = (
       for key in _SIGNATORY_KEYS),
     *(Spec(f"{what}: {f}", _attr(f"{what}: {f}"), value, f"{what} printed on {f} letters (from the SPSO texts).")
       for f, contact in CONTACTS.items() for what, value in zip(("Phone", "Website"), contact)),
+    Spec("Digest to", "digest_to", "", "spso-xl digest --send emails the day's digest to these addresses (comma-separated)."),
+    Spec("Digest from", "digest_from", "", "The digest email's sender address."),
+    Spec("SMTP server", "smtp_server", "", "The mail server as host or host:port (default port 25; 465 for SSL). A user name "
+         "and password come only from the environment (SPSO_SMTP_USER, SPSO_SMTP_PASSWORD), never from here."),
     Spec("Backups kept", "backups_kept", 20, "Backups of this tracker (in 'backups' beside it) always kept, newest first; older ones go once past the days below.", parse_count),
     Spec("Backup days kept", "backup_days", 30, "Every backup from this many days back is kept, however many there are.", parse_count),
 )

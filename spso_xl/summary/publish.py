@@ -19,7 +19,7 @@ from spso_xl.summary.figures import Summary, build_summary
 from spso_xl.summary.layout import Layout, summary_layout
 from spso_xl.summary.workbook import put_sheet, write_standalone
 from spso_xl.tracker.read import Tracker, read_tracker
-from spso_xl.tracker.write import change_tracker
+from spso_xl.tracker.write import change_tracker, tracker_lock
 
 
 def save_new(path: Path, write) -> Path:
@@ -92,4 +92,7 @@ def write_summary(path, quarter=None, output=None, pdf=False, as_of=None, sheet=
     if output:
         refuse_tracker_as_output(output, path)  # before any work: a mistake is told at once
     put = (lambda lay, _: change_tracker(path, lambda package: put_sheet(package, lay))) if sheet else None
-    return publish_summary(read_tracker(path), path.parent, put, quarter, as_of, output, pdf)
+    if not sheet:
+        return publish_summary(read_tracker(path), path.parent, put, quarter, as_of, output, pdf)
+    with tracker_lock(path):  # the figures are read and the sheet written in one turn
+        return publish_summary(read_tracker(path), path.parent, put, quarter, as_of, output, pdf)

@@ -42,7 +42,7 @@ def refresh_package(package: Package, as_of: dt.date, tracker: Tracker | None = 
     raw = tracker.raw[CASES_TABLE]
     bad = {p.row: p for p in tracker.problems if p.sheet == CASES_TABLE and p.row}
     values = _computed(tracker, tracker.cases, bad, as_of)
-    blank = set(range(r1 + 1, r2 + 1)) - set(raw[ROW])
+    blank = set(range(r1 + 1, _rows_end(package, table) + 1)) - set(raw[ROW])
     if blank:  # table rows with nothing typed: their formulas show what a blank row computes
         empty = pd.DataFrame({ROW: sorted(blank)} | {h: [None] * len(blank) for h in raw.columns if h != ROW})
         parsed, _ = parse_rows(tracker, CASES_TABLE, empty)
@@ -63,10 +63,10 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
     the headers in the row above the anchor when they name computed columns, else the computed order.
     `partial`: `values` holds only the rows an edit touched; the others keep what they hold."""
     c1, r1, c2, r2 = table.bounds
-    numbers = list(range(r1 + 1, r2 + 1))
+    numbers = list(range(r1 + 1, min(max(_rows_end(package, table), max(values, default=r1)), table.last_row) + 1))
     rows = [values.get(r, {}) for r in numbers]
     for name, part in package.sheets.items():
-        if part is None or not package.exists(part) or any(t.sheet_part == part for t in package.tables.values()):
+        if part is None or not package.exists(part) or any(t.sheet_part == part for t in package.all_tables):
             continue
         xml = package.read(part)
         if b"SI_CASES(" not in xml:
@@ -95,6 +95,13 @@ def _store_spills(package: Package, table, values: dict[int, dict[str, object]],
             for r in range(end_row + 1, old_end[0] + 1):  # a shorter spill than last time
                 for c in range(col, max(end_col, old_end[1]) + 1):
                     sheet.set(r, c, None)
+
+
+def _rows_end(package: Package, table) -> int:
+    """The table's last row that the sheet holds a cell for (a typed value, a formula, a formatted blank):
+    the rows whose formulas Excel calculates. A ref drawn to row 1,048,576 over 2,000 rows is 2,000 rows."""
+    c1, r1, c2, _ = table.bounds
+    return package.sheet(table.sheet).last_row(c1, c2, r1, table.last_row, lambda cell: True)
 
 
 def range_end(ref: str) -> tuple[int, int]:

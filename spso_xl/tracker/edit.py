@@ -17,11 +17,13 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
+from spso_xl.errors import PackageError
 from spso_xl.tracker.cached import CASES_TABLE, refresh_rows
 from spso_xl.tracker.write import change_tracker
 from spso_xl.xlsx.package import Package
-from spso_xl.xlsx.refs import cell_ref
-from spso_xl.xlsx.worksheet import Formula, Hyperlink
+from spso_xl.xlsx.refs import MAX_ROW, cell_ref
+from spso_xl.xlsx.tables import clean_header
+from spso_xl.xlsx.worksheet import CellXml, Formula, Hyperlink
 from spso_xl.xlsx.xml import HYPERLINK, attr
 
 
@@ -37,8 +39,9 @@ class Link:
 class TrackerEdit:
     """What one write changes, as plain data (DESIGN §13).
 
-    cells:  (sheet name, Excel row number, column header) -> new value (None clears); the row is an
-            existing row of that sheet's table (the reader's `_row`).
+    cells:  (table name, Excel row number, column header) -> new value (None clears); the row is an
+            existing row of that table (the reader's `_row`), wherever its sheet is and whatever the tab
+            is called (the tracker's tables are named like the sheets the schema names: `Cases` ...).
     append: table name -> records by header, added at the table's end (a value may be a `Link`).
     rename: (table name, old header) -> new header.
     add_columns: table name -> new headers, added at the table's right end.
@@ -84,12 +87,13 @@ def link_target(target: str) -> str:
 def apply_edit(package: Package, edit, as_of: dt.date | None = None) -> None:
     """Queue `edit` (a TrackerEdit) on `package`, with the cached values of the Cases rows it touches."""
     touched: dict[int, dict[str, object]] = {}  # Cases row -> header -> new value
-    for (sheet_name, row, header), value in edit.cells.items():
-        table = package.table_on(sheet_name)
+    for (name, row, header), value in edit.cells.items():
+        table = package.table(name)  # by its name, as the reader found it: never the tab called so
         col = table.col(header)
         if row <= table.bounds[1]:
-            raise KeyError(f"row {row} of {sheet_name} is not a row of its table (the header is row "
-                           f"{table.bounds[1]})")
+            raise KeyError(f"row {row} is not a row of the {name} table (its header is row {table.bounds[1]})")
+        if table.last_row < row <= table.bounds[3]:
+            raise KeyError(f"row {row} is the {name} table's Total Row, not a record")
         package.sheet(table.sheet).set(row, col, _value(package, table, row, col, value))
         if table.name == CASES_TABLE:
             touched.setdefault(row, {})[header] = value
@@ -124,32 +128,49 @@ def _has_value(cell: bytes | None) -> bool:
     return bool(re.search(rb"<(?:\w+:)?v>[^<]+</|<(?:\w+:)?is>", cell))
 
 
-def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
-    """Append records (by header) to a table, growing its ref; the rows written.
+def data_end(package: Package, table) -> int:
+    """The table's last row holding a value (its header row when it has none): where its data ends,
+    however far its ref runs (a ref to row 1,048,576 costs the rows the sheet holds)."""
+    c1, r1, c2, _ = table.bounds
+    return package.sheet(table.sheet).last_row(c1, c2, r1, table.last_row, _has_value)
 
-    A blank last row (a new tracker's placeholder) is filled first; rows a user typed just below
-    the table are kept and taken into it. New cells take the style of the row above in their
-    column (else the column's style), and calculated columns get their formula.
+
+def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
+    """Append records (by header) to a table after its last row of data; the rows written.
+
+    Blank rows at the table's end (a new tracker's placeholder, or a ref the user drew far past the
+    data) are filled first, and the ref stays as it is while it covers the new rows; rows a user typed
+    just below the table are kept and taken into it. A Total Row stays the table's last row: new rows
+    go above it and it moves down. New cells take the style of the row above in their column (else the
+    column's style), and calculated columns get their formula.
     """
     table = package.table(name)
     sheet = package.sheet(table.sheet)
     c1, r1, c2, r2 = table.bounds
-    for record in records:
-        for header in record:
-            table.col(header)  # an unknown header is refused before anything is queued
+    end = table.last_row  # the last row of the table's body
+    records = [{table.column(h): v for h, v in record.items()} for record in records]  # unknown: refused now
 
     def blank(r):
         cells = sheet.row_cells(r)
         return not any(_has_value(cells.get(c)) for c in range(c1, c2 + 1))
 
-    last = r2
-    while last > r1 and blank(last):
-        last -= 1
-    below = r2
-    while not blank(below + 1):
-        below += 1
-    if below > r2:
-        last = below
+    last = data_end(package, table)
+    if not table.totals:
+        below = r2
+        while below < MAX_ROW and not blank(below + 1):
+            below += 1
+        if below > r2:
+            last = below
+    total_at = None  # the Total Row's new row, when the new rows reach it
+    if table.totals and last + len(records) > end:
+        total_at = last + len(records) + 1
+        for r in range(r2 + 1, total_at + 1):
+            if not blank(r):
+                raise PackageError(f"{name}: row {r}, under the table's Total Row, holds values, so the Total Row "
+                                   f"cannot move down to make room for {len(records)} new "
+                                   f"{'row' if len(records) == 1 else 'rows'}: move them, then try again. "
+                                   f"Nothing was changed.")
+        totals_cells = sheet.row_cells(r2)
     template = sheet.row_cells(last) if last > r1 else {}
     col_styles = sheet.col_styles()
     styles = {}
@@ -168,10 +189,15 @@ def append_rows(package: Package, name: str, records: list[dict]) -> list[int]:
                 sheet.set(last, c, _value(package, table, last, c, record[header]))
             elif header in table.formulas:
                 sheet.set(last, c, Formula.like(template.get(c), table.formulas[header]))
-            elif last > r2 and styles[c]:
+            elif last > end and (styles[c] or last <= r2):
                 sheet.set(last, c, None)  # an empty cell in the column's format, ready for typing
         written.append(last)
-    if last > r2:
+    if total_at is not None:
+        for c, cell in totals_cells.items():
+            if c1 <= c <= c2:
+                sheet.set(total_at, c, CellXml(cell))
+        package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(total_at, c2)}")
+    elif last > r2:
         package.set_table_ref(table, f"{cell_ref(r1, c1)}:{cell_ref(last, c2)}")
     return written
 
@@ -180,7 +206,7 @@ def add_columns(package: Package, table, headers: list[str]) -> None:
     """Add columns at the table's right end: header cells, tableColumns, and the wider ref."""
     c1, r1, c2, r2 = table.bounds
     sheet = package.sheet(table.sheet)
-    headers = [h for h in headers if h not in table.columns]
+    headers = [h for h in headers if clean_header(h) not in map(clean_header, table.columns)]
     if not headers:
         return
     for r in range(r1, r2 + 1) if r2 - r1 < 5000 else (r1,):

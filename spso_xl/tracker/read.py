@@ -16,6 +16,7 @@ import pandas as pd
 from spso_xl.calendar.dates import to_date
 from spso_xl.calendar.workdays import YEARS, Calendar
 from spso_xl.errors import InputError, shorten
+from spso_xl.policy.deadlines import urgent_note
 from spso_xl.policy.settings import DEFAULTS, Settings, holidays_calendar, is_setting, settings_from_rows
 from spso_xl.policy.vocab import (
     did_you_mean,
@@ -31,7 +32,7 @@ from spso_xl.policy.vocab import (
 )
 from spso_xl.tracker import schema
 from spso_xl.tracker.kind import not_a_tracker, workbook_kind
-from spso_xl.xlsx.tables import MAX_TEXT, CellError, read_boxes, sheet_names
+from spso_xl.xlsx.tables import MAX_TEXT, CellError, clean_header, read_boxes, sheet_names
 
 ROW = "_row"  # the Excel row number of each record
 
@@ -64,6 +65,7 @@ class Tracker:
     calendar: Calendar = None
     old_headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, header) -> the old one in the file
     absent: set[tuple[str, str]] = field(default_factory=set)  # (sheet, header) the file does not have
+    warnings: list[Problem] = field(default_factory=list)  # worth a look, but nothing is wrong: `check` lists them
 
     def header(self, sheet: str, name: str) -> str:
         """The header as the file has it: `name`, or the old name it still carries (schema.RENAMED)."""
@@ -137,7 +139,7 @@ def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None)
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
     return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old,
-                   absent)
+                   absent, _warnings(parsed))
 
 
 def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -164,14 +166,19 @@ def _frame(rows: list[list], sheet: schema.Sheet, top: int, problems: list[Probl
     wanted = set(sheet.headers)
 
     def score(i):
-        return len(wanted & {renamed.get(v.strip(), v.strip()) for v in rows[i] if isinstance(v, str)})
+        return len(wanted & {renamed.get(clean_header(v), clean_header(v)) for v in rows[i] if isinstance(v, str)})
 
     candidates = range(min(len(rows), top + 10))
     if not candidates:
         problems.append(Problem(sheet.name, None, None, None, f"the sheet '{sheet.name}' is empty: no header row"))
         return _empty(sheet)
     head = top if top < len(rows) and score(top) == len(wanted) else max(candidates, key=score)
-    headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[head]]
+    headers = [clean_header(v) for v in rows[head]]
+    for v, h in zip(rows[head], headers):
+        if isinstance(v, str) and v != h and renamed.get(h, h) in wanted:
+            problems.append(Problem(sheet.name, None, h, v, f"the header '{v}' has spaces around it: it is read as "
+                                                            f"'{h}'; retype it as '{h}' so that Excel formulas naming "
+                                                            f"the column match it"))
     for i, h in enumerate(headers):
         if h in renamed and renamed[h] not in headers:
             headers[i] = renamed[h]
@@ -318,6 +325,17 @@ def _settings(frame: pd.DataFrame, problems: list[Problem]):
 
 def _calendar(holidays: pd.DataFrame) -> Calendar:
     return holidays_calendar(zip(holidays["Date"], holidays["Kind"]))
+
+
+def _warnings(parsed: dict) -> list[Problem]:
+    """Cells that are valid but do not do what they seem to: `Urgent` = Y where it leaves Due as it was (DESIGN §5)."""
+    cases, found = parsed["Cases"], []
+    for i in cases.index[cases["Urgent"].eq(True) & cases["Respond by"].isna()]:
+        level = cases["Level"][i]
+        note = urgent_note(None if pd.isna(level) else int(level), cases["Function"][i], True, cases["Trigger"][i])
+        if note:
+            found.append(Problem("Cases", int(cases[ROW][i]), "Urgent", "Y", note))
+    return found
 
 
 def _cross_checks(parsed: dict, raw: dict, problems: list[Problem]):

@@ -3,7 +3,8 @@
 Headers renamed since (schema.RENAMED) are renamed in place; columns added since (schema.ADDED: the
 Cases `Theme`, `Last chased`) are added at their table's right end; tables added since
 (schema.ADDED_SHEETS: `Contacts`) are added as a sheet of their own holding an empty Excel Table with
-the current headers, which the user (or `import --into Contacts`) then fills.
+the current headers, which the user (or `import --into Contacts`) then fills; Settings rows added since
+(the digest's `Digest to` ...) are appended with their defaults.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
+from spso_xl.policy.settings import SPECS
 from spso_xl.tracker import schema
 from spso_xl.tracker.edit import TrackerEdit, apply_edit
 from spso_xl.tracker.read import Tracker
@@ -42,7 +44,11 @@ def plan_upgrade(tracker: Tracker) -> Upgrade:
     for sheet, header in sorted(schema.ADDED & tracker.absent):
         if sheet not in tables:
             add.setdefault(sheet, []).append(header)
-    return Upgrade(TrackerEdit(rename=rename, add_columns=add), tables)
+    has = {" ".join(str(k).split()).casefold() for k in tracker.raw["Settings"]["Setting"] if k is not None}
+    settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS  # keys added since, e.g.
+                if " ".join(s.key.split()).casefold() not in has]  # Digest to: their defaults, as read before
+    return Upgrade(TrackerEdit(rename=rename, add_columns=add, append={"Settings": settings} if settings else {}),
+                   tables)
 
 
 def apply_upgrade(package: Package, upgrade: Upgrade) -> None:

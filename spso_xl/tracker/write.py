@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable
 
@@ -29,19 +30,48 @@ from spso_xl.safewrite import (
 from spso_xl.tracker.read import read_settings
 from spso_xl.xlsx.package import Package
 
+_held: dict[Path, tuple] = {}  # trackers this process holds under `tracker_lock` -> the file's stamp then
+
+
+@contextmanager
+def tracker_lock(path):
+    """Hold the tracker's writer lock over a whole read-modify-write (DESIGN §13): read the tracker, decide,
+    and `change_tracker`/`edit_tracker` inside the block, so two commands at once take turns (the second
+    waits) and neither loses the other's update. A file changed on disk by anything else (Excel, a sync
+    tool) between the read and the write is refused, not overwritten."""
+    link = Path(path)
+    if not link.exists():
+        raise FileNotFoundError(f"{link}: no such tracker")
+    real = Path(os.path.realpath(link))
+    if real in _held:  # already held by this process: one lock, one turn
+        yield real
+        return
+    refuse_if_open(link)
+    refuse_if_read_only(real)
+    with writer_lock(real):
+        _held[real] = _stamp(real)
+        try:
+            yield real
+        finally:
+            _held.pop(real, None)
+
 
 def change_tracker(path, change: Callable) -> Path:
     """Run `change(package)` on the tracker's package (`xlsx.package.Package`) and publish the result under the whole
-    write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet."""
+    write discipline; the backup's path. Used by edit_tracker, refresh and the summary sheet. Under
+    `tracker_lock` (the command read the tracker first) it writes in that lock's turn."""
     link = Path(path)
     if not link.exists():
         raise FileNotFoundError(f"{link}: no such tracker")
     real = Path(os.path.realpath(link))
     refuse_if_open(link)
     refuse_if_read_only(real)
-    with writer_lock(real):
+    with nullcontext() if real in _held else writer_lock(real):
         clean_strays(real)
-        before = _stamp(real)
+        before = _held.get(real) or _stamp(real)
+        if _stamp(real) != before:
+            raise WriteRefused(f"{link.name} changed on disk while spso-xl was working: run the command again. "
+                               f"Nothing was changed.")
         with Package(real) as package:
             change(package)
             saved = backup(real)
@@ -55,6 +85,8 @@ def change_tracker(path, change: Callable) -> Path:
                                        f"again")
 
             atomic_write(real, write)
+        if real in _held:
+            _held[real] = _stamp(real)  # the next write in this turn starts from this file
     # after the lock: a run killed while pruning must not leave the writer lock behind it
     settings = read_settings(real)
     prune_backups(real, settings.backups_kept, settings.backup_days)

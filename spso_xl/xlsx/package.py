@@ -31,9 +31,10 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from spso_xl.errors import PackageError
-from spso_xl.xlsx.refs import range_bounds
+from spso_xl.xlsx.refs import column_letters, range_bounds
 from spso_xl.xlsx.sharedstrings import SharedStrings
 from spso_xl.xlsx.styles import Styles
+from spso_xl.xlsx.tables import clean_header, table_named
 from spso_xl.xlsx.worksheet import SheetEdit
 from spso_xl.xlsx.xml import (
     CT_SHEET,
@@ -58,17 +59,28 @@ class Table:
     ref: str
     columns: list[str]
     formulas: dict[str, str]  # column name -> calculatedColumnFormula
+    totals: int = 0  # rows of its Total Row (totalsRowCount: 0 or 1), the last rows of `ref`
 
     @property
     def bounds(self) -> tuple[int, int, int, int]:
         return range_bounds(self.ref)
 
+    @property
+    def last_row(self) -> int:
+        """The table's last row of data: its ref's last row, above the Total Row if it has one."""
+        return self.bounds[3] - self.totals
+
+    def column(self, header: str) -> str:
+        """The column's name as the table has it, for `header` (matched by `tables.clean_header`)."""
+        key = clean_header(header)
+        for name in self.columns:
+            if clean_header(name) == key:
+                return name
+        raise KeyError(f"the {self.name} table has no column {header}")
+
     def col(self, header: str) -> int:
         """The sheet column number (1-based) of a header."""
-        try:
-            return self.bounds[0] + self.columns.index(header)
-        except ValueError:
-            raise KeyError(f"the {self.name} table has no column {header}") from None
+        return self.bounds[0] + self.columns.index(self.column(header))
 
 
 class Package:
@@ -152,16 +164,20 @@ class Package:
         return out
 
     @cached_property
-    def tables(self) -> dict[str, Table]:
-        out = {}
+    def all_tables(self) -> list[Table]:
+        """Every table, in tab order (two may share a name: `table` refuses that name)."""
+        out = []
         for sheet, part in self.sheets.items():
             if part is None or not self.exists(part):
                 continue
             for rel in self.rels(part):
                 if rel["Type"] and rel["Type"].endswith("/table") and self.exists(rel["Target"]):
-                    out_table = self._table(rel["Target"], sheet, part)
-                    out[out_table.name] = out_table
+                    out.append(self._table(rel["Target"], sheet, part))
         return out
+
+    @cached_property
+    def tables(self) -> dict[str, Table]:
+        return {t.name: t for t in reversed(self.all_tables)}
 
     def _table(self, part: str, sheet: str, sheet_part: str) -> Table:
         xml = self.read(part)
@@ -174,13 +190,15 @@ class Package:
             if f:
                 formulas[name] = unescape(f.group(1).decode())
         return Table(attr(root, "displayName") or attr(root, "name"), part, sheet, sheet_part,
-                     attr(root, "ref"), columns, formulas)
+                     attr(root, "ref"), columns, formulas, 1 if (attr(root, "totalsRowCount") or "0") != "0" else 0)
 
     def table(self, name: str) -> Table:
-        try:
-            return self.tables[name]
-        except KeyError:
-            raise KeyError(f"the tracker has no table named {name}") from None
+        """The table called `name` wherever its sheet is and whatever the tab is called (DESIGN §3), found
+        by the reader's rule (`tables.table_named`: ignoring case; two of that name are refused)."""
+        found = table_named(((t.name, t.sheet, t) for t in self.all_tables), name)
+        if found is None:
+            raise KeyError(f"the tracker has no table named {name}")
+        return found
 
     def table_on(self, sheet: str) -> Table:
         """The table on `sheet` (the tracker keeps one table per sheet, named like it)."""
@@ -221,16 +239,19 @@ class Package:
         root = re.search(rb"<(?:\w+:)?table\b[^>]*>", xml)
         new_root = set_attr(root.group(0), "ref", ref)
         xml = xml[:root.start()] + new_root + xml[root.end():]
-        xml = re.sub(rb"(<(?:\w+:)?autoFilter\b[^>]*?\sref=\")[^\"]*", lambda m: m.group(1) + ref.encode(), xml,
-                     count=1)
+        c1, r1, c2, r2 = range_bounds(ref)
+        rows = ref if not table.totals else f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2 - table.totals}"
+        xml = re.sub(rb"(<(?:\w+:)?autoFilter\b[^>]*?\sref=\")[^\"]*", lambda m: m.group(1) + rows.encode(), xml,
+                     count=1)  # the filter covers the header and data, never the Total Row
         self.write(table.part, xml)
         table.ref = ref
 
     def rename_column(self, table: Table, old: str, new: str) -> None:
         """Rename a table column: the table XML, the header cell, and structured references to it in
         this table's formulas (calculated columns and the cells of its sheet)."""
-        if new in table.columns:
+        if clean_header(new) in map(clean_header, table.columns):
             raise KeyError(f"the {table.name} table already has a column {new}")
+        old = table.column(old)
         col = table.col(old)
         xml = self.read(table.part)
         pattern = re.compile(rb"(<(?:\w+:)?tableColumn\b[^>]*?\sname=)" + re.escape(quoteattr(old).encode()))

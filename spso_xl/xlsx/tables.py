@@ -9,6 +9,9 @@ error values (#DIV/0!, #REF!, #N/A) into blanks. So before calamine sees a sheet
   `ROWS_BELOW` rows under the table (rows typed just below a table are still read) and to the
   table's columns: cells elsewhere are never handed to calamine;
 - error values inside that box are found in the XML and returned as `CellError`.
+A table is found by its name wherever its sheet is (`table_named`: ignoring case, two of one name
+refused), its Total Row is never read as a record, and a ref drawn down to row 1,048,576 costs
+the rows the sheet holds (calamine reads cells, not the ref). Headers are matched by `clean_header`.
 The common case (no far cells, no errors) costs two scans of the sheet's XML; only a sheet
 that needs cutting is rewritten, in memory. A plain range that is not a Table (the xlwings.conf
 sheet's keys, the headers above a spill) is read the same way (`read_range`), cut to its box.
@@ -75,8 +78,29 @@ class Box:
     part: str
     first_col: int
     last_col: int
-    last_row: int  # the table's last row
+    last_row: int  # the table's last row of data (above its Total Row, if it has one)
     read_to: int  # the last row read (below the table by up to ROWS_BELOW)
+    totals: int = 0  # the Total Row (0 or 1 rows, under last_row): never read as data
+
+
+def clean_header(text) -> str:
+    """A header as spso-xl matches it: without the spaces a user typed around it (`Chasers ` is
+    `Chasers`). The one rule the reader, the writer and `check` use."""
+    return text.strip() if isinstance(text, str) else ""
+
+
+def table_named(tables, name: str):
+    """The one table called `name` among `tables` ((table name, sheet, thing) triples), matched as Excel
+    matches table names, ignoring case; None when there is none. Two tables of that name (a hidden
+    copy, a file Excel would have to repair) are refused by name: which one is the tracker's is not
+    for spso-xl to guess, and reading one while writing the other changes the wrong rows."""
+    hits = [(sheet, thing) for key, sheet, thing in tables if key and key.casefold() == name.casefold()]
+    if len(hits) > 1:
+        where = " and ".join(f"'{sheet}'" for sheet, _ in hits)
+        raise InputError("TABLE", f"two tables are named {name} (on the sheets {where}), so spso-xl cannot tell "
+                                  f"which one to use: rename or delete the other one in Excel (Table Design > "
+                                  f"Table Name); nothing was read or changed")
+    return hits[0][1] if hits else None
 
 
 def _refuse(path: Path, what: str) -> InputError:
@@ -134,10 +158,11 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     return {s.get("name"): rels.get(s.get(_REL)) for s in book.iter("{%s}sheet" % _NS["m"])}
 
 
-def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
-    """The workbook's sheets (name -> part) and its tables (name -> Box), from the package parts."""
+def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], list[tuple[str, str, Box]]]:
+    """The workbook's sheets (name -> part) and its tables ((name, sheet, Box), for `table_named`),
+    from the package parts."""
     sheets = sheet_parts(z)
-    boxes = {}
+    boxes = []
     for sheet, part in sheets.items():
         if not part or part not in z.NameToInfo:
             continue
@@ -149,9 +174,10 @@ def table_boxes(z: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, Box]]:
                 c1, _, c2, r2 = _ref_box(table.get("ref", ""))
             except ValueError:
                 continue
-            for name in {table.get("displayName"), table.get("name")} - {None}:
-                boxes.setdefault(name, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, MAX_COLUMN), r2,
-                                           min(r2 + ROWS_BELOW, MAX_ROW)))
+            name = table.get("displayName") or table.get("name")
+            totals = 1 if (table.get("totalsRowCount") or "0") not in ("0", "") else 0
+            boxes.append((name, sheet, Box(name, sheet, part, c1, min(c2 + COLUMNS_RIGHT, MAX_COLUMN), r2 - totals,
+                                           min(r2 + ROWS_BELOW, MAX_ROW), totals)))
     return sheets, boxes
 
 
@@ -281,7 +307,7 @@ def read_boxes(path, wanted: list[str]) -> tuple[dict[str, SheetCells], dict[str
             raise _damaged(path, e) from None
         boxes: dict[str, Box] = {}
         for name in wanted:
-            box = tables.get(name) or next((b for n, b in tables.items() if n.casefold() == name.casefold()), None)
+            box = table_named(tables, name)
             if box is None and sheets.get(name) in z.NameToInfo:
                 box = Box(name, name, sheets[name], 1, TABLELESS_COLUMNS, TABLELESS_ROWS, TABLELESS_ROWS)
             if box is not None:
@@ -349,7 +375,11 @@ def _read(path: Path, z: zipfile.ZipFile, sheets: dict[str, str], boxes: dict[st
         rows = [list(row[box.first_col - 1:box.last_col]) for row in loaded[box.part][:box.read_to]]
         if box.first_col > 1:
             rows = [[""] * (box.first_col - 1) + row for row in rows]
+        for r in range(box.last_row + 1, min(box.last_row + box.totals, len(rows)) + 1):
+            rows[r - 1] = []  # the Total Row: Excel's sums, not a record
         for (r, c), err in errors.items():
+            if box.last_row < r <= box.last_row + box.totals:
+                continue
             if r <= box.read_to and c <= box.last_col:
                 rows.extend([] for _ in range(r - len(rows)))
                 row = rows[r - 1]

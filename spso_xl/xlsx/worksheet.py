@@ -51,6 +51,12 @@ class Formula:
 
 
 @dataclass(frozen=True)
+class CellXml:
+    """A cell element of this sheet written at another address, as it is (a Total Row moving down)."""
+    xml: bytes
+
+
+@dataclass(frozen=True)
 class Hyperlink:
     """A hyperlink cell: shows `text`, opens `target` (already in relationship form)."""
     target: str
@@ -101,6 +107,32 @@ class SheetEdit:
     def row_cells(self, r: int) -> dict[int, bytes]:
         row = self.row_xml(r)
         return {} if row is None else _cells(row)
+
+    def last_row(self, first_col: int, last_col: int, top: int, bottom: int, keep) -> int:
+        """The last row numbered from `top` + 1 to `bottom` with a cell in the columns `first_col` to `last_col`
+        for which `keep(cell xml)` holds; `top` when none. Rows are visited from the sheet's end backwards,
+        so a table whose ref runs to row 1,048,576 costs the rows the sheet holds, not the ref's."""
+        xml = self.xml
+        hi = xml.rfind(b"sheetData>")
+        hi = len(xml) if hi < 0 else hi
+        while hi > 0:
+            lo = max(0, hi - 65536)
+            starts = list(_ROW_START.finditer(xml, lo, hi))
+            for m in reversed(starts):
+                n = _REF_ROW.search(m.group(0))
+                r = int(n.group(1)) if n else 0
+                if r <= top:
+                    return top
+                if r > bottom or m.group(0).endswith(b"/>"):
+                    continue
+                span = _find_row(xml, r, m.start())
+                cells = _cells(xml[span[0]:span[1]]) if span else {}
+                if any(keep(cell) for c, cell in cells.items() if first_col <= c <= last_col):
+                    return r
+            if lo == 0:
+                break
+            hi = starts[0].start() if starts else lo + 2048  # a tag cut at `lo` is read whole next time
+        return top
 
     def col_styles(self) -> dict[int, str]:
         out = {}
@@ -231,7 +263,9 @@ class SheetEdit:
 
     def _cell(self, r: int, c: int, old: bytes | None, value, prefix: str, sst) -> bytes:
         ref = f"{column_letters(c)}{r}"
-        s = attr(old[:old.index(b">") + 1], "s") if old else self.styles.get((r, c))
+        if isinstance(value, CellXml):
+            return _REF.sub(f' r="{ref}"'.encode(), value.xml, count=1)
+        s = self.styles.get((r, c)) or (attr(old[:old.index(b">") + 1], "s") if old else None)
         attrs = f' r="{ref}"' + (f' s="{s}"' if s not in (None, "0") else "")
         p = prefix
         if isinstance(value, Hyperlink):

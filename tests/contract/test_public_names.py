@@ -26,7 +26,7 @@ SI_FUNCTIONS = {
     "SI_OVERDUE": ["due", "response_received", "as_of"],
     "SI_DAYS_OVERDUE": ["due", "response_received", "as_of", "closures", "closed"],
     "SI_LEVEL": ["level", "trigger", "status", "chasers", "resolved", "recurred", "significant", "refused",
-                 "mitigating", "fn", "last_chased", "as_of", "closures", "settings"],
+                 "mitigating", "fn", "last_chased", "as_of", "closures", "settings", "due"],
     "SI_REASON": ["level", "trigger", "status", "chasers", "resolved", "recurred", "significant", "refused",
                   "mitigating", "fn", "last_chased", "as_of", "closures", "settings", "due", "closed"],
     "SI_CONTACT": ["level", "fn"],
@@ -38,15 +38,15 @@ SI_FUNCTIONS = {
                           "settings"],
     "SI_STATUS_ARRAY": ["dues", "responses", "as_of", "closed", "settings"],
     "SI_LEVEL_ARRAY": ["levels", "triggers", "statuses", "chasers", "resolved", "recurred", "significant", "refused",
-                       "mitigating", "functions", "last_chased", "as_of", "closures", "settings"],
+                       "mitigating", "functions", "last_chased", "as_of", "closures", "settings", "dues"],
     "SI_UPHOLD_TABLE": ["findings", "start", "end_date", "settings", "organisations"],
 }
 
-LITE_SCRIPTS = ["build_summary", "check_tracker", "generate_letters", "record_chaser", "record_escalation"]
+LITE_SCRIPTS = ["build_summary", "check_tracker", "enter_formulas", "generate_letters", "record_chaser", "record_escalation"]
 
 COMMANDS = {
     "due": ["--debug", "-h", "dates"],
-    "new": ["--as-of", "--debug", "--force", "--lite", "-h", "path"],
+    "new": ["--as-of", "--debug", "--force", "--lite", "--wheel-url", "-h", "path"],
     "check": ["--debug", "-h", "path"],
     "report": ["--as-of", "--columns", "--debug", "--format", "--output", "-h", "path"],
     "letters": ["--as-of", "--debug", "--due", "--pdf", "--ref", "-h", "path"],
@@ -57,6 +57,8 @@ COMMANDS = {
     "escalate": ["--as-of", "--debug", "--ref", "-h", "path"],
     "upgrade": ["--debug", "-h", "path"],
     "demo": ["--as-of", "--debug", "--out", "-h"],
+    "digest": ["--as-of", "--debug", "--force", "--format", "--output", "--owner", "--send", "-h", "path"],
+    "calendar": ["--as-of", "--debug", "--output", "-h", "path"],
 }
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -55,10 +55,12 @@ def test_letters_written_but_not_logged_are_logged_not_written_again(tracker, mo
     assert publish.write_letters(tracker, due=True, as_of=AS_OF).written == []  # logged now: nothing due
 
 
-def test_a_second_letters_run_is_refused_while_one_runs(tracker):
-    with safewrite.file_lock(tracker, "letters", "busy"):
-        with pytest.raises(WriteRefused, match="another 'spso-xl letters' is running"):
+def test_a_letters_run_waits_its_turn_and_gives_up_with_nothing_written(tracker, monkeypatch):
+    monkeypatch.setattr(safewrite, "LOCK_WAIT", 0.3)
+    with safewrite.writer_lock(tracker):  # another command holds the tracker for longer than the wait
+        with pytest.raises(WriteRefused, match="another spso-xl command is changing"):
             publish.write_letters(tracker, due=True, as_of=AS_OF)
+    monkeypatch.undo()
     assert not (tracker.parent / "letters").exists()
     assert publish.write_letters(tracker, due=True, as_of=AS_OF).written  # the lock is gone with its holder
     assert not list(tracker.parent.glob(".*.lock"))

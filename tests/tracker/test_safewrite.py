@@ -113,10 +113,14 @@ def test_the_lock_beside_a_symlinks_target_is_seen(tracker, tmp_path):
         edit_tracker(tracker, APPEND)
 
 
-def test_a_second_writer_is_refused_while_a_live_one_holds_the_lock(tracker):
-    with safewrite.writer_lock(tracker):
-        with pytest.raises(WriteRefused, match="another spso-xl"):
+def test_a_second_writer_waits_then_is_refused_while_a_live_one_holds_the_lock(tracker, monkeypatch):
+    monkeypatch.setattr(safewrite, "LOCK_WAIT", 0.3)
+    original = tracker.read_bytes()
+    with safewrite.writer_lock(tracker) as lock:
+        with pytest.raises(WriteRefused, match="another spso-xl") as refused:
             edit_tracker(tracker, APPEND)
+    assert str(lock) in str(refused.value) and f"process {os.getpid()}" in str(refused.value)
+    assert tracker.read_bytes() == original
     assert not list(tracker.parent.glob("*.lock"))
 
 
