@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the cases' Refs (several allowed)")
         as_of(c, "record it")
 
-    upgrade = command("upgrade", "bring an older tracker to the current headers and Settings rows, keeping every value")
+    upgrade = command("upgrade", "bring an older tracker to the current headers, tables (Contacts) and Settings rows, "
+                                 "keeping every value")
     tracker(upgrade)
 
     digest = command("digest", "the day's reminders: overdue, due today, due soon, escalation recommended, chaser "

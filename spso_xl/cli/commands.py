@@ -6,7 +6,6 @@ the letter planner."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import sys
@@ -23,15 +22,16 @@ from spso_xl.errors import NotRecorded, plural
 from spso_xl.outputs.cell_text import refuse_tracker_as_output, write_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
-from spso_xl.policy.settings import DEFAULTS, SPECS
+from spso_xl.policy.settings import DEFAULTS
 from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
 from spso_xl.summary.figures import FIGURES
 from spso_xl.tracker import schema
 from spso_xl.tracker.cached import refresh
 from spso_xl.tracker.chase_escalate import chasers, escalations, record
-from spso_xl.tracker.edit import TrackerEdit, edit_tracker
+from spso_xl.tracker.edit import edit_tracker
 from spso_xl.tracker.read import read_tracker
-from spso_xl.tracker.write import tracker_lock
+from spso_xl.tracker.upgrade import apply_upgrade, plan_upgrade
+from spso_xl.tracker.write import change_tracker, tracker_lock
 from spso_xl.xlsx.gate import check_file, checked
 
 
@@ -119,9 +119,13 @@ def cmd_check(args) -> int:
     """Validate every input cell, and the file as Excel opens it (the write gate's checks); exit 1 when
     anything needs fixing."""
 
+    from spso_xl.letters.plan import letter_warnings  # the letter planner: only when a tracker is checked
+
     tracker = read_tracker(args.path)
     if tracker.warnings:  # valid cells that do not do what they seem to: worth a look, not a failure
         print_problems(tracker.warnings, _console(), args.path.name, "warning")
+    for warning in letter_warnings(tracker):  # where a letter would fall back: worth fixing, not an error
+        print(f"warning: {warning}")
     damaged = check_file(args.path)
     for problem in damaged:
         print(f"{args.path.name}: Excel would repair this file: {problem}")
@@ -299,34 +303,25 @@ def cmd_escalate(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    """Bring an older tracker to the current headers and Settings rows, keeping every value."""
+    """Bring an older tracker to the current headers, tables and Settings rows, keeping every value."""
 
     with tracker_lock(args.path):  # read and write in one turn
         return _upgrade(args)
 
 
 def _upgrade(args) -> int:
-    tracker = read_tracker(args.path)
-    rename = {(sheet, old): new for (sheet, new), old in tracker.old_headers.items()}
-    add: dict[str, list[str]] = {}
-    for sheet, header in sorted(schema.ADDED & tracker.absent):
-        add.setdefault(sheet, []).append(header)
-    can_add = "add_columns" in {f.name for f in dataclasses.fields(TrackerEdit)}
-    has = {" ".join(str(k).split()).casefold() for k in tracker.raw["Settings"]["Setting"] if k is not None}
-    settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS  # keys added since, e.g.
-                if " ".join(s.key.split()).casefold() not in has]  # Digest to: their defaults, as read before
-    edit = TrackerEdit(rename=rename, append={"Settings": settings} if settings else {},
-                       **({"add_columns": add} if can_add and add else {}))
-    if not edit:
-        print(f"{args.path.name} is up to date" + (f" (it has no {', '.join(h for v in add.values() for h in v)} "
-                                                   "column: add it to the table by hand)" if add else ""))
+    upgrade = plan_upgrade(read_tracker(args.path))
+    if not upgrade:
+        print(f"{args.path.name} is up to date")
         return 0
-    saved = edit_tracker(args.path, edit)
-    for (sheet, old), new in rename.items():
+    saved = change_tracker(args.path, lambda package: apply_upgrade(package, upgrade))
+    for (sheet, old), new in upgrade.edit.rename.items():
         print(f"renamed {sheet}!{old} to {new}, keeping its values")
-    for sheet, headers in (add.items() if can_add else ()):
+    for sheet, headers in upgrade.edit.add_columns.items():
         print(f"added {sheet}!{', '.join(headers)} (blank)")
-    if settings:
+    for name in upgrade.tables:
+        print(f"added the {name} sheet and table (empty: fill in who each function's letters go to)")
+    if settings := upgrade.edit.append.get("Settings"):
         print(f"added the Settings {', '.join(r['Setting'] for r in settings)} with their defaults")
     print(f"backup: {saved}")
     return 0

@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 
 from spso_xl.calendar.dates import day
 from spso_xl.calendar.workdays import workday, working_days_after
 from spso_xl.errors import NotRecorded
 from spso_xl.letters import prose
+from spso_xl.letters.facts import Facts, case_facts, uphold_rate
 from spso_xl.letters.files import letter_stem
-from spso_xl.letters.prose import long_date, number, sentence
+from spso_xl.letters.prose import long_date, nb, number, sentence
+from spso_xl.letters.recipients import recipient
 from spso_xl.letters.templates import template_name
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.deadlines import due_date
@@ -46,6 +47,7 @@ from spso_xl.policy.tables import (
     FUNCTION_NAMES,
     FUNCTION_SUBJECTS,
     GOOD_PRACTICE,
+    POWERS,
     SUBJECTS,
     TEAMS,
     scale_for,
@@ -57,9 +59,26 @@ from spso_xl.tracker.read import ROW, Tracker
 
 RESPOND_BY = "Respond by"  # the Cases column with the manager's respond-by date
 LAST_CHASED = "Last chased"
-FINDINGS_TRIGGERS = ("Recurrent issue", "High uphold rate")  # triggers whose evidence is the findings themselves
 CHASER_TRIGGERS = ("Information overdue", "No response after two requests")  # level 1 chases (appendix row 1)
 OMBUDSMAN = "Scottish Public Services Ombudsman"
+RAW = ("website", "support_url", "signatory", "signatory_name", "recipient_name", "organisation", "area",
+       "trigger", "function", "signatory_role")  # context values used as they are (names, links, labels)
+# What a letter at the top levels says the Ombudsman is considering, in its subject line (POWERS keys).
+POWER_SUBJECTS = {"s13": "requiring documents or witnesses under section 13 of the SPSO Act 2002",
+                  "s14": "a petition to the Court of Session under section 14 of the SPSO Act 2002",
+                  "s16/17": "a report to the Scottish Parliament"}
+assert set(POWER_SUBJECTS) == set(POWERS)
+# Promises the texts make only for some triggers (scale, level, promise) -> the triggers: the SWF appendix
+# promises a Head of Service's meeting at level 3 (row 5) and a programme of tailored support at level 4
+# (row 6) for a recurrent issue only; nothing promises either for an unpaid award or papers overdue.
+PROMISES = {("SWF", 3, "meeting"): ("Recurrent issue",), ("SWF", 4, "tailored support"): ("Recurrent issue",),
+            ("policy", 3, "meeting"): None}  # policy para 9 level 3: an agreed action plan, whatever the trigger
+
+
+def level_promises(scale: str, level: int, trigger: str, promise: str) -> bool:
+    """Whether a letter at this level may promise `promise` for this trigger (PROMISES)."""
+    key = (scale, level, promise)
+    return key in PROMISES and (PROMISES[key] is None or trigger in PROMISES[key])
 
 
 @dataclass(frozen=True)
@@ -164,8 +183,12 @@ class _Planner:
             if _text(f["Outcome"]) == "Upheld":
                 key = (norm(_text(f["Organisation"])), _text(f["Function"]) or DEFAULT_FUNCTION)
                 self.upheld_by_org.setdefault(key, []).append(f)
-        self.logged = {(norm(_text(r["Ref"])), r["Level"]) for r in tracker.parsed["Letters"].to_dict("records")
-                       if _text(r.get("Ref"))}
+        self.letters: dict[str, list[dict]] = {}
+        for r in tracker.parsed["Letters"].to_dict("records"):
+            if _text(r.get("Ref")):
+                self.letters.setdefault(norm(_text(r["Ref"])), []).append(r)
+        self.logged = {(ref, r["Level"]) for ref, rows in self.letters.items() for r in rows}
+        self.contacts = tracker.parsed["Contacts"].to_dict("records") if "Contacts" in tracker.parsed else []
 
     def plan(self, refs: list[str], due: bool) -> list[LetterPlan | Refusal]:
         cases = self.t.cases
@@ -229,7 +252,21 @@ class _Planner:
             return False
         return not any(_text(a["Action"]) == "Letter" and day(a["Date"]) >= max(escalated) for a in acts)
 
+    def _facts(self, i, case, ref, level) -> Facts:
+        """What the tracker supports for this letter, before any sentence (`letters.facts`)."""
+        rate = None
+        if _text(case["Trigger"]) == "High uphold rate":
+            s = self.settings
+            rate = uphold_rate(self.t.parsed["Findings"], self.t.parsed["Organisations"], _text(case["Organisation"]),
+                               _text(case["Function"]) or DEFAULT_FUNCTION, self.as_of, s.recurrence_months,
+                               s.funnel_inner, s.funnel_outer, s.funnel_min)
+        return case_facts(case, level, self.as_of, day(self.computed.at[i, "Due"]), self.actions.get(norm(ref), []),
+                          self.letters.get(norm(ref), []), self.findings_by_ref, self.upheld_by_org, self.settings,
+                          rate)
+
     def _plan(self, i, case, ref, row, level) -> LetterPlan | Refusal:
+        """The letter for one case: its facts checked first (`letters.facts`), then who writes to whom, then the
+        sentences those facts support; a Refusal naming every cell to fill in when something is missing."""
         s, as_of, missing = self.settings, self.as_of, []
         function = _text(case["Function"]) or None
         fn = function or DEFAULT_FUNCTION
@@ -237,111 +274,136 @@ class _Planner:
         lvl = scale.level(level)
         trigger = _text(case["Trigger"])
         org_name = _text(case["Organisation"])
+        facts = self._facts(i, case, ref, level)
         if not _text(case["Description"]):
             missing.append(f"Cases!Description for '{ref}' is blank (row {row}): describe the issue (the letter "
                            f"must identify it clearly)")
+        who, signatory, name, signatory_lines = self._people(org_name, fn, function, level, lvl, missing)
+        role = lvl.contact_from
+        # a chaser only once Due has passed with nothing received (DESIGN §10); before that, a reminder
+        chaser = level == 1 and trigger in CHASER_TRIGGERS and facts.overdue
+        reminder = level == 1 and trigger in CHASER_TRIGGERS and not chaser
+        respond_by, days, due = self._respond_by(i, case, ref, row, level, function, chaser, missing)
+        said = self._sentences(i, case, ref, row, lvl, scale, facts, chaser or reminder, missing)
+        if missing:
+            return Refusal(ref, row, tuple(missing))
+        earlier, so_far, evidence, reasons, why = (said[k] for k in ("history", "so_far", "evidence", "reasons", "why"))
+        findings = said["findings"]
 
+        phone, website = s.contact(function)
+        nxt = scale.level(level + 1) if level < scale.top else None
+        area = _text(case["Area"])
+        chase_facts = ([f"It was due by {long_date(facts.due)}."] if chaser else []) + (
+            [f"We have already sent {number(n, 'reminder')}."] if chaser and (n := facts.reminders_before(as_of)) else [])
+        power = statutory_power(trigger, area or None, function)
+        context = {
+            "ref": nb(ref), "date": nb(long_date(as_of)), "level": level, "level_name": lvl.name,
+            "scale_levels": scale.top, "function": fn, "function_name": FUNCTION_NAMES[fn], "area": area,
+            "about": f"{org_name}'s {SUBJECTS.get(area) or FUNCTION_SUBJECTS[fn]}",
+            "trigger": trigger, "description": sentence(_text(case["Description"])), "evidence": evidence,
+            "findings": [{**f, "decision_date": long_date(f["date"]) if f["date"] else ""} for f in findings],
+            "history": earlier, "so_far": so_far, "unresolved": said["unresolved"],
+            "actions": [{"date": long_date(day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
+                         "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in facts.earlier],
+            "not_succeeded": "; ".join(why) or "the issue remains unresolved", "reasons": reasons,
+            "power": power.does, "power_subject": POWER_SUBJECTS[power.key],
+            "good_practice": [sentence(g.format(website=website)).rstrip(".") for g in GOOD_PRACTICE[fn]],
+            "chase_facts": chase_facts, "overdue": chaser,
+            "further_to": nb(long_date(facts.previous_letter)) if facts.previous_letter else "",
+            "asks": prose.asks(facts, nb(weekday_date(respond_by))),
+            "meeting": level_promises(scale.name, level, trigger, "meeting"),
+            "tailored_support": level_promises(scale.name, level, trigger, "tailored support"),
+            "organisation": org_name, "recipient_name": who.name, "recipient_title": who.title,
+            "salutation": who.salutation,
+            "recipient_lines": [x for x in (who.name, who.title, org_name, *who.address) if x],
+            "address_lines": list(who.address),
+            "signatory": signatory, "signatory_name": name, "signatory_lines": signatory_lines,
+            "signatory_role": role, "our_address": _text(s.our_address), "phone": nb(phone), "website": website,
+            "respond_by": nb(weekday_date(respond_by)), "respond_by_text": f"by {nb(weekday_date(respond_by))}",
+            "response_days": days or "",
+            "due": nb(long_date(due)) if due else "",
+            "days_overdue": int(self.computed.at[i, "Working days overdue"]),
+            "next_level": nxt.number if nxt else "", "next_level_name": nxt.name if nxt else "",
+            "next_contact_from": nxt.contact_from if nxt else "",
+            "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
+        }
+        context = {k: (prose.unbreakable(v) if isinstance(v, str) and k not in RAW else
+                       [prose.unbreakable(x) if isinstance(x, str) else x for x in v] if isinstance(v, list) else v)
+                   for k, v in context.items()}
+        return LetterPlan(ref, row, level, template_name(scale.name, level, chaser or reminder), as_of, respond_by,
+                          letter_stem(ref, level, as_of), context,
+                          *self._records(case, ref, level, chaser, respond_by, facts.chasers))
+
+    def _people(self, org_name, fn, function, level, lvl, missing):
+        """Who the letter goes to (`letters.recipients`) and who signs it (Settings), or what to fill in."""
         org = self.orgs.get(norm(org_name))
-        recipient = title = ""
-        address: list[str] = []
         to_chief = lvl.template >= 3  # leaflet §3: levels 3 and up are written to the Chief Executive
+        who = recipient(self.contacts, org, org_name, fn, level, to_chief)
         if org is None:
             missing.append(f"Organisations has no row for '{org_name}': add it with its recipient and address")
-        else:
-            orow = int(org[ROW])
+        elif who is None:
             column = "Chief executive" if to_chief else "Recipient name"
-            recipient = _text(org[column])
-            title = "Chief Executive" if to_chief else _text(org["Recipient title"])
-            if not recipient:
-                missing.append(f"Organisations!{column} for '{org_name}' is blank (row {orow}): a level {level} "
-                               f"letter goes to {lvl.written_to}")
-            address = [x.strip(" ,") for x in re.split(r"\n|,", _text(org["Address"])) if x.strip(" ,")]
-            postcode = _text(org["Postcode"])
-            if not address:
-                missing.append(f"Organisations!Address for '{org_name}' is blank (row {orow}): the letter needs "
-                               f"a postal address")
-            if postcode and norm(postcode) not in norm(" ".join(address)):
-                address.append(postcode)
-
+            missing.append(f"Organisations!{column} for '{org_name}' is blank (row {int(org[ROW])}) and Contacts has "
+                           f"no {fn} contact for it: a level {level} letter goes to {lvl.written_to}")
+        elif not who.address:
+            missing.append(f"Organisations!Address for '{org_name}' is blank (row {int(org[ROW])}): the letter needs "
+                           f"a postal address")
         role = lvl.contact_from
-        signatory = _text(s.signatory(role, function))
+        signatory = _text(self.settings.signatory(role, function))
         if not signatory:
             key = signatory_key(role, function)
             srow = self.setting_rows.get(norm(key))
             where = f"Settings!Value for '{key}' is blank (row {srow})" if srow else f"Settings has no '{key}' row"
             missing.append(f"{where}: enter the name and title that sign {fn} level {level} letters")
         name, _, sig_title = (x.strip() for x in signatory.partition(","))
-        signatory_lines = [sig_title or (role if role in OFFICE_ROLES else f"{role}, {TEAMS[fn]}")]
-        if "ombudsman" not in signatory_lines[0].casefold():
-            signatory_lines.append(OMBUDSMAN)
+        lines = [sig_title or (role if role in OFFICE_ROLES else f"{role}, {TEAMS[fn]}")]
+        if "ombudsman" not in lines[0].casefold():
+            lines.append(OMBUDSMAN)
+        return who, signatory, name, lines
 
-        chaser = level == 1 and trigger in CHASER_TRIGGERS
-        respond_by, days, due = self._respond_by(i, case, ref, row, level, function, chaser, missing)
-
-        earlier, actions = self._history(case, ref, scale)
+    def _sentences(self, i, case, ref, row, lvl, scale, facts: Facts, chasing: bool, missing) -> dict:
+        """What the letter says from its facts alone: the history before today, the evidence about this issue,
+        the reasons for the level; a sentence whose fact does not hold is not written (DESIGN §10)."""
+        as_of, level, trigger = self.as_of, facts.level, facts.trigger
+        org_name, function = _text(case["Organisation"]), _text(case["Function"]) or None
+        earlier = prose.history(list(facts.earlier), scale, as_of, facts.resolved)
+        if not earlier and facts.notified and facts.notified < as_of and not facts.escalated:
+            at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
+            earlier.append(f"On {long_date(facts.notified)} we notified your organisation of this issue{at}.")
         so_far = list(earlier)
         shows_history = "history" in lvl.elements
         if shows_history and not earlier:
-            if trigger == "Intentional non-compliance" or (trigger == "Risk of harm" and case["Significant"] is True):
+            if trigger == "Intentional non-compliance" or (trigger == "Risk of harm" and facts.significant):
                 so_far.append("This is the first action we have taken on this issue: because it is a serious failure, "
                               "paragraph 12 of our Support and Intervention Policy allows action at this level as a "
                               "first step.")
             else:
-                missing.append(f"Actions has no entry for '{ref}' and Cases!Date notified is blank (row {row}): log "
-                               f"the earlier contacts in Actions (a level {level} letter says how we have tried to "
-                               f"resolve the matter)")
-        recorded = next((a["notes"] for a in reversed(actions) if a["action"] == "Escalation"
-                         and a["level"] == str(level)), None)
-        current_reason = _text(self.computed.at[i, "Reason"])
-        decided = prose.decision(level, recorded, current_reason)
-        not_succeeded = decided[0] if decided else self._not_succeeded(i, case)
-        if earlier:  # an escalation cleared the row's response and flags: its recorded reason says why
-            so_far.append(sentence(f"This has not resolved the matter: {decided[0]}") if decided else
-                          " ".join(["This has not resolved the matter.", *map(sentence, self._why(i, case))]))
-        findings = self._findings(case, org_name, function)
-        evidence = prose.evidence(_text(case["Evidence"]), [] if chaser else findings, function)
-        if not shows_history and not chaser:
+                missing.append(f"Actions has no entry for '{ref}' before today and Cases!Date notified is blank (row "
+                               f"{row}): log the earlier contacts in Actions (a level {level} letter says how we have "
+                               f"tried to resolve the matter)")
+        recorded = next((_text(a["Notes"]) for a in reversed(self.actions.get(norm(ref), [])) if
+                         _text(a["Action"]) == "Escalation" and _text(a["Level"]) == str(level)
+                         and (d := day(a["Date"])) and d <= as_of), None)
+        why = prose.why(facts)
+        reasons = prose.reasons(level, scale, recorded, _text(self.computed.at[i, "Reason"]), why, facts,
+                                "I am" if lvl.contact_from == "Ombudsman" else "We are")
+        unresolved = ("These steps have not resolved the matter, for the reasons given above."
+                      if earlier and shows_history and reasons else "")
+        findings = [] if chasing else list(facts.findings)
+        evidence = prose.evidence(_text(case["Evidence"]), findings, function)
+        if facts.rate is not None:
+            evidence.append(prose.rate_sentence(facts.rate, org_name, function))
+        elif trigger == "High uphold rate":
+            missing.append(f"the Findings do not show {org_name}'s {function or DEFAULT_FUNCTION} uphold rate above "
+                           f"its sector's in the {self.settings.recurrence_months} months to {long_date(as_of)} (the "
+                           f"funnel plot): a letter cannot say that it is")
+        if not shows_history and not chasing:
             evidence += earlier
-        if not evidence and not chaser:
+        if not evidence and not chasing:
             missing.append(f"Cases!Evidence for '{ref}' is blank (row {row}) and no Findings are cited: give the "
-                           f"case references and dates the concern rests on")
-        if missing:
-            return Refusal(ref, row, tuple(missing))
-
-        phone, website = s.contact(function)
-        reasons = prose.reasons(level, scale, recorded, current_reason, self._why(i, case) if earlier else None,
-                                "I am" if role == "Ombudsman" else "We are")
-        nxt = scale.level(level + 1) if level < scale.top else None
-        area = _text(case["Area"])
-        lines = [recipient, title, org_name, *address]
-        chasers = int(case["Chasers"]) if _text(case["Chasers"]) else 0
-        chase_facts = ([f"It was due by {long_date(due)}." if due and due <= as_of else ""]
-                       + [f"We have already sent {number(chasers, 'reminder')}." if chasers else ""])
-        context = {
-            "ref": ref, "date": long_date(as_of), "level": level, "level_name": lvl.name,
-            "scale_levels": scale.top, "function": fn, "function_name": FUNCTION_NAMES[fn], "area": area,
-            "about": f"{org_name}'s {SUBJECTS.get(area) or FUNCTION_SUBJECTS[fn]}",
-            "trigger": trigger, "description": sentence(_text(case["Description"])), "evidence": evidence,
-            "findings": findings, "history": earlier, "so_far": so_far, "actions": actions,
-            "not_succeeded": not_succeeded, "reasons": reasons,
-            "power": statutory_power(trigger, area or None, function).does,
-            "good_practice": [sentence(g.format(website=website)).rstrip(".") for g in GOOD_PRACTICE[fn]],
-            "chase_facts": [x for x in chase_facts if x] or ["We have not received it within the timescale we gave."],
-            "organisation": org_name, "recipient_name": recipient, "recipient_title": title,
-            "recipient_lines": [x for x in lines if x], "address_lines": address,
-            "signatory": signatory, "signatory_name": name, "signatory_lines": signatory_lines,
-            "signatory_role": role, "our_address": _text(s.our_address), "phone": phone, "website": website,
-            "respond_by": weekday_date(respond_by), "respond_by_text": f"by {weekday_date(respond_by)}",
-            "response_days": days or "",
-            "due": long_date(due) if due else "",
-            "days_overdue": int(self.computed.at[i, "Working days overdue"]),
-            "next_level": nxt.number if nxt else "", "next_level_name": nxt.name if nxt else "",
-            "next_contact_from": nxt.contact_from if nxt else "",
-            "support_url": "https://" + website.removeprefix("https://").removeprefix("http://"),
-        }
-        return LetterPlan(ref, row, level, template_name(scale.name, level, chaser), as_of, respond_by,
-                          letter_stem(ref, level, as_of), context,
-                          *self._records(case, ref, level, chaser, respond_by, chasers))
+                           f"case references and dates the concern rests on, or the case's Theme")
+        return {"history": earlier, "so_far": so_far, "evidence": evidence, "reasons": reasons, "why": why,
+                "findings": findings, "unresolved": unresolved}
 
     def _records(self, case, ref, level, chaser, respond_by, chasers) -> tuple[dict, list[dict]]:
         """What the letter changes on its row, and the Actions lines it logs before its own, so that Level,
@@ -405,56 +467,48 @@ class _Planner:
         days = working_days_after(as_of, respond_by, self.t.calendar) if respond_by and not agreed else None
         return respond_by or as_of, days, due if level == current else respond_by
 
-    def _history(self, case, ref, scale) -> tuple[list[str], list[dict]]:
-        """Earlier contacts as sentences, oldest first, from Actions (else the case's Date notified), and as records."""
-        rows = [a for a in self.actions.get(norm(ref), []) if (d := day(a["Date"])) and d <= self.as_of]
-        records = [{"date": long_date(day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
-                    "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in rows]
-        resolved = case["Resolved"] if isinstance(case["Resolved"], bool) else None
-        lines = prose.history(rows, scale, self.as_of, resolved)
-        notified = day(case["Date notified"])
-        if not lines and notified and notified <= self.as_of:
-            at = f" at level {int(case['Level'])} of our Support and Intervention Policy" if _text(case["Level"]) else ""
-            lines.append(f"On {long_date(notified)} we notified your organisation of this issue{at}.")
-        return lines, records
 
-    def _findings(self, case, org_name, function) -> list[dict]:
-        """Findings the Evidence cell cites by case ref; for findings-based triggers with none cited,
-        the organisation's upheld findings within the recurrence window."""
-        tokens = {t.strip(".-").casefold() for t in re.findall(r"[\w/.\-]+", _text(case["Evidence"]))}
-        chosen = [f for t in sorted(tokens) for f in self.findings_by_ref.get(t, ())]
-        if not chosen and _text(case["Trigger"]) in FINDINGS_TRIGGERS:
-            start = self.as_of - relativedelta(months=self.settings.recurrence_months)
-            chosen = [f for f in self.upheld_by_org.get((norm(org_name), function or DEFAULT_FUNCTION), ())
-                      if (d := day(f["Decision date"])) and start < d <= self.as_of]
-        chosen.sort(key=lambda f: day(f["Decision date"]) or dt.date.min)
-        return [{"case_ref": _text(f["Case ref"]), "organisation": _text(f["Organisation"]),
-                 "decision_date": long_date(d) if (d := day(f["Decision date"])) else "",
-                 "outcome": _text(f["Outcome"]), "theme": _text(f["Theme"])} for f in chosen]
-
-    def _not_succeeded(self, i, case) -> str:
-        """Why earlier action has not worked, as one clause (leaflet §3 level 4)."""
-        return "; ".join(self._why(i, case)) or "the issue remains unresolved"
-
-    def _why(self, i, case) -> list[str]:
-        """Why earlier action has not worked, a clause per reason."""
-        why = []
-        if case["Refused"] is True:
-            why.append("your organisation has refused to comply")
-        received, due = day(case["Response received"]), day(self.computed.at[i, "Due"])
-        overdue = int(self.computed.at[i, "Working days overdue"])
-        chasers = int(case["Chasers"]) if _text(case["Chasers"]) else 0
-        if received is None:
-            text = "we have not received a response"
-            if due and overdue:
-                text += f", which was due on {long_date(due)} and is now {number(overdue, 'working day')} overdue"
-            if chasers:
-                text += f", despite {number(chasers, 'reminder')}"
-            why.append(text)
-        elif case["Resolved"] is False:
-            why.append(f"the response we received on {long_date(received)} did not resolve the issue")
-        if case["Recurred"] is True:
-            why.append("the issue has recurred")
-        return why
-
-
+def letter_warnings(tracker: Tracker, as_of: dt.date | None = None) -> list[str]:
+    """Where a letter for an open case would fall back, for `check` (DESIGN §3, §7): no Contacts row for its
+    function (the Organisations recipient is used), a greeting made from a bare name, a findings-based case
+    with no Theme (no findings cited), a Theme that Findings does not use, a recurrence no finding shows."""
+    as_of = as_of or dt.date.today()
+    if not len(tracker.cases):
+        return []
+    p = _Planner(tracker, as_of)
+    out = []
+    if ("Contacts", "Organisation") in tracker.absent:
+        out.append("the tracker has no Contacts table: letters go to the Organisations recipient, whatever the "
+                   "function (spso-xl upgrade adds it)")
+    themes = {norm(_text(t)) for t in tracker.parsed["Findings"]["Theme"] if _text(t)}
+    for i, case in tracker.cases.iterrows():
+        row, ref = int(case[ROW]), _text(tracker.raw["Cases"].at[i, "Ref"])
+        if row in p.bad or day(case["Closed"]) or not _text(case["Level"]) or p.computed is None:
+            continue
+        where = f"Cases row {row} ({ref})"
+        org, fn, level = _text(case["Organisation"]), _text(case["Function"]) or DEFAULT_FUNCTION, int(case["Level"])
+        lvl = scale_for(fn).level(level)
+        who = recipient(p.contacts, p.orgs.get(norm(org)), org, fn, level, lvl.template >= 3)
+        if who is not None and p.contacts is not None and who.source.startswith("Organisations") and \
+                ("Contacts", "Organisation") not in tracker.absent:
+            out.append(f"{where}: Contacts has no {fn} contact for {org} at level {level}: the letter goes to "
+                       f"{who.name} ({who.source})")
+        if who is not None and who.guessed:
+            out.append(f"{where}: the letter would open 'Dear {who.name}' ({who.source}): type a Salutation in "
+                       f"Contacts, e.g. 'Dr {who.name.split()[-1]}'")
+        theme = _text(case["Theme"]) if "Theme" in case else ""
+        if theme and norm(theme) not in themes:
+            out.append(f"{where}: Cases!Theme '{theme}' is not a theme in Findings: the letter cites none of its "
+                       f"findings")
+        facts = p._facts(i, case, ref, level)
+        if _text(case["Trigger"]) == "High uphold rate" and facts.rate is None:
+            out.append(f"{where}: the Findings do not show {org}'s {fn} uphold rate above its sector's: its letter "
+                       f"is refused until they do")
+        if _text(case["Trigger"]) == "Recurrent issue" and not facts.findings and not theme:
+            out.append(f"{where}: Cases!Theme is blank and Evidence names no Findings case: the letter cites no "
+                       f"findings (choose the Theme the issue is about)")
+        if facts.recurred and facts.last_action and not facts.recurrence_shown:
+            out.append(f"{where}: Recurred is Y but no finding of its Theme is dated after "
+                       f"{long_date(facts.last_action[0])}: a letter says the issue remains unresolved, not that "
+                       f"it recurred")
+    return out

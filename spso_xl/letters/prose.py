@@ -13,7 +13,7 @@ import re
 
 from spso_xl.calendar.dates import day
 from spso_xl.errors import plural
-from spso_xl.policy.tables import DEFAULT_FUNCTION, SWF_TO_POLICY, Scale
+from spso_xl.policy.tables import DEFAULT_FUNCTION, Scale
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 POLICY_NAME = "our Support and Intervention Policy"
@@ -21,16 +21,24 @@ LEAFLET_NAME = "our leaflet ‘Support and Intervention Policy: What it means fo
 # How each SPSO role is named in a sentence ("On 1 October 2026 our Head of Service wrote to ...").
 ROLE_PHRASES = {"Member of SPSO Leadership Team": "a member of our Leadership Team", "Ombudsman": "the Ombudsman",
                 "Case Reviewer": "our case reviewer", "SPSO officer": "one of our officers"}
-# What policy para 9 says each level is for (SWF levels read through SWF_TO_POLICY).
-LEVEL_PURPOSE = {2: "formal engagement about a recurring, ongoing or significant issue",
-                 3: "targeted engagement and support to address a complex or persistent issue",
-                 4: "engagement by the Ombudsman about a persistent or serious issue",
-                 5: "use of the Ombudsman's statutory powers about a serious issue or non-compliance with, or "
-                    "obstruction of, our functions"}
 # Evidence cells that point elsewhere rather than saying anything ("See Findings"): the findings are cited instead.
 _POINTER = re.compile(r"^\s*(see|refer to)\s+(the\s+)?findings(\s+(sheet|tab|table))?\s*\.?\s*$", re.I)
 _UK_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
 _RESPOND = re.compile(r"respond(?:\s+by)?\s+(?:by\s+)?((?:\w+day\s+)?\d{1,2}\s+\w+\s+\d{4})", re.I)
+
+
+NBSP, NBHY = "\u00a0", "\u2011"
+
+
+def nb(text: str) -> str:
+    """Text that must not break across lines (a reference, a date, a phone number): no-break spaces and
+    hyphens (DESIGN §10)."""
+    return text.replace(" ", NBSP).replace("-", NBHY)
+
+
+def plain(text: str) -> str:
+    """`nb` undone: the text as typed (for comparing and searching)."""
+    return text.replace(NBSP, " ").replace(NBHY, "-")
 
 
 def long_date(d: dt.date) -> str:
@@ -159,7 +167,7 @@ def evidence(cell: str, findings: list[dict], function: str | None) -> list[str]
         by_theme.setdefault((f["outcome"], f["theme"]), []).append(f)
     for (outcome, theme), group in by_theme.items():
         verb = "upheld" if outcome == "Upheld" else "did not uphold"
-        cases = join([f"{f['case_ref']} on {f['decision_date']}" if f["decision_date"] else f["case_ref"]
+        cases = join([f"{f['case_ref']} on {long_date(f['date'])}" if f.get("date") else f["case_ref"]
                       for f in group])
         about = f" on the theme ‘{theme}’" if theme else ""  # a Findings label, quoted as it is
         if len(group) == 1:
@@ -236,23 +244,141 @@ def decision(level: int, recorded: str | None, current: str | None) -> tuple[str
     return None
 
 
-def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: list[str] | None,
-            we: str = "We are") -> str:
-    """Why we are taking action at `level` (`we`: "I am" when the Ombudsman writes): the decision's
-    reason as prose, else why earlier action (if any: `earlier`, clauses) has not worked and what the
-    policy says this level is for."""
+_NOT_RESPONDED = re.compile(r"your organisation has not responded by (\d{1,2} \w+ \d{4}|the deadline)"
+                            r"(?: despite (\w+) reminders?)?(?: after (level \d) action)?")
+_RECURRED = re.compile(r"the issue has recurred(?: despite time allowed for the agreed solution to take effect)?")
+
+
+def checked(clause: str, facts) -> str:
+    """A decision's clause as it is true on the letter's date (DESIGN §10): 'has not responded by D despite
+    two reminders' becomes when the reply was due and the reminders sent since, counted from the log; a
+    response received since is not denied; 'the issue has recurred' stands only where a finding dated after
+    the earlier action shows it, else the issue 'remains unresolved'; an uphold rate is 'abnormally high'
+    only above the outer limit."""
+    def responded(m):
+        when, step = m.group(1), m.group(3)
+        due = None
+        try:
+            due = dt.datetime.strptime(when, "%d %B %Y").date()
+        except ValueError:
+            pass
+        to = f" to our {step} contact" if step else ""
+        if facts.received:
+            return f"your organisation's response{to} was due by {when}, and we received it late, on " \
+                   f"{long_date(facts.received)}"
+        said = f"your organisation did not respond{to} by {when}, when its response was due"
+        n = (sum(due <= d < facts.as_of for d in facts.chaser_dates) if due and facts.chaser_dates
+             else facts.reminders_before(facts.as_of))
+        if n:
+            said += f", and has not responded to the {number(n, 'reminder')} we have sent since" if n > 1 else \
+                ", and has not responded to the reminder we have sent since"
+        return said
+
+    clause = _NOT_RESPONDED.sub(responded, clause)
+    if not facts.recurrence_shown:
+        clause = _RECURRED.sub("the issue remains unresolved", clause)
+    if facts.rate is None or facts.rate.flag != "abnormally high":
+        clause = clause.replace("an abnormally high uphold rate", "a high uphold rate")
+    return clause
+
+
+def why(facts) -> list[str]:
+    """Why earlier action has not worked, a clause per fact that holds (DESIGN §10): no 'we have not
+    received a response' before Due has passed, no recurrence a finding does not show."""
+    out = []
+    if facts.refused:
+        out.append("your organisation has refused to comply")
+    if facts.overdue:
+        text = f"your organisation's response was due by {long_date(facts.due)} and we have not received it"
+        if n := facts.reminders_before(facts.as_of):
+            text += f", although we have sent {number(n, 'reminder')}"
+        out.append(text)
+    elif facts.received and facts.resolved is False:
+        out.append(f"the response we received on {long_date(facts.received)} did not resolve the issue")
+    if facts.recurred and facts.recurrence_shown:
+        after = facts.last_action[0]
+        later = [f for f in facts.findings if f["date"] and f["date"] > after and f["outcome"] == "Upheld"]
+        out.append(f"the issue has recurred since {long_date(after)}: we upheld "
+                   + join([f"{f['case_ref']} on {long_date(f['date'])}" for f in later]))
+    return out
+
+
+def reasons(level: int, scale: Scale, recorded: str | None, current: str | None, earlier: list[str],
+            facts, we: str = "We are") -> str:
+    # at the top of the scale the letter says what the Ombudsman is considering, never that it is being done
+    act = "considering action" if level == scale.top else "taking action"
+    """Why we are taking action at `level` (`we`: "I am" when the Ombudsman writes): the case's own reason,
+    never a paragraph's generic description of the level (DESIGN §10). The decision recorded with the
+    escalation, else the row's current reason about this level, each checked against the facts; else the
+    facts themselves (`earlier`: `why`'s clauses); else the trigger's issue as described above."""
     if found := decision(level, recorded, current):
         clause, cites = found
         where = citation(cites)
-        return sentence(f"{we} taking action at level {level} because {clause}") + (
+        return sentence(f"{we} {act} at level {level} because {checked(clause, facts)}") + (
             f" This is in line with {where}." if where else "")
-    policy_level = SWF_TO_POLICY[level] if scale.name == "SWF" else level
-    purpose = LEVEL_PURPOSE.get(policy_level, "")
-    why = f": {'; '.join(earlier)}" if earlier else ""
-    said = (f"The issue has not been resolved through the action we have taken so far{why}. Paragraph 10 of "
-            f"{POLICY_NAME} provides for escalation where an issue remains unresolved or an organisation does not "
-            "engage with our attempts to resolve it." if earlier is not None else "")
-    if purpose:
-        said += (" " if said else "") + (f"Paragraph 9 of {POLICY_NAME} describes action at this level as "
-                                         f"{purpose}, and we consider that this issue calls for it.")
-    return said
+    if earlier:
+        return sentence(f"{we} {act} at level {level} because {join(earlier)}")
+    if level < 2:
+        return ""
+    own = [ROW_REASONS[facts.trigger]] if facts.trigger in ROW_REASONS else []
+    if facts.significant and facts.trigger not in ("Risk of harm",):
+        own.append(("the issue is recorded as significant, with potential for wider impact", "policy para 11"))
+    if not own:
+        return sentence(f"{we} {act} at level {level} because of the issue set out above")
+    where = citation("; ".join(c for _, c in own))
+    return sentence(f"{we} {act} at level {level} because {join([w for w, _ in own])}") + (
+        f" This is in line with {where}." if where else "")
+
+
+# The row's own facts as a reason, where no decision was logged with the escalation (policy paras 11-12, leaflet §3).
+ROW_REASONS = {
+    "Systemic failure": ("the failures described above affect more than one area of your organisation's work",
+                         "policy para 11"),
+    "Intentional non-compliance": ("the evidence shows intentional non-compliance with national guidance or policy, "
+                                   "which is a serious failure", "policy para 12"),
+    "Refusal to comply": ("your organisation has refused to comply", "policy para 11"),
+    "Non-payment of award": ("the award has not been paid, and the payment of an award is time sensitive",
+                             "leaflet §3"),
+}
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_WORDS = re.compile(rf"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day )?\d{{1,2}} (?:{_MONTHS}) \d{{4}}\b")
+_PHONE = re.compile(r"\b0\d{3} \d{3} \d{4}\b")
+_REF = re.compile(r"(?<![\w-])(?=[\w/.-]*\d)[\w/.]+(?:-[\w/.]+)+")
+
+
+def unbreakable(text: str) -> str:
+    """Prose with no line break inside a date, a phone number or a reference (DESIGN §10): their spaces
+    no-break spaces, their hyphens no-break hyphens."""
+    for pattern in (_DATE_WORDS, _PHONE, _REF):
+        text = pattern.sub(lambda m: nb(m.group()), text)
+    return text
+
+
+def asks(facts, respond_by: str) -> list[str]:
+    """What the organisation has not yet done, asked for by name (DESIGN §10): the information overdue,
+    the award paid."""
+    out = []
+    if facts.papers_missing:
+        out.append(f"Please send us the information we asked for by {respond_by}, if you have not already done so.")
+    if facts.award_unpaid:
+        out.append(f"Please pay the award by {respond_by}, or tell us by then why it cannot be paid.")
+    return out
+
+
+def rate_sentence(rate, organisation: str, function: str | None) -> str:
+    """The uphold rate as a reader can check it: the rate, the counts, the sector's rate and the limit."""
+    kind = KIND.get(function or DEFAULT_FUNCTION, "case")
+    limit = f"{rate.limit * 100:g}%"
+    beyond = ("above the range that chance alone explains" if rate.flag == "abnormally high"
+              else "above the range that chance usually explains")
+    months = (rate.end.year - rate.start.year) * 12 + rate.end.month - rate.start.month
+    group = SECTOR_GROUPS.get(rate.sector.casefold(), f"organisations in the {rate.sector} sector")
+    return (f"In the {months} months to {long_date(rate.end)} we upheld {rate.upheld} of the {rate.decided} {kind}s "
+            f"we decided about {organisation} ({rate.upheld / rate.decided:.0%}), against {rate.sector_rate:.0%} "
+            f"across {group}: {beyond} ({limit} limit).")
+
+
+SECTOR_GROUPS = {"local authority": "councils", "local government": "councils", "nhs": "NHS boards",
+                 "sector not recorded": "the organisations we compare it with"}

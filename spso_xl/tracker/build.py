@@ -147,6 +147,9 @@ def instructions(edition: str) -> tuple:
          "computed by Excel itself from the Cases table; type an Owner at the top to see one person's cases. "
          "spso-xl digest sends the same lists by email.", ""),
         ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
+        ("Contacts: who each function's letters go to (the SWF manager is not the complaints lead), with the levels they "
+         "are written to at and the Salutation after 'Dear' (e.g. Dr Murray). Cases Theme: the Findings theme the issue "
+         "is about; its letters cite that theme's upheld findings only.", ""),
         ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
          "INWO) are in the 'templates' folder beside this workbook (with xlwings Lite: the copy uploaded under Files); edit "
          "them in Word (fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
@@ -229,7 +232,7 @@ class _Builder:
         self.cases()
         self.summary()
         self.today()  # after Summary: the summary sheets a button adds go straight after Summary, as before
-        for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
+        for name in ("Organisations", "Contacts", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         if self.edition == "classic":
             self.xlwings_conf()
@@ -456,6 +459,7 @@ class _Builder:
         for key, ref in self.list_ranges.items():
             self.wb.define_name(f"{key}List", ref)
         self.wb.define_name("OrganisationList", "=Organisations[Organisation]")
+        self.wb.define_name("ThemeList", "=Findings[Theme]")  # the Cases Theme dropdown: the themes Findings use
         self.wb.define_name(schema.CLOSURES_NAME, "=Holidays[[Date]:[Kind]]")
 
 

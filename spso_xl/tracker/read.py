@@ -125,6 +125,10 @@ def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None)
     raw, old, absent = {}, {}, set()
     for name, sheet in schema.SHEETS.items():
         if name not in sheets:
+            if name in schema.ADDED_SHEETS:  # an older tracker: `spso-xl upgrade` adds it
+                absent.update((name, h) for h in sheet.headers)
+                raw[name] = _empty(sheet)
+                continue
             problems.append(Problem(name, None, None, None, f"the sheet '{name}' is missing"))
             raw[name] = _empty(sheet)
             continue

@@ -39,22 +39,113 @@ RECURRING = {"Fife Council": "Failure to signpost to SPSO", "Highland Council": 
 RECURRING_COMPLAINTS = {"Fife Council": "Failure to signpost to SPSO"}
 
 
+# Each council's offices: address lines, then a postcode of that town (the demo's letters are read as real ones).
+OFFICES = {
+    "Aberdeen City Council": ("Marischal College\nBroad Street\nAberdeen", "AB10 1AB"),
+    "Aberdeenshire Council": ("Woodhill House\nWestburn Road\nAberdeen", "AB16 5GB"),
+    "Angus Council": ("Angus House\nOrchardbank Business Park\nForfar", "DD8 1AN"),
+    "Argyll and Bute Council": ("Kilmory\nLochgilphead", "PA31 8RT"),
+    "City of Edinburgh Council": ("Waverley Court\n4 East Market Street\nEdinburgh", "EH8 8BG"),
+    "Clackmannanshire Council": ("Kilncraigs\nGreenside Street\nAlloa", "FK10 1EB"),
+    "Comhairle nan Eilean Siar": ("Sandwick Road\nSteòrnabhagh (Stornoway)\nIsle of Lewis", "HS1 2BW"),
+    "Dumfries and Galloway Council": ("Council Offices\nEnglish Street\nDumfries", "DG1 2DD"),
+    "Dundee City Council": ("Dundee House\n50 North Lindsay Street\nDundee", "DD1 1QE"),
+    "East Ayrshire Council": ("Council Headquarters\nLondon Road\nKilmarnock", "KA3 7BU"),
+    "East Dunbartonshire Council": ("12 Strathkelvin Place\nKirkintilloch", "G66 1XT"),
+    "East Lothian Council": ("John Muir House\nHaddington", "EH41 3HA"),
+    "East Renfrewshire Council": ("Council Offices\nEastwood Park\nGiffnock", "G46 6UG"),
+    "Falkirk Council": ("Municipal Buildings\nWest Bridge Street\nFalkirk", "FK1 5RS"),
+    "Fife Council": ("Fife House\nNorth Street\nGlenrothes", "KY7 5LT"),
+    "Glasgow City Council": ("City Chambers\nGeorge Square\nGlasgow", "G2 1DU"),
+    "Highland Council": ("Council Headquarters\nGlenurquhart Road\nInverness", "IV3 5NX"),
+    "Inverclyde Council": ("Municipal Buildings\nClyde Square\nGreenock", "PA15 1LY"),
+    "Midlothian Council": ("Midlothian House\nBuccleuch Street\nDalkeith", "EH22 1DN"),
+    "Moray Council": ("Council Office\nHigh Street\nElgin", "IV30 1BX"),
+    "North Ayrshire Council": ("Cunninghame House\nFriars Croft\nIrvine", "KA12 8EE"),
+    "North Lanarkshire Council": ("Civic Centre\nWindmillhill Street\nMotherwell", "ML1 1AB"),
+    "Orkney Islands Council": ("Council Offices\nSchool Place\nKirkwall", "KW15 1NY"),
+    "Perth and Kinross Council": ("Pullar House\n35 Kinnoull Street\nPerth", "PH1 5GD"),
+    "Renfrewshire Council": ("Renfrewshire House\nCotton Street\nPaisley", "PA1 1AN"),
+    "Scottish Borders Council": ("Council Headquarters\nNewtown St Boswells\nMelrose", "TD6 0SA"),
+    "Shetland Islands Council": ("8 North Ness Business Park\nLerwick", "ZE1 0LZ"),
+    "South Ayrshire Council": ("County Buildings\nWellington Square\nAyr", "KA7 1DR"),
+    "South Lanarkshire Council": ("Council Offices\nAlmada Street\nHamilton", "ML3 0AA"),
+    "Stirling Council": ("Old Viewforth\nStirling", "FK8 2ET"),
+    "West Dunbartonshire Council": ("16 Church Street\nDumbarton", "G82 1QL"),
+    "West Lothian Council": ("West Lothian Civic Centre\nHowden South Road\nLivingston", "EH54 6FF"),
+}
+# The NHS boards the demo's whistleblowing (INWO) cases are about: INWO looks at NHS services, not councils.
+NHS_BOARDS = {
+    "NHS Lothian": ("Waverleygate\n2-4 Waterloo Place\nEdinburgh", "EH1 3EG"),
+    "NHS Highland": ("Assynt House\nBeechwood Park\nInverness", "IV2 3BW"),
+}
+FEMALE = {"Aileen", "Eilidh", "Isla", "Kirsty", "Morag", "Rhona", "Shona", "Catriona", "Mhairi"}
+# Who each function's letters go to below the Chief Executive (levels 1-2), by function.
+CONTACT_TITLES = {"SWF": "Scottish Welfare Fund Manager", "Complaints": "Customer Feedback Manager",
+                  "INWO": "Whistleblowing Lead"}
+
+
 def _person(rng) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
+def _honorific(name: str, rng) -> tuple[str, str]:
+    """(name as written in an address, salutation): 'Dr Catriona Murray', 'Dr Murray'."""
+    first, last = name.split(" ", 1)
+    title = rng.choice(("Ms", "Mrs", "Dr") if first in FEMALE else ("Mr", "Dr"))
+    return f"{title} {name}", f"{title} {last}"
+
+
 def organisations(rng) -> list[dict]:
+    """The 32 councils and two NHS boards, each at its own address (the random draws are those of earlier
+    versions, so the rest of the demo is unchanged)."""
     rows = []
     for name in COUNCILS:
         slug = name.lower().replace(" council", "").replace(" ", "-")
-        town = name.replace(" Council", "").replace("City of ", "").replace("Comhairle nan Eilean Siar", "Steòrnabhagh")
-        rows.append({"Organisation": name, "Sector": "Local government", "Recipient name": _person(rng),
-                     "Recipient title": rng.choice(("Scottish Welfare Fund Manager", "Head of Customer Services",
-                                                    "Service Manager, Revenues and Benefits")),
-                     "Chief executive": _person(rng), "Address": f"Council Offices\n1 High Street\n{town}",
-                     "Postcode": f"{rng.choice(('AB', 'DD', 'EH', 'FK', 'G', 'IV', 'KA', 'KY', 'PA', 'PH'))}"
-                                 f"{rng.randint(1, 40)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTU')}",
-                     "Email": f"swf@{slug}.example.gov.uk", "Preferred contact": rng.choice(("Email", "Phone", "Letter"))})
+        recipient, chief = _person(rng), None
+        rng.choice(("Scottish Welfare Fund Manager", "Head of Customer Services",
+                    "Service Manager, Revenues and Benefits"))
+        chief = _person(rng)
+        rng.choice(('AB', 'DD', 'EH', 'FK', 'G', 'IV', 'KA', 'KY', 'PA', 'PH')), rng.randint(1, 40), rng.randint(1, 9)
+        rng.choice('ABDEFGHJ'), rng.choice('LNPQRSTU')
+        address, postcode = OFFICES[name]
+        rows.append({"Organisation": name, "Sector": "Local government", "Recipient name": recipient,
+                     "Recipient title": "Head of Customer Services", "Chief executive": chief, "Address": address,
+                     "Postcode": postcode, "Email": f"customer.services@{slug}.example.gov.uk",
+                     "Preferred contact": rng.choice(("Email", "Phone", "Letter"))})
+    return rows
+
+
+def nhs_boards(rng) -> list[dict]:
+    return [{"Organisation": name, "Sector": "NHS", "Recipient name": _person(rng),
+             "Recipient title": "Director of Nursing", "Chief executive": _person(rng), "Address": address,
+             "Postcode": postcode, "Email": f"feedback@{name.lower().replace(' ', '-')}.example.scot.nhs.uk",
+             "Preferred contact": "Email"} for name, (address, postcode) in NHS_BOARDS.items()]
+
+
+def contacts(rng, orgs: list[dict], cases: list[dict]) -> list[dict]:
+    """For each organisation and function the demo's cases write to: the function's manager (levels 1-2) and
+    the Chief Executive (levels 3-6), each with a salutation, at the organisation's address."""
+    by_name = {o["Organisation"]: o for o in orgs}
+    rows, seen = [], set()
+    for c in cases:
+        org, function = c["Organisation"], c["Function"] or DEFAULT_FUNCTION
+        if (org, function) in seen:
+            continue
+        seen.add((org, function))
+        o = by_name[org]
+        name, hello = _honorific(_person(rng), rng)
+        rows.append({"Organisation": org, "Function": function, "Levels": "1-2", "Recipient name": name,
+                     "Recipient title": CONTACT_TITLES[function], "Salutation": hello,
+                     "Email": f"{function.lower()}@{o['Email'].split('@')[1]}", "Address": o["Address"],
+                     "Postcode": o["Postcode"]})
+        if (org, "chief") not in seen:
+            seen.add((org, "chief"))
+            name, hello = _honorific(o["Chief executive"], rng)
+            o["Chief executive"] = name
+            rows.append({"Organisation": org, "Function": None, "Levels": "3-6", "Recipient name": name,
+                         "Recipient title": "Chief Executive", "Salutation": hello, "Email": o["Email"],
+                         "Address": o["Address"], "Postcode": o["Postcode"]})
     return rows
 
 
@@ -81,16 +172,21 @@ def findings(rng, as_of: dt.date) -> list[dict]:
         if org in RECURRING_COMPLAINTS:  # the same lesson unlearned in complaint handling
             for k in range(4):
                 n += 1
-                day = as_of - dt.timedelta(days=45 + 80 * k)
+                day = as_of - dt.timedelta(days=20 + 80 * k)  # the latest after the case's level 3 action
                 rows.append({"Case ref": f"{day.year}{n:05d}", "Organisation": org, "Function": "Complaints",
                              "Decision date": day, "Outcome": "Upheld", "Theme": RECURRING_COMPLAINTS[org],
                              "Fed back": "Y"})
+    for k in range(8):  # the outlier's recent decisions: upheld far more often than the sector's
+        n += 1
+        day = as_of - dt.timedelta(days=12 + 41 * k)
+        rows.append({"Case ref": f"SWF-{day.year}-{n:05d}", "Organisation": HIGH_UPHOLD, "Function": "SWF",
+                     "Decision date": day, "Outcome": "Upheld", "Theme": THEMES[k % len(THEMES)], "Fed back": "N"})
     return sorted(rows, key=lambda r: (r["Decision date"], r["Case ref"]))
 
 
 # (trigger, function, level, working days since notified, chasers, response, resolved, flags, closed)
 # response: None, "ontime", "late"; flags: a string of R(ecurred) S(ignificant) F(refused) M(itigating) U(rgent)
-# P(ending): escalated yesterday with the reason logged, a respond-by date set, its letter not yet written
+# D(ate): a respond-by date set 20 working days ahead; P(ending): escalated yesterday with the reason logged, a respond-by date set, its letter not yet written
 SCENARIOS = (
     ("Information overdue", "SWF", 1, 3, 0, None, None, "", False),          # on track
     ("Information overdue", "SWF", 1, 9, 0, None, None, "", False),          # due soon
@@ -103,7 +199,7 @@ SCENARIOS = (
     ("Recurrent issue", "SWF", 3, 45, 0, None, None, "R", False),            # to 4
     ("Refusal to comply", "SWF", 4, 35, 2, None, None, "F", False),          # refused at 4: to 5
     ("Refusal to comply", "SWF", 5, 60, 0, "ontime", False, "F", False),     # refused at 5: to 6
-    ("Systemic failure", "SWF", 6, 80, 0, None, None, "S", False),           # report to Parliament: stays
+    ("Systemic failure", "SWF", 6, 80, 0, None, None, "SD", False),          # report to Parliament: stays
     ("Non-payment of award", "SWF", 1, 1, 0, None, None, "U", False),        # urgent, due soon
     ("Non-payment of award", "SWF", 2, 6, 0, None, None, "U", False),        # urgent, overdue: to 3
     ("Poor response", "SWF", 1, 20, 0, "ontime", True, "", True),            # closed
@@ -126,7 +222,8 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
     orgs = [c for c in COUNCILS if c not in RECURRING] + list(RECURRING)
     for i, (trigger, function, level, age, chasers, response, resolved, flags, closed) in enumerate(SCENARIOS, 1):
         org = list(RECURRING)[i % 3] if trigger == "Recurrent issue" else \
-            HIGH_UPHOLD if trigger == "High uphold rate" else orgs[(i * 7) % len(orgs)]
+            HIGH_UPHOLD if trigger == "High uphold rate" else \
+            list(NHS_BOARDS)[i % 2] if function == "INWO" else orgs[(i * 7) % len(orgs)]
         ref = f"SI-{as_of.year}-{i:03d}"
         notified = workday(as_of, -age, cal) if level else None
         history = _history(rng, ref, level or 0, notified, cal) if level else []
@@ -155,11 +252,13 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
             "Date identified": identified, "Level": level, "Date notified": notified,
             "Urgent": "Y" if "U" in flags else None, "Chasers": chasers or None,
             "Last chased": chased[-1] if chased else None, "Response received": received,
-            "Respond by": workday(as_of, 20, cal) if "P" in flags else None,
+            "Respond by": workday(as_of, 20, cal) if "P" in flags or "D" in flags else None,
             "Resolved": None if resolved is None else ("Y" if resolved else "N"),
             "Recurred": "Y" if "R" in flags else None, "Significant": "Y" if "S" in flags else None,
             "Refused": "Y" if "F" in flags else None, "Mitigating": "Y" if "M" in flags else None,
             "Owner": rng.choice(("AM", "JR", "MB")), "Closed": closed_on,
+            "Theme": (RECURRING_COMPLAINTS if function == "Complaints" else RECURRING).get(org)
+            if trigger == "Recurrent issue" else None,
         })
         actions.extend(sorted(history, key=lambda a: a["Date"]))
     return cases, sorted(actions, key=lambda a: (a["Date"], a["Ref"]))
@@ -177,14 +276,20 @@ def _history(rng, ref: str, level: int, notified: dt.date, cal) -> list[dict]:
     return rows
 
 
+KINDS = {"Complaints": "complaint", "INWO": "whistleblowing complaint"}
+
+
 def _evidence(trigger: str, function: str | None, ref: str, identified: dt.date) -> str:
     """What a manager types in Evidence: the casework reference, and for a request the date it was made."""
     if trigger in ("Recurrent issue", "High uphold rate"):
         return "See Findings"  # as managers do: the letters cite the findings themselves
-    case = f"{'complaint' if function in ('Complaints', 'INWO') else 'SWF review'} {ref[3:]}"
+    case = f"{KINDS.get(function, 'SWF review')} {ref[3:]}"
+    when = f"{identified.day} {identified:%B %Y}"
     if trigger in ("Information overdue", "No response after two requests"):
-        return f"Our request of {identified.day} {identified:%B %Y} for the papers of {case}"
-    return case[0].upper() + case[1:]
+        return f"Our request of {when} for the papers of {case}"
+    if trigger == "Non-payment of award":
+        return f"Our decision of {when} on {case}, that the council should award the crisis grant"
+    return f"Our decision of {when} on {case}"
 
 
 RECURRING_DESCRIPTIONS = {
@@ -202,19 +307,34 @@ def _description(trigger: str, org: str, function: str | None = None) -> str:
         theme = (RECURRING_COMPLAINTS if function == "Complaints" else RECURRING).get(org)
         if (function or DEFAULT_FUNCTION, theme) in RECURRING_DESCRIPTIONS:
             return RECURRING_DESCRIPTIONS[function or DEFAULT_FUNCTION, theme]
+    own = {
+        ("Complaints", "Information overdue"): "We are waiting for the complaint file we asked for, for our "
+                                               "investigation of a complaint about the council",
+        ("Complaints", "Non-compliance"): "Stage 2 complaints are answered outside the Model Complaints Handling "
+                                          "Procedure's 20 working days, without an extension being explained",
+        ("Complaints", "Risk of harm"): "A complaint about care at home for a vulnerable adult was closed without the "
+                                        "risk it raised being addressed",
+        ("INWO", "Systemic failure"): "Whistleblowing concerns raised in several services were not recorded or "
+                                      "acknowledged as the National Whistleblowing Standards require",
+        ("INWO", "Advice requested"): "The board asked for advice on how it reports the outcome of whistleblowing "
+                                      "investigations",
+    }
+    if (function, trigger) in own:
+        return own[function, trigger]
     return {
-        "Information overdue": "Case file requested for an SWF review not received by the deadline",
-        "No response after two requests": "Two requests for the review papers have gone unanswered",
+        "Information overdue": "We are waiting for the case file we asked for, for our review of a Scottish "
+                               "Welfare Fund decision",
+        "No response after two requests": "Two requests for the papers of a Scottish Welfare Fund review have gone "
+                                          "unanswered",
         "Recurrent issue": "Decision letters again fail to explain the reasons for the decision",
         "Refusal to comply": "The council declines to reconsider applications as SPSO directed",
         "Systemic failure": "Failures across crisis grant and community care grant handling",
-        "Non-payment of award": "Crisis grant substituted by SPSO not yet paid",
+        "Non-payment of award": "A crisis grant that SPSO decided should be awarded has not been paid",
         "Poor response": "Response did not address the points raised",
         "Incomplete response": "Response omitted the applicant's supporting evidence",
-        "High uphold rate": f"{org}'s uphold rate is above the sector's 99.8% limit",
+        "High uphold rate": "We uphold a much higher share of the reviews we decide about the council's Scottish "
+                            "Welfare Fund decisions than we do for other councils",
         "Intentional non-compliance": "Deliberate refusal to apply the SWF statutory guidance",
-        "Non-compliance": "Complaints handled outside the Model CHP timescales",
-        "Risk of harm": "Vulnerable applicant left without support",
         "Advice requested": "Council asked for advice on its decision letter template",
     }[trigger]
 
@@ -226,7 +346,9 @@ def demo_rows(as_of: dt.date, seed: int = 2026) -> dict[str, list[dict]]:
     settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS]
     for row in settings:
         row["Value"] = SIGNATORIES.get(row["Setting"], row["Value"])
-    return {"Organisations": organisations(rng), "Findings": findings(rng, as_of), "Cases": cases,
+    orgs = organisations(rng) + nhs_boards(random.Random(seed))
+    people = contacts(random.Random(seed + 1), orgs, cases)
+    return {"Organisations": orgs, "Contacts": people, "Findings": findings(rng, as_of), "Cases": cases,
             "Actions": actions, "Settings": settings}
 
 

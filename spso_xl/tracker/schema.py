@@ -98,6 +98,8 @@ CASES = Sheet("Cases", (
     Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS},Cases[@[Due]])"),
     Column("Contact from", "computed", 22, example="=SI_CONTACT(Cases[@[Recommended level]],Cases[@[Function]])"),
     Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]],Cases[@[Closed]])"),
+    Column("Theme", "text", 28, "Theme", note="The Findings theme the issue is about: a letter cites that theme's upheld "
+                                               "findings for this organisation and function, and no others"),
 ), "One row per Support and Intervention issue, in its current state.")
 
 ORGANISATIONS = Sheet("Organisations", (
@@ -112,6 +114,22 @@ ORGANISATIONS = Sheet("Organisations", (
     Column("Preferred contact", "text", 14, note="Policy para 7.7: we take the preferred method into account"),
     Column("Notes", "text", 30),
 ))
+
+CONTACTS = Sheet("Contacts", (
+    Column("Organisation", "org", 30, required=True, note="From the Organisations sheet"),
+    Column("Function", "choice", 12, "Function", note="The function this person is written to about (SWF, "
+                                                       "Complaints, INWO); blank: every function"),
+    Column("Levels", "text", 8, note="The levels of action this person is written to at, e.g. 1-2 or 3-6; blank: "
+                                     "every level"),
+    Column("Recipient name", "text", 22, required=True),
+    Column("Recipient title", "text", 26),
+    Column("Salutation", "text", 16, note="What follows 'Dear', as typed: 'Dr Murray'. Blank: the name's title and "
+                                          "surname when it starts with one (Mr, Mrs, Ms, Dr ...), else the full name"),
+    Column("Email", "text", 26),
+    Column("Address", "text", 40),
+    Column("Postcode", "text", 10),
+), "The person a team writes to for one function (the SWF manager is not the complaints lead); a letter takes "
+   "its recipient from here, else from Organisations.")
 
 FINDINGS = Sheet("Findings", (
     Column("Case ref", "text", 14, required=True),
@@ -161,9 +179,11 @@ LETTERS = Sheet("Letters", (
 # header is read as if it had the new one; `spso-xl upgrade` renames it in place.
 RENAMED = {("Cases", "Extended to"): "Respond by"}
 # Columns added since earlier trackers: read as blank where a tracker does not have them yet.
-ADDED = {("Cases", "Last chased")}
+ADDED = {("Cases", "Last chased"), ("Cases", "Theme")}
+# Tables added since earlier trackers: read as empty where a tracker does not have them yet.
+ADDED_SHEETS = {"Contacts"}
 
-SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, FINDINGS, ACTIONS, HOLIDAYS, SETTINGS, LETTERS)}
+SHEETS = {s.name: s for s in (CASES, ORGANISATIONS, CONTACTS, FINDINGS, ACTIONS, HOLIDAYS, SETTINGS, LETTERS)}
 SUMMARY_SHEET = "Summary"
 COMPUTED = tuple(c.header for c in CASES.columns if c.kind == "computed")
 CLOSURES_NAME = "Closures"  # the Name formulas pass for the Holidays table's Date..Kind columns

@@ -14,6 +14,7 @@ from spso_xl.letters import files, plan, publish, templates
 from spso_xl.new import build_tracker
 from spso_xl.cli import main
 from spso_xl.outputs.libreoffice import convert
+from spso_xl.letters.prose import plain
 from spso_xl.policy.tables import CHASER, ELEMENTS, SWF_LEVELS, scale_for
 from spso_xl.errors import WriteRefused
 from spso_xl.policy.settings import SPECS, signatory_key
@@ -78,7 +79,7 @@ CASES = [
           **{"Date notified": dt.date(2026, 11, 2)}),  # overdue information: a chaser
     _case("SI-2", "Comhairle nan Eilean Siar", 2, Trigger="No response after two requests",
           Evidence="SWF/2026/0102; requests of 1 and 8 October 2026"),
-    _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence="See Findings",
+    _case("SI-3", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence="See Findings", Theme="Evidence of need",
           Description="Crisis grant decisions in Dumfries & Galloway keep missing the evidence of need."),
     _case("SI-4", "Fife Council", 4, Evidence="SWF/2026/0101", Chasers=2),
     _case("SI-5", "Fife Council", 5, Refused="Y", Evidence="SWF/2026/0101", **{"Respond by": dt.date(2026, 12, 18)}),
@@ -104,7 +105,7 @@ CASES = [
           **{"Date notified": dt.date(2026, 10, 1)}),  # overdue, chased: recommended 3
     _case("CLOSED-1", "Fife Council", 2, Evidence="x", Closed=dt.date(2026, 11, 1),
           **{"Date notified": dt.date(2026, 10, 1)}),
-    _case("DUE-4", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence=None,
+    _case("DUE-4", DG, 3, Trigger="Recurrent issue", Recurred="Y", Evidence=None, Theme="Evidence of need",
           **{"Date notified": dt.date(2026, 10, 1)}),  # recurred after level 3: recommended 4
     _case("MISS-DUE", "Angus Council", 2, Evidence="x", Chasers=2,
           **{"Date notified": dt.date(2026, 10, 1)}),  # due level 3, but no Chief executive
@@ -173,8 +174,9 @@ def run(source, tmp_path_factory):
 
 
 def text(path) -> str:
+    """The letter's paragraphs, no-break spaces and hyphens read as the plain ones (prose.plain)."""
     d = docx.Document(path)
-    return "\n".join(p.text for p in d.paragraphs)
+    return plain("\n".join(p.text for p in d.paragraphs))
 
 
 def written(run, ref):
@@ -191,7 +193,7 @@ def case_of(ref):
 
 
 def footer(path) -> str:
-    return "\n".join(p.text for s in docx.Document(path).sections for p in s.footer.paragraphs)
+    return plain("\n".join(p.text for s in docx.Document(path).sections for p in s.footer.paragraphs))
 
 
 def signature(body: str) -> list[str]:
@@ -234,7 +236,9 @@ def test_every_letter_carries_its_levels_elements_for_its_scale(run, ref):
     if scale.name != "SWF":  # policy para 9: five levels
         assert not re.search(r"level\s*6", body, re.I)
     if level.number >= 2:
-        assert f"We are taking action at level {level.number} because" in body or "Paragraph 9 of" in body
+        verb = "considering" if level.number == scale.top else "taking"  # the top level is considered, not taken
+        assert f"{'I am' if level.contact_from == 'Ombudsman' else 'We are'} {verb} action at level {level.number} " \
+               f"because" in body and "Paragraph 9 of" not in body
 
 
 def test_level_1_chases_overdue_information_and_feeds_back_otherwise(run):
@@ -253,13 +257,16 @@ def test_level_1_chases_overdue_information_and_feeds_back_otherwise(run):
 
 def test_reasons_for_the_level_come_from_the_escalation_logged(run):
     body = text(written(run, "SI-4").docx)
-    assert ("We are taking action at level 4 because your organisation has not responded by 15 October 2026 "
-            "despite two reminders after level 3 action. This is in line with paragraph 10 of our Support and "
-            "Intervention Policy and section 3 of our leaflet") in body
+    # the logged reason "has not responded by 15/10/2026 despite 2 chasers" in prose, counting only the
+    # reminders sent after the date it speaks of (DESIGN §10)
+    assert ("We are taking action at level 4 because your organisation did not respond to our level 3 contact by "
+            "15 October 2026, when its response was due, and has not responded to the two reminders we have sent "
+            "since. This is in line with paragraph 10 of our Support and Intervention Policy and section 3 of our "
+            "leaflet") in body
     assert "and row 6 of its appendix." in body and "para 10" not in body and "§" not in body
     fallback = text(written(run, "CP-2").docx)  # nothing logged, and the Reason is not about level 2
-    assert "Paragraph 9 of our Support and Intervention Policy describes action at this level as formal " \
-           "engagement about a recurring, ongoing or significant issue" in fallback
+    assert "Paragraph 9" not in fallback  # never a paragraph's generic description of the level
+    assert "We are taking action at level 2 because" in fallback
 
 
 def test_level_3_and_4_say_what_the_leaflet_requires(run):
@@ -273,12 +280,14 @@ def test_level_3_and_4_say_what_the_leaflet_requires(run):
     l4 = text(written(run, "SI-4").docx)
     assert ("On 1 September 2026 we telephoned the service about this issue. On 1 October 2026 our Head of Service "
             "wrote to your organisation at level 3 of our Support and Intervention Policy. We sent reminders on "
-            "20 October 2026 and 27 October 2026. On 18 November 2026 we escalated the matter to level 4.") \
-        in " ".join(l4.split("\n"))
-    assert ("This has not resolved the matter: your organisation has not responded by 15 October 2026 despite two "
-            "reminders after level 3 action.") in l4  # the escalation's reason: the row's flags were cleared
+            "20 October 2026 and 27 October 2026. These steps have not resolved the matter, for the reasons given "
+            "above.") in " ".join(l4.split("\n"))
+    # the escalation to level 4 (18 November) is the step this letter notifies, not a step that failed
+    assert "18 November 2026" not in l4
     assert "explain the reasons for the delays" in l4 and "Please reply " + BY in l4 and "future" not in l4
-    assert "programme of tailored support" in l4  # appendix row 6
+    # appendix row 6 promises a programme of tailored support for a recurring trend only, not overdue papers
+    assert "programme of tailored support" not in l4
+    assert "Please send us the information we asked for " + BY in l4
 
 
 @pytest.mark.parametrize("ref, power", [
@@ -295,7 +304,7 @@ def test_the_ombudsman_says_what_she_is_considering_and_asks_first(run, ref, pow
     body = " ".join(text(written(run, ref).docx).split("\n"))
     assert f"whether to {power} of the Scottish Public Services Ombudsman Act 2002" in body
     assert "considering" in body and "before any action is taken" in body
-    assert "directly with me" in body and "The steps to be taken, and their timeframes, are:" in body
+    assert "directly with me" in body and "Next steps and timeframes" in body
     assert not re.search(r"\bI will (lay|use|petition|require)\b|After that date|regardless", body)
     assert ("refused to comply" in body) == bool(case_of(ref).get("Refused"))
     assert ("level 6" in body) == (ref == "SI-5" or ref == "SI-6")
@@ -379,7 +388,8 @@ def test_missing_data_is_refused_whole_and_says_what_to_fill_where(run):
     assert set(refused) == set(MISSING)
     assert refused["MISS-CE"].reasons == (
         "Cases!Description for 'MISS-CE' is blank (row 22): describe the issue (the letter must identify it clearly)",
-        "Organisations!Chief executive for 'Angus Council' is blank (row 5): a level 3 letter goes to the Chief "
+        "Organisations!Chief executive for 'Angus Council' is blank (row 5) and Contacts has no SWF contact for it: a "
+        "level 3 letter goes to the Chief "
         "Executive")
     assert refused["MISS-ADDR"].reasons == (
         "Organisations!Address for 'Moray Council' is blank (row 6): the letter needs a postal address",)
@@ -567,7 +577,7 @@ def test_due_writes_the_recommended_level_once(tracker):
     assert sorted(escalated["Ref"]) == ["DUE-1", "DUE-4"] and sorted(escalated["Level"]) == [3, 4]
     assert all("Escalate to level" in n for n in escalated["Notes"])
     due1 = text(next(w for w in result.written if w.plan.ref == "DUE-1").docx)
-    assert "We are taking action at level 3 because your organisation has not responded" in due1
+    assert "We are taking action at level 3 because your organisation did not respond to our level 2 contact by" in due1
     again = publish.write_letters(tracker, due=True, as_of=AS_OF)
     assert again.written == [] and again.backup is None and {r.ref for r in again.refused} == {"MISS-DUE"}
     # and the next letter named for the case is the level it is now at
@@ -605,7 +615,9 @@ def test_templates_are_reproducible_and_use_only_documented_fields(run, tmp_path
         used = set(re.findall(r"{{ (\w+)", xml)) - loops
         assert used <= set(context), used - set(context)
         tags = re.findall(r"{%p? *(\w+)", xml)
-        assert set(tags) <= {"for", "endfor"}, (path.name, tags)  # loops and fields only: no code
+        # loops, conditions on a documented field and fields only: no code
+        assert set(tags) <= {"for", "endfor", "if", "else", "endif"}, (path.name, tags)
+        assert set(re.findall(r"{%p? *if (\w+) %}", xml)) <= set(context)
 
 
 # --- PDF -------------------------------------------------------------------------------------------

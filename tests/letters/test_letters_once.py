@@ -12,9 +12,9 @@ import zipfile
 
 import pytest
 
-from spso_xl.letters import publish
 from spso_xl import safewrite
 from spso_xl.errors import WriteRefused
+from spso_xl.letters import publish
 from spso_xl.tracker.read import read_tracker
 from tests.support.dates import AS_OF
 from tests.support.trackers import copy_tracker

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 HERE = Path(__file__).resolve().parent
@@ -33,12 +35,20 @@ sys.path.insert(0, str(HERE.parents[1]))
 from spso_xl.policy.tables import CHASER, ELEMENTS, POLICY_SCALE, SWF_SCALE  # noqa: E402
 
 BLUE = RGBColor(0x1F, 0x4E, 0x79)
+FONT = "Arial"  # the letters' one typeface family
 FIXED = dt.datetime(2026, 1, 1)
 LOOP = object()  # marks a bulleted loop: (LOOP, variable, list)
+IF = object()  # marks a paragraph kept only when a field is true: (IF, field, text, text otherwise or None)
+SECTION_IF = {"meeting": "meeting"}  # element -> the field that keeps its whole section (heading and text)
 
 REPLY = "Please reply by {{ respond_by }}, quoting our reference {{ ref }}."
-EVIDENCE = ["{{ description }}", "Our concerns are based on the following evidence:", (LOOP, "e", "evidence")]
-SO_FAR = ["We have tried to resolve the matter as follows.", (LOOP, "h", "so_far")]
+KEEP = object()  # marks a list's introduction: (KEEP, text), kept on the page of the list it introduces
+EVIDENCE = ["{{ description }}", (KEEP, "Our concerns are based on the following evidence:"), (LOOP, "e", "evidence")]
+# A list right under its heading has no introduction of its own: the heading introduces it, and keeps with its
+# first item (a chain of kept paragraphs is one LibreOffice does not keep together in its PDF copies)
+SO_FAR = [(LOOP, "h", "so_far"),
+          (IF, "unresolved", "{{ unresolved }}", None)]
+ASKS = (LOOP, "a", "asks", None)  # what the organisation has not yet done (the information, the award paid): plain
 SUPPORT = {
     "swf": ["We are happy to discuss the issue and to give advice: please call us ({{ phone }}).",
             "Information and materials for decision makers (on good decision-making, making the fund accessible to "
@@ -59,12 +69,13 @@ STEPS = [
     "by when.",
     "2. I would welcome the opportunity to discuss the issue with you before then. My office will contact you to "
     "arrange this, or you can call us ({{ phone }}).",
-    "3. I will consider your response before deciding whether any further action is needed. If I decide to use my "
-    "statutory powers, you will be informed before any action is taken, and you will usually be given a formal "
-    "opportunity to respond before it is taken.",
+    "3. I will consider your response, and anything we discuss, before deciding whether any further action is "
+    "needed.",
 ]
 STEP_REPORT = ("3. I will take your response into account in deciding whether to lay a report, and what it should "
                "say. If I decide to lay a report, you will be informed before it is laid.")
+FURTHER = ("Further to our letter of {{ further_to }}, I am writing to you again about the issue concerning {{ about }}, "
+           "which we are taking forward under our Support and Intervention Policy.")
 RESPOND = ["You have the opportunity to discuss and respond to the issues raised in this letter directly with me. "
            "Please send your response by {{ respond_by }}, quoting our reference {{ ref }}."]
 NO_DECISION = ("I have not decided to take this action. You will be informed before any action is taken, and you "
@@ -80,25 +91,29 @@ def chaser(scale: str) -> dict:
     delay = ("The delay in responding will be noted as feedback in the cover letter of our decision."
              if scale == "swf" else "The delay in responding will be noted as feedback when we reach our decision.")
     return {
-        "title": "Information overdue: our reference {{ ref }}",
-        "intro": "We are contacting you to chase up information that we asked {{ organisation }} for and have not "
-                 "received within the timescale we gave.",
+        "title": "{% if overdue %}Information overdue{% else %}Information we have asked for{% endif %}: our "
+                 "reference {{ ref }}",
+        "intro": (IF, "overdue",
+                  "We are contacting you to chase up information that we asked {{ organisation }} for and have not "
+                  "received within the timescale we gave.",
+                  "We are writing to remind you of information that we have asked {{ organisation }} for, which is "
+                  "due by {{ respond_by }}."),
         "issue": ["{{ description }}", (LOOP, "e", "evidence"), (LOOP, "c", "chase_facts")],
         "chase": ["Please send us the information by {{ respond_by }}, quoting our reference {{ ref }}. If you cannot "
                   "send it by then, please call us ({{ phone }}) to tell us why, and when we will receive it.",
-                  delay, after],
+                  (IF, "overdue", delay, None), (IF, "overdue", after, None)],
     }
 
 
 def feedback(scale: str) -> dict:
     return {
-        "title": "Feedback: level {{ level }} of our Support and Intervention Policy",
+        "title": "Feedback about {{ about }}",
         "intro": "During our consideration of a case involving {{ organisation }} we identified an issue that we "
                  "would like to feed back to you. We are raising it informally, at level 1 of our Support and "
                  "Intervention Policy, so that it can be put right early.",
         "issue": EVIDENCE,
         "feedback": GOOD_PRACTICE,
-        "invite": ["Please consider this feedback and let us know, by {{ respond_by }}, of any comments you have on "
+        "invite": [ASKS, "Please consider this feedback and let us know, by {{ respond_by }}, of any comments you have on "
                    "the issue or of any action your organisation is already taking to address it, quoting our "
                    "reference {{ ref }}."],
         "support": SUPPORT[scale],
@@ -138,23 +153,28 @@ def formal(scale: str, n: int) -> dict:
         4: "I am writing to notify you formally of an ongoing issue concerning {{ about }}, which remains unresolved "
            "and which we are taking forward under our Support and Intervention Policy.",
     }[n]
+    subject = {2: "formal engagement about {{ about }}",
+               3: "formal notification about {{ about }}" if swf else "targeted engagement and support about {{ about }}",
+               4: "formal notification of an unresolved issue about {{ about }}"}[n]
     letter = {
-        "title": "Support and Intervention Policy, level {{ level }}: {{ level_name }}",
-        "intro": intro,
+        "title": "Support and Intervention Policy: " + subject,
+        "intro": (IF, "further_to", FURTHER, intro),
         "issue": EVIDENCE,
         "level": ["{{ reasons }}"],
         "action": [action],
-        "invite": ["I invite your organisation to comment on the issue, or to tell us about any action already being "
+        "invite": [ASKS, "I invite your organisation to comment on the issue, or to tell us about any action already being "
                    "taken to address it. " + REPLY],
-        "meeting": ["I will arrange a meeting with you to discuss the issue and agree action to address it"
-                    + ("." if swf else ", in an agreed action plan.")
-                    + " My office will contact you to arrange a date."],
+        "meeting": ["I will arrange a meeting with you to discuss the issue and agree action to address it. My office "
+                    "will contact you to arrange a date." if swf else
+                    "We will work with your organisation over a period of time to address the issue, supported by an "
+                    "action plan that we agree with you. My office will contact you to arrange a meeting to agree it."],
         "history": [*SO_FAR],
-        "delays": ["I invite your organisation to explain the reasons for the delays in resolving this matter, and to "
+        "delays": [ASKS, "I invite your organisation to explain the reasons for the delays in resolving this matter, and to "
                    "tell us about the action being taken to resolve the issue. " + REPLY],
         "support": SUPPORT[scale] + (
-            ["I will also contact you to agree a programme of tailored support to address the issue, with the help "
-             "of our Improvement, Standards and Engagement team."] if (scale, n) == ("swf", 4) else []),
+            [(IF, "tailored_support", "I will also contact you to agree a programme of tailored support to address "
+              "the issue, with the help of our Improvement, Standards and Engagement team.", None)]
+            if (scale, n) == ("swf", 4) else []),
     }
     return letter
 
@@ -174,8 +194,7 @@ def highest(scale: str, n: int) -> dict:
                  "laying a report about it before the Scottish Parliament, which is level 6 of the policy.")
         considering = ["I am considering whether to {{ power }}.", "{{ reasons }}",
                        "I have not decided to lay a report. You will be informed before any action is taken, and this "
-                       "letter gives you a formal opportunity to respond before I decide. I will take your response "
-                       "into account in deciding whether to lay a report and what it should say."]
+                       "letter gives you a formal opportunity to respond before I decide."]
     elif not top:
         intro = ("I am writing to you about an issue concerning {{ about }}. I am engaging with you directly, at level "
                  "4 of our Support and Intervention Policy, with a view to using my statutory powers if the issue is "
@@ -188,13 +207,17 @@ def highest(scale: str, n: int) -> dict:
                  "action taken so far under our Support and Intervention Policy. I am considering the use of my "
                  "statutory powers, which is level 5 of the policy.")
         considering = ["I am considering whether to {{ power }}.", "{{ reasons }}", NO_DECISION]
+    subject = ("the Ombudsman is considering a report to the Scottish Parliament" if scale == "swf" and top else
+               "the Ombudsman is considering the use of statutory powers" if scale == "swf" else
+               "the Ombudsman is considering {{ power_subject }}" if top else
+               "the Ombudsman's engagement about {{ about }}")
     return {
-        "title": "Support and Intervention Policy, level {{ level }}: {{ level_name }}",
-        "intro": intro,
+        "title": "Support and Intervention Policy: " + subject,
+        "intro": (IF, "further_to", FURTHER, intro),
         "issue": EVIDENCE,
         "reasons": considering,
         "history": [*SO_FAR],
-        "steps": ["The steps to be taken, and their timeframes, are:", *STEPS[:2],
+        "steps": [ASKS, *STEPS[:2],
                   STEP_REPORT if scale == "swf" and top else STEPS[2]],
         "respond": RESPOND,
     }
@@ -223,24 +246,102 @@ def para(doc, text="", *, bold=False, size=None, colour=None, style=None, after=
     return p
 
 
+def item_paras(doc, item, keep=False) -> list:
+    """The paragraphs of one item of a section's wording (text, a list, a list's introduction, a condition)."""
+    if isinstance(item, tuple) and item[0] is LOOP:
+        _, var, seq, *style = item
+        bullet = style[0] if style else "List Bullet"
+        return [para(doc, f"{{%p for {var} in {seq} %}}"),
+                para(doc, f"{{{{ {var} }}}}", style=bullet, after=2 if bullet else 6, keep=keep),
+                para(doc, "{%p endfor %}")]
+    if isinstance(item, tuple) and item[0] is KEEP:
+        return [para(doc, item[1], keep=True)]  # a list's introduction stays with the list
+    if isinstance(item, tuple) and item[0] is IF:
+        _, field, yes, no = item
+        out = [para(doc, f"{{%p if {field} %}}"), para(doc, yes, keep=keep)]
+        if no is not None:
+            out += [para(doc, "{%p else %}"), para(doc, no, keep=keep)]
+        return out + [para(doc, "{%p endif %}")]
+    return [para(doc, item, keep=keep)]
+
+
+def _no_theme_fonts(doc) -> None:
+    """One typeface family, the template's own: every style's fonts name Arial, none the theme's (Word's
+    theme fonts would override the named font: Calibri headings over an Arial body); UK English proofing."""
+    styles = doc.styles.element
+    for rfonts in styles.iter(qn("w:rFonts")):
+        for a in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(a), None)
+        for a in ("w:ascii", "w:hAnsi", "w:cs"):
+            rfonts.set(qn(a), FONT)
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    if rpr.find(qn("w:rFonts")) is None:
+        rpr.insert(0, OxmlElement("w:rFonts"))
+    for a in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rpr.find(qn("w:rFonts")).set(qn(a), FONT)
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), "en-GB")
+        lang.set(qn("w:eastAsia"), "en-GB")
+    if rpr.find(qn("w:lang")) is None:
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), "en-GB")
+        rpr.append(lang)
+    settings = doc.settings.element
+    for lang in settings.iter(qn("w:themeFontLang")):
+        lang.set(qn("w:val"), "en-GB")
+
+
+def _page_number(paragraph) -> None:
+    """'Page N' with Word's PAGE field."""
+    paragraph.add_run("Page ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    rpr, size = OxmlElement("w:rPr"), OxmlElement("w:sz")
+    size.set(qn("w:val"), "16")  # 8 pt, as the rest of the footer
+    rpr.append(size)
+    run.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = "2"
+    run.append(t)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _footers(sec) -> None:
+    """The first page: our contact details; every later page: its number above them (DESIGN §10)."""
+    sec.different_first_page_header_footer = True
+    contact = "Scottish Public Services Ombudsman · {{ phone }} · {{ website }}"
+    first = sec.first_page_footer.paragraphs[0]
+    first.text = contact
+    later = sec.footer.paragraphs[0]
+    _page_number(later)
+    later.add_run(" · Our reference {{ ref }}")
+    line = sec.footer.add_paragraph(contact)
+    for p in (first, later, line):
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for r in p.runs:
+            r.font.size = Pt(8)
+
+
 def template(scale: str, n: int, variant: str = "") -> Document:
     level = (SWF_SCALE if scale == "swf" else POLICY_SCALE).level(n)
     words = wording(scale, n, variant)
     elements = CHASER if variant == "chaser" else level.elements
     doc = Document()
     sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)  # A4
     sec.left_margin = sec.right_margin = Cm(2.5)
     sec.top_margin = sec.bottom_margin = Cm(2)
     normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = "Arial", Pt(11)
+    normal.font.name, normal.font.size = FONT, Pt(11)
     normal.paragraph_format.widow_control = True
     heading = doc.styles["Heading 2"]
-    heading.font.name, heading.font.size, heading.font.color.rgb = "Arial", Pt(12), BLUE
+    heading.font.name, heading.font.size, heading.font.color.rgb = FONT, Pt(12), BLUE
     heading.paragraph_format.keep_with_next = heading.paragraph_format.keep_together = True
-    footer = sec.footer.paragraphs[0]
-    footer.text = "Scottish Public Services Ombudsman · {{ phone }} · {{ website }}"
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.runs[0].font.size = Pt(8)
+    _no_theme_fonts(doc)
+    _footers(sec)
 
     para(doc, "Scottish Public Services Ombudsman", bold=True, size=16, colour=BLUE, after=0)
     para(doc, "{{ our_address }}", size=9, after=0)
@@ -253,21 +354,20 @@ def template(scale: str, n: int, variant: str = "") -> Document:
     para(doc, "{{ line }}", after=0)
     para(doc, "{%p endfor %}")
     para(doc, after=6)
-    para(doc, "Dear {{ recipient_name }}")
-    para(doc, words["title"], bold=True, colour=BLUE)
-    para(doc, words["intro"])
-    last = None
-    for key in elements:
+    para(doc, "Dear {{ salutation }}")
+    para(doc, words["title"], bold=True, colour=BLUE, keep=True)
+    item_paras(doc, words["intro"])
+    for k, key in enumerate(elements):
+        condition = SECTION_IF.get(key) if scale == "swf" else None
+        if condition:
+            para(doc, f"{{%p if {condition} %}}")
         doc.add_heading(ELEMENTS[key].heading, level=2)
-        for item in words[key]:
-            if isinstance(item, tuple):
-                _, var, seq = item
-                para(doc, f"{{%p for {var} in {seq} %}}")
-                last = para(doc, f"{{{{ {var} }}}}", style="List Bullet", after=2)
-                para(doc, "{%p endfor %}")
-            else:
-                last = para(doc, item)
-    last.paragraph_format.keep_with_next = True  # the closing never stands alone at the top of a page
+        items = words[key]
+        for j, item in enumerate(items):
+            # the end of the last section keeps with the closing, so it never stands alone on a page
+            item_paras(doc, item, keep=k == len(elements) - 1 and j >= len(items) - 2)
+        if condition:
+            para(doc, "{%p endif %}")
     para(doc, "Yours sincerely", after=30, keep=True)
     para(doc, "{{ signatory_name }}", bold=True, after=0, keep=True)
     para(doc, "{%p for line in signatory_lines %}")
