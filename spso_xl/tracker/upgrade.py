@@ -19,7 +19,7 @@ from spso_xl.tracker.edit import TrackerEdit, apply_edit
 from spso_xl.tracker.read import Tracker
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.refs import cell_ref
-from spso_xl.xlsx.xml import MAIN, REL, insert_before_close, text_element
+from spso_xl.xlsx.xml import MAIN, REL, text_element
 
 TABLE = REL + "/table"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
@@ -83,7 +83,6 @@ def add_table_sheet(package: Package, name: str, headers: tuple[str, ...]) -> No
     package.write(f"xl/tables/table{n}.xml", table)
     rid = package.add_relationship(part, TABLE, f"../tables/table{n}.xml")
     package.write(part, package.read(part).replace(b'r:id="rIdT1"', f'r:id="{rid}"'.encode()))
-    ct = package.read("[Content_Types].xml")
-    package.write("[Content_Types].xml", insert_before_close(
-        ct, b"Types", f'<Override PartName="/xl/tables/table{n}.xml" ContentType="{CT_TABLE}"/>'.encode()))
-    package.__dict__.pop("tables", None)
+    package.add_override(f"xl/tables/table{n}.xml", CT_TABLE)
+    for cached in ("all_tables", "tables"):
+        package.__dict__.pop(cached, None)

@@ -332,6 +332,16 @@ class Package:
         self.write(name, serialize(root, xml))
         return rid
 
+    def add_override(self, part: str, content_type: str) -> None:
+        """Declare a new part's content type ([Content_Types].xml's Override), by lxml."""
+        ct_xml = self.read("[Content_Types].xml")
+        ct = parse(ct_xml)
+        ns = etree.QName(ct).namespace
+        override = etree.SubElement(ct, f"{{{ns}}}Override" if ns else "Override")
+        override.set("PartName", f"/{part}")
+        override.set("ContentType", content_type)
+        self.write("[Content_Types].xml", serialize(ct, ct_xml))
+
     def add_sheet(self, name: str, xml: bytes, after: str | None = None) -> str:
         """Add a worksheet part, its relationship and content type, and its tab after the sheet `after`
         (default last); a sheet of that name has its part replaced in place. A name Excel would count as
@@ -357,13 +367,7 @@ class Package:
             xml = self._with_code_name(xml)
         self.write(part, xml)
         rid = self.add_relationship("xl/workbook.xml", WORKSHEET, f"worksheets/sheet{n}.xml")
-        ct_xml = self.read("[Content_Types].xml")
-        ct = parse(ct_xml)
-        ns = etree.QName(ct).namespace
-        override = etree.SubElement(ct, f"{{{ns}}}Override" if ns else "Override")
-        override.set("PartName", f"/{part}")
-        override.set("ContentType", CT_SHEET)
-        self.write("[Content_Types].xml", serialize(ct, ct_xml))
+        self.add_override(part, CT_SHEET)
         wb_xml = self.read("xl/workbook.xml")
         wb = parse(wb_xml)
         ns = etree.QName(wb).namespace
