@@ -46,6 +46,7 @@ from spso_xl.policy.tables import (
     FUNCTION_NAMES,
     FUNCTION_SUBJECTS,
     GOOD_PRACTICE,
+    RECORD_KINDS,
     SUBJECTS,
     TEAMS,
     scale_for,
@@ -407,7 +408,8 @@ class _Planner:
 
     def _history(self, case, ref, scale) -> tuple[list[str], list[dict]]:
         """Earlier contacts as sentences, oldest first, from Actions (else the case's Date notified), and as records."""
-        rows = [a for a in self.actions.get(norm(ref), []) if (d := day(a["Date"])) and d <= self.as_of]
+        rows = [a for a in self.actions.get(norm(ref), []) if (d := day(a["Date"])) and d <= self.as_of
+                and _text(a["Action"]) not in RECORD_KINDS]  # bookkeeping (a case added, a closure) is not told
         records = [{"date": long_date(day(a["Date"])), "level": _text(a["Level"]), "action": _text(a["Action"]),
                     "by": _text(a["By"]), "notes": _text(a["Notes"])} for a in rows]
         resolved = case["Resolved"] if isinstance(case["Resolved"], bool) else None

@@ -30,7 +30,7 @@ from spso_xl.calendar.workdays import bank_holidays
 from spso_xl.policy.settings import SPECS
 from spso_xl.tracker import schema
 from spso_xl.tracker.computed import compute_block
-from spso_xl.tracker.councils import COUNCILS
+from spso_xl.tracker.councils import ORGANISATIONS
 from spso_xl.tracker.read import tracker_from_sheets
 from spso_xl.xlsx.refs import cell_position, cell_ref, column_letters, excel_serial
 
@@ -171,10 +171,11 @@ def vba_project() -> bytes:
 
 
 def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
-    """What a new tracker holds: the councils, Scotland's bank holidays around today, every setting."""
+    """What a new tracker holds: the councils and NHS boards with their sectors (`tracker.councils`), Scotland's
+    bank holidays around today, every setting."""
     years = range(as_of.year - 1, as_of.year + 3)
     return {
-        "Organisations": [{"Organisation": name, "Sector": "Local government"} for name in COUNCILS],
+        "Organisations": [{"Organisation": o["Organisation"], "Sector": o["Sector"]} for o in ORGANISATIONS],
         "Holidays": [{"Date": d, "Name": n, "Kind": "Bank holiday"}
                      for d, n in sorted(bank_holidays().items()) if d.year in years],
         "Settings": [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS],

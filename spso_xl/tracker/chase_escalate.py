@@ -18,6 +18,7 @@ from spso_xl.errors import NotRecorded
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.vocab import norm, parse_count
 from spso_xl.tracker.edit import TrackerEdit, case_cells
+from spso_xl.tracker.intake import who
 from spso_xl.tracker.read import ROW, Tracker
 
 # An escalation starts the new level afresh: the organisation's answer, its assessment, any
@@ -137,5 +138,6 @@ def record(tracker: Tracker, refs, today: dt.date, decide: Callable, write: Call
 def as_edit(tracker: Tracker, changes: list[Change]) -> tuple[TrackerEdit, list[str]]:
     """The changes as one `TrackerEdit` (by the headers the file has), and the headers it lacks, left out."""
     cells, missing = case_cells(tracker, ((c.row, c.cells) for c in changes))
-    logs = [c.log for c in changes if c.log]
+    by = who(tracker.settings)  # every line of the log says who did it (DESIGN §12)
+    logs = [{**c.log, "By": c.log.get("By") or by} for c in changes if c.log]
     return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), missing
