@@ -207,12 +207,18 @@ def stage(tracker: Tracker, table: Table, new: list[dict], changes: dict[int, di
         if where is not None:
             errors.setdefault(where, []).append(f"{p.column}: {p.message}" if p.column else p.message)
 
-    def canonical(i, headers):
-        return {h: written(parsed.at[i, h] if h in parsed else frame.at[i, h],
-                           sheet.column(h) if sheet and h in sheet.headers else None, orgs) for h in headers}
+    values: dict[str, object] = {}  # header -> the column's canonical values as an array, taken once
+
+    def canonical(position, headers):
+        out = {}
+        for h in headers:
+            if h not in values:
+                values[h] = (parsed[h] if h in parsed else frame[h]).to_numpy(dtype=object)
+            out[h] = written(values[h][position], sheet.column(h) if sheet and h in sheet.headers else None, orgs)
+        return out
 
     new_values = [canonical(base + k, [h for h, v in r.items() if not is_blank(v)]) for k, r in enumerate(new)]
-    changed = {i: canonical(i, values) for i, values in changes.items()}
+    changed = {i: canonical(frame.index.get_loc(i), values_) for i, values_ in changes.items()}
     return new_values, changed, errors
 
 
@@ -229,11 +235,10 @@ def plan_rows(tracker: Tracker, name: str, records: list[tuple[int | None, dict]
     plan = Plan(name)
     by = who(tracker.settings)
     existing = {}
-    for i in table.raw.index:
-        record = {h: table.parsed.at[i, h] if h in table.parsed else table.raw.at[i, h] for h in KEYS[name]
-                  if h in table.raw}
-        if all(h in table.raw for h in KEYS[name]):
-            existing.setdefault(_key(name, record), i)
+    if all(h in table.raw for h in KEYS[name]):
+        arrays = [(table.parsed[h] if h in table.parsed else table.raw[h]).to_numpy(dtype=object) for h in KEYS[name]]
+        for i, values in zip(table.raw.index, zip(*arrays)):
+            existing.setdefault(_key(name, dict(zip(KEYS[name], values))), i)
     seen: dict[tuple, int | None] = {}
     new, new_lines, changes, change_lines = [], [], {}, {}
 
