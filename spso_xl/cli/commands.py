@@ -252,14 +252,14 @@ def cmd_doctor(args) -> int:
 def _recorded(args, decide, verb: str) -> int:
     """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
     outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
+    write = (lambda edit: None) if args.dry_run else (lambda edit: edit_tracker(args.path, edit, args.as_of))
     try:
-        result = record(read_tracker(args.path), args.ref, args.as_of, decide,
-                        lambda edit: edit_tracker(args.path, edit, args.as_of))
+        result = record(read_tracker(args.path), args.ref, args.as_of, decide, write)
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
     for c in result.done:
-        print(c.message)
+        print(f"would record: {c.message}" if args.dry_run else c.message)
     for c in result.left:
         print(f"not {verb}: {c.message}", file=sys.stderr)
     if not result.done:
@@ -267,6 +267,9 @@ def _recorded(args, decide, verb: str) -> int:
     if result.missing:
         print(f"note: {args.path.name} has no {', '.join(result.missing)} column: run spso-xl upgrade "
               f"{args.path.name}")
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return 0 if not result.left else 1
     print(f"logged {len(result.done)} in Actions (backup: {result.backup})")
     return 0 if not result.left else 1
 
