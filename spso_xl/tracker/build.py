@@ -149,7 +149,11 @@ def instructions(edition: str) -> tuple:
          "them in Word (fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
         ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
          "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
-        ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER  (--help for more)", ""),
+        ("Organisations: Scotland's councils and NHS boards are listed with their sector; add any other body you write "
+         "to (a row here, or spso-xl import TRACKER FILE --into Organisations).", ""),
+        ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary / chase / escalate / add / "
+         "update / import TRACKER  (--help for more); each change is logged in Actions with who made it (Settings: "
+         "User).", ""),
         ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
         ("Custom functions", "h"),
         ("SI_CASES (the whole table), SI_WORKDAY, SI_NETWORKDAYS, SI_DEADLINE, SI_STATUS, SI_OVERDUE, SI_DAYS_OVERDUE, "

@@ -10,7 +10,18 @@ import datetime as dt
 from spso_xl.errors import InputError, shorten
 from spso_xl.policy.vocab import did_you_mean, is_blank, norm
 from spso_xl.tracker import schema
-from spso_xl.tracker.intake import KEYS, Plan, Table, logs_for, match_header, plan_rows, stage, table_of, who, written
+from spso_xl.tracker.intake import (
+    KEYS,
+    Plan,
+    TableRows,
+    logs_for,
+    match_header,
+    plan_rows,
+    stage,
+    table_of,
+    who,
+    written,
+)
 from spso_xl.tracker.read import ROW, Tracker
 from spso_xl.tracker.source_file import Source
 
@@ -89,7 +100,7 @@ def update_cases(tracker: Tracker, refs: list[str], values: dict[str, object], t
     return plan
 
 
-def _current(table: Table, i: int, header: str):
+def _current(table: TableRows, i: int, header: str):
     """A case's cell as it is now, canonical as a write would store it."""
     return written(table.parsed.at[i, header] if header in table.parsed else table.raw.at[i, header], None, {})
 
@@ -116,7 +127,7 @@ def import_rows(tracker: Tracker, source: Source, into: str = "Findings", mappin
     return plan
 
 
-def columns(source: Source, table: Table, mapping: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+def columns(source: Source, table: TableRows, mapping: dict[str, str]) -> tuple[dict[str, int], list[str]]:
     """Which of the file's columns fills which of the table's headers (header -> column position), and the
     file's columns left out with why. A `mapping` naming a column the file lacks, or a header the table lacks,
     and a file column one typo away from a header, are refused with a did-you-mean; a required header no

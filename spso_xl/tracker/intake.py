@@ -23,7 +23,7 @@ from spso_xl.policy.vocab import did_you_mean, is_blank, norm, parse_function
 from spso_xl.tracker import schema
 from spso_xl.tracker.edit import TrackerEdit
 from spso_xl.tracker.read import ROW, Tracker, check_rows
-from spso_xl.xlsx.tables import read_boxes
+from spso_xl.xlsx.tables import TABLELESS_ROWS, read_boxes
 
 # The natural key of each table a file can be imported into: a row whose key is already in the table is
 # the same row. A finding is one decision on one theme of a case (a case decided on two themes is two
@@ -64,7 +64,7 @@ class Plan:
 
 
 @dataclass
-class Table:
+class TableRows:
     """A tracker table as add, update and import see it: its rows as read (by header, `_row`), the headers
     the file's table has (current names), and the canonical values of its rows."""
 
@@ -82,21 +82,24 @@ class Table:
         return [h for h in self.headers if h not in self.computed]
 
 
-def table_of(tracker: Tracker, name: str) -> Table:
-    """The tracker's table `name`; InputError naming it when the tracker has none (a Contacts table comes
-    with newer trackers: `spso-xl upgrade`)."""
+def table_of(tracker: Tracker, name: str) -> TableRows:
+    """The tracker's table `name`; InputError naming it when the tracker has none. A table the contract does not
+    list (Contacts, until the tracker's contract has it) is read by its Excel Table, headed by the row that
+    names `Organisation`."""
     if name in tracker.raw:
         if any(p.sheet == name and p.row is None for p in tracker.problems):
             raise InputError("TABLE", f"{_file(tracker)} has no {name} table: nothing was changed")
         raw = tracker.raw[name]
         headers = [h for h in raw.columns if h != ROW and (name, h) not in tracker.absent]
-        return Table(name, raw, headers, tracker.parsed[name])
-    cells, _ = read_boxes(tracker.path, [name]) if tracker.path else ({}, {})
-    rows = cells[name].rows if name in cells else []
-    top = next((i for i, r in enumerate(rows) if any(v not in ("", None) for v in r)), None)
+        return TableRows(name, raw, headers, tracker.parsed[name])
+    cells, boxes = read_boxes(tracker.path, [name]) if tracker.path else ({}, {})
+    is_table = name in boxes and boxes[name].last_row != TABLELESS_ROWS  # a sheet of that name alone is no table
+    rows = cells[name].rows if is_table else []
+    top = next((i for i, r in enumerate(rows[:20]) if any(norm(v) == "organisation" for v in r if v is not None)),
+               None)
     if top is None:
-        raise InputError("TABLE", f"{_file(tracker)} has no {name} table: add one (a sheet whose Excel Table is "
-                                  f"named {name}, with its headers) or run spso-xl upgrade; nothing was changed")
+        raise InputError("TABLE", f"{_file(tracker)} has no {name} table: add one (an Excel Table named {name}, "
+                                  f"headed Organisation, Function and the columns to fill); nothing was changed")
     headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[top]]
     cols = [i for i, h in enumerate(headers) if h]
     body = [(r + 1, [rows[r][i] if i < len(rows[r]) else None for i in cols]) for r in range(top + 1, len(rows))]
@@ -104,14 +107,14 @@ def table_of(tracker: Tracker, name: str) -> Table:
     raw = pd.DataFrame([v for _, v in body], columns=[headers[i] for i in cols], dtype=object)
     raw[ROW] = [n for n, _ in body]
     parsed, _ = check_rows(tracker, name, raw)
-    return Table(name, raw, [headers[i] for i in cols], parsed)
+    return TableRows(name, raw, [headers[i] for i in cols], parsed)
 
 
 def _file(tracker: Tracker) -> str:
     return tracker.path.name if tracker.path else "the workbook"
 
 
-def match_header(given: str, table: Table, settable: bool = True) -> str:
+def match_header(given: str, table: TableRows, settable: bool = True) -> str:
     """The table's header `given` names (trimmed, case-blind; an old name the contract renamed, too); InputError
     with a did-you-mean for an unknown header, and for a computed one when `settable`."""
     key = norm(given)
@@ -176,7 +179,7 @@ def written(value, column: schema.Column | None, orgs: dict[str, str]):
     return value
 
 
-def stage(tracker: Tracker, table: Table, new: list[dict], changes: dict[int, dict]
+def stage(tracker: Tracker, table: TableRows, new: list[dict], changes: dict[int, dict]
           ) -> tuple[list[dict], dict[int, dict], dict[int, list[str]]]:
     """Check the table as the write would leave it: `new` records appended, `changes` (frame index ->
     {header: value}) applied. The canonical values of the new records and of the changed cells, and each
@@ -276,7 +279,16 @@ def plan_rows(tracker: Tracker, name: str, records: list[tuple[int | None, dict]
         new_lines.append(line)
     values, changed, errors = stage(tracker, table, new, changes)
     keep_new = [k for k in range(len(new)) if k not in errors]
-    keep_changed = [i for i in changes if -1 - i not in errors]
+    keep_changed = []
+    for i in changes:  # a value written differently but meaning the same (2026-10-01 for 01/10/2026) is no change
+        if -1 - i in errors:
+            continue
+        changed[i] = {h: v for h, v in changed[i].items()
+                      if v != written(table.parsed.at[i, h] if h in table.parsed else table.raw.at[i, h], None, {})}
+        if changed[i]:
+            keep_changed.append(i)
+        else:
+            plan.skipped.append(f"{at(change_lines[i])}: already on {name} as it is (row {int(table.raw.at[i, ROW])})")
     for k, reasons in sorted(errors.items(), key=lambda e: (new_lines[e[0]] if e[0] >= 0 else change_lines[-1 - e[0]])
                              or 0):
         line = new_lines[k] if k >= 0 else change_lines[-1 - k]

@@ -154,6 +154,9 @@ def test_import_on_duplicate_update_and_fail(tracker, tmp_path):
     csv = _write(tmp_path / "e.csv", HEAD + "C1,Fife Council,SWF,01/10/2026,Upheld,Delay,N\n")
     assert main(["import", str(tracker), str(csv)]) == 0
     changed = _write(tmp_path / "e2.csv", HEAD + "C1,Fife Council,SWF,01/10/2026,Not upheld,Delay,Y\n")
+    same = _write(tmp_path / "same.csv", HEAD + "c1,fife council,swf,2026-10-01,upheld,delay,no\n")
+    plan = import_rows(read_tracker(tracker), read_source(same), on_duplicate="update")
+    assert not plan.edit and len(plan.skipped) == 1  # written differently, meaning the same: no change
     assert main(["import", str(tracker), str(changed), "--on-duplicate", "fail"]) == 1
     assert main(["import", str(tracker), str(changed), "--on-duplicate", "update"]) == 0
     t = read_tracker(tracker)
