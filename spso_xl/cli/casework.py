@@ -15,7 +15,8 @@ from spso_xl.tracker.source_file import read_source
 SHOWN = 50  # refused or skipped rows listed one by one; the rest counted
 
 
-def _listed(lines: list[str], prefix: str, file=sys.stdout) -> None:
+def _listed(lines: list[str], prefix: str, file=None) -> None:
+    file = file or sys.stdout  # looked up when called: a test or a caller may have replaced it since import
     for line in lines[:SHOWN]:
         print(f"{prefix}{line}", file=file)
     if len(lines) > SHOWN:

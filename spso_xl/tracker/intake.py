@@ -250,9 +250,8 @@ def plan_rows(tracker: Tracker, name: str, records: list[tuple[int | None, dict]
 
     for line, record in records:
         key = _key(name, record)
-        if not any(key):
-            plan.bad.append(f"{at(line)}: {' and '.join(KEYS[name])} {'is' if len(KEYS[name]) == 1 else 'are'} "
-                            f"blank: each row needs {'it' if len(KEYS[name]) == 1 else 'them'}")
+        if not key[0]:  # no identity, so no duplicate either: in check's words
+            plan.bad.append(f"{at(line)}: {KEYS[name][0]}: {KEYS[name][0]} is required")
             continue
         shown = " / ".join(_text(record.get(h)) for h in KEYS[name] if _text(record.get(h)))
         if key in seen:
@@ -307,7 +306,9 @@ def plan_rows(tracker: Tracker, name: str, records: list[tuple[int | None, dict]
             edit.cells[(name, row, tracker.header(name, h))] = v
         if name == schema.CASES.name:
             case = {h: table.parsed.at[i, h] for h in ("Ref", "Level")} | changed[i]
-            logs += logs_for(case, before, changed[i], today, by)
+            for line in logs_for(case, before, changed[i], today, by):
+                logs.append(line)
+                plan.done.append(f"{line['Ref']}: {line['Notes']} ({line['Action']})")
     plan.added, plan.updated = len(appended), len(keep_changed)
     if name == schema.CASES.name:
         for r in appended:
@@ -319,6 +320,8 @@ def plan_rows(tracker: Tracker, name: str, records: list[tuple[int | None, dict]
         parts = [f"{plural(len(appended), 'row')} added"] + ([f"{len(keep_changed)} updated"] if keep_changed else [])
         if plan.skipped:
             parts.append(f"{len(plan.skipped)} already present")
+        if plan.bad:
+            parts.append(f"{len(plan.bad)} refused")
         logs.append({"Date": today, "Ref": name, "Action": "Import", "By": by,
                      "Notes": f"{name}: {', '.join(parts)}" + (f", from {source}" if source else "")})
     if logs:

@@ -147,7 +147,7 @@ def test_import_findings_exactly_once_and_bad_rows_by_line(tracker, tmp_path, ca
     assert tracker.read_bytes() == mid
     actions = read_tracker(tracker).raw["Actions"]
     assert list(actions["Action"]) == ["Import"] and actions["Ref"][0] == "Findings"
-    assert actions["Notes"][0] == "Findings: 2 rows added, 1 already present, from export.csv"
+    assert actions["Notes"][0] == "Findings: 2 rows added, 1 already present, 2 refused, from export.csv"
 
 
 def test_import_on_duplicate_update_and_fail(tracker, tmp_path):
@@ -309,3 +309,10 @@ def test_every_writing_casework_command_has_a_dry_run_that_writes_nothing(tracke
         assert tracker.read_bytes() == before, argv
     out = capsys.readouterr().out
     assert "would record: SI-2026-900: chaser 1 recorded" in out and out.count("nothing was written") == 4  # escalate: not due, so not proposed
+
+
+def test_a_row_without_its_key_is_refused_in_checks_words(tracker, tmp_path):
+    csv = _write(tmp_path / "e.csv", HEAD + ",Fife Council,SWF,01/10/2026,Upheld,Delay,N\n"
+                                            ",Fife Council,SWF,02/10/2026,Upheld,Delay,N\n")
+    plan = import_rows(read_tracker(tracker), read_source(csv))
+    assert plan.bad == ["line 2: Case ref: Case ref is required", "line 3: Case ref: Case ref is required"]
