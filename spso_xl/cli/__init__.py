@@ -140,10 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         as_of(c, what)
         c.add_argument("--dry-run", action="store_true", help="say what would change, and write nothing")
 
-    def sets(c, required):
+    def sets(c, required, example):
         c.add_argument("--set", action="append", default=[], required=required, metavar='"HEADER=VALUE"',
-                       help="a Cases input column and its value as you would type it in the cell, e.g. "
-                            '--set "Response received=03/12/2026" (repeat for more; an empty value clears)')
+                       help=f"a Cases input column and its value as you would type it in the cell, e.g. {example}")
 
     def from_file(c, what):
         c.add_argument("--sheet", metavar="NAME", help=f"{what} an .xlsx file: the sheet to read (default the first)")
@@ -155,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = command("add", "add a case (or many, from a CSV or XLSX file), validated as check validates a cell, "
                          "logged in Actions")
     tracker(add)
-    sets(add, False)
+    sets(add, False, '--set "Ref=SI-2026-031" --set "Organisation=NHS Fife" (one --set per column)')
     add.add_argument("--from", dest="source", type=Path, metavar="FILE",
                      help="a .csv or .xlsx file with one case per row, headed like Cases")
     from_file(add, "with --from")
@@ -166,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     tracker(update)
     update.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
                         help="the cases' Refs (several allowed)")
-    sets(update, True)
+    sets(update, True, '--set "Response received=03/12/2026" (repeat for more; an empty value clears the cell)')
     writes(update, "log it")
 
     imp = command("import", "import a case-management export (.csv or .xlsx) into Findings, Cases, "
