@@ -134,7 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
                        help="the cases' Refs (several allowed)")
         as_of(c, "record it")
-        c.add_argument("--dry-run", action="store_true", help="say what would be recorded, and write nothing")
 
     def writes(c, what):
         as_of(c, what)

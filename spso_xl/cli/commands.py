@@ -103,11 +103,11 @@ def in_sheet_order(problems) -> list:
     return sorted(problems, key=key)
 
 
-def print_problems(problems, console, name: str = "") -> None:
+def print_problems(problems, console, name: str = "", what: str = "problem") -> None:
 
-    table = Table(title=f"{name}: {plural(len(problems), 'problem')}" if name else plural(len(problems), "problem"),
+    table = Table(title=f"{name}: {plural(len(problems), what)}" if name else plural(len(problems), what),
                   show_lines=False)
-    for col in ("Sheet", "Row", "Column", "Value", "Problem"):
+    for col in ("Sheet", "Row", "Column", "Value", what.capitalize()):
         table.add_column(col)
     for p in in_sheet_order(problems):
         table.add_row(p.sheet, str(p.row or ""), p.column or "", "" if p.value is None else repr(p.value), p.message)
@@ -118,6 +118,8 @@ def cmd_check(args) -> int:
     """Validate every input cell; exit 1 when anything needs fixing."""
 
     tracker = read_tracker(args.path)
+    if tracker.warnings:  # valid cells that do not do what they seem to: worth a look, not a failure
+        print_problems(tracker.warnings, _console(), args.path.name, "warning")
     if not tracker.problems:
         print(f"{args.path.name}: no problems ({plural(len(tracker.cases), 'case')} checked)")
         return 0
@@ -252,14 +254,14 @@ def cmd_doctor(args) -> int:
 def _recorded(args, decide, verb: str) -> int:
     """`chase` and `escalate`: what the Cases buttons do (`record`), written into the file; each case's
     outcome is printed once the write has landed, so "recorded" is never said of what was not written."""
-    write = (lambda edit: None) if args.dry_run else (lambda edit: edit_tracker(args.path, edit, args.as_of))
     try:
-        result = record(read_tracker(args.path), args.ref, args.as_of, decide, write)
+        result = record(read_tracker(args.path), args.ref, args.as_of, decide,
+                        lambda edit: edit_tracker(args.path, edit, args.as_of))
     except NotRecorded as e:
         print(f"spso-xl: {args.path.name}: {e}; nothing was changed", file=sys.stderr)
         return 1
     for c in result.done:
-        print(f"would record: {c.message}" if args.dry_run else c.message)
+        print(c.message)
     for c in result.left:
         print(f"not {verb}: {c.message}", file=sys.stderr)
     if not result.done:
@@ -267,9 +269,6 @@ def _recorded(args, decide, verb: str) -> int:
     if result.missing:
         print(f"note: {args.path.name} has no {', '.join(result.missing)} column: run spso-xl upgrade "
               f"{args.path.name}")
-    if args.dry_run:
-        print("dry run: nothing was written")
-        return 0 if not result.left else 1
     print(f"logged {len(result.done)} in Actions (backup: {result.backup})")
     return 0 if not result.left else 1
 

@@ -12,7 +12,7 @@ import random
 from spso_xl.calendar.workdays import scottish_calendar, workday
 from spso_xl.policy.settings import SPECS
 from spso_xl.policy.tables import DEFAULT_FUNCTION, TRIGGERS
-from spso_xl.tracker.councils import COUNCILS, SECTORS
+from spso_xl.tracker.councils import COUNCILS
 
 FIRST = ("Aileen", "Calum", "Eilidh", "Fraser", "Isla", "Kirsty", "Lachlan", "Morag", "Niall", "Rhona", "Ruaridh",
          "Shona", "Struan", "Catriona", "Douglas", "Mhairi")
@@ -48,7 +48,7 @@ def organisations(rng) -> list[dict]:
     for name in COUNCILS:
         slug = name.lower().replace(" council", "").replace(" ", "-")
         town = name.replace(" Council", "").replace("City of ", "").replace("Comhairle nan Eilean Siar", "Steòrnabhagh")
-        rows.append({"Organisation": name, "Sector": SECTORS[name], "Recipient name": _person(rng),
+        rows.append({"Organisation": name, "Sector": "Local government", "Recipient name": _person(rng),
                      "Recipient title": rng.choice(("Scottish Welfare Fund Manager", "Head of Customer Services",
                                                     "Service Manager, Revenues and Benefits")),
                      "Chief executive": _person(rng), "Address": f"Council Offices\n1 High Street\n{town}",
