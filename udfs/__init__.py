@@ -219,12 +219,13 @@ def _recommend(level, trigger, status, chasers, resolved, recurred, significant,
 
 @xw.func
 @_level_args
+@xw.arg("due", doc="Optional: the Due date (with Mitigating = Y, their hold ends one chaser window after it)")
 @cell_safe
 def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
-             last_chased=None, as_of=None, closures=None, settings=None):
+             last_chased=None, as_of=None, closures=None, settings=None, due=None):
     """The level of action the S&I policy points to now (0 = not an S&I action)."""
     return _recommend(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn,
-                      last_chased, as_of, closures, settings).level
+                      last_chased, as_of, closures, settings, due).level
 
 
 @xw.func
@@ -268,8 +269,8 @@ def _funnel(findings, start, end_date, settings, organisations):
 @xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO: findings of that function only")
 @cell_safe
 def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None, fn=None):
-    """Upheld findings of this theme for this organisation and function in the rolling window: whether that is
-    recurrent, and whether the theme was fed back before (Recurred = Y, appendix row 4) or not yet (row 2)."""
+    """Upheld findings of this theme for this organisation and function in the rolling window, when it was last fed
+    back and how many were upheld since: Recurred = Y (appendix row 4) only when one was upheld after the feedback."""
     s = settings_from(settings)
     found = evidence.is_recurrent(findings_from(findings), organisation, theme, as_of_date(as_of), s.recurrence_months,
                                   s.recurrence_threshold, parse_function(fn))
@@ -393,14 +394,15 @@ def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
 @xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[] (chaser window)", **RANGE)
+@xw.arg("dues", doc="Optional: Due column (with Mitigating = Y, their hold ends one chaser window after it)", **RANGE)
 @cell_safe
 def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, significant, refused, mitigating,
-                   functions=None, last_chased=None, as_of=None, closures=None, settings=None):
+                   functions=None, last_chased=None, as_of=None, closures=None, settings=None, dues=None):
     """SI_LEVEL over whole columns (a dynamic array); a bad row shows its # message."""
     n = len(as_column(triggers))
     cols = dict(level=levels, trigger=triggers, status=statuses, chasers=chasers, resolved=resolved,
                 recurred=recurred, significant=significant, refused=refused, mitigating=mitigating, function=functions,
-                last_chased=last_chased)
+                last_chased=last_chased, due=dues)
     frame = pd.DataFrame({k: pd.Series(fit(v, n), dtype=object) for k, v in cols.items()})
     rec = recommend_frame(frame, as_of_date(as_of), settings_from(settings), calendar_from(closures))
     levels = rec["recommended_level"].astype(object).where(rec["error"].isna(), rec["error"]).tolist()

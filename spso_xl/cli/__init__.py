@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
     as_of(new, "build")
 
-    check = command("check", "validate every input cell; exit 1 if anything needs fixing")
+    check = command("check", "validate every input cell, and warn where a valid one has no effect (Urgent at "
+                             "SWF 2-3); exit 1 if anything needs fixing")
     tracker(check)
 
     report = command("report", "the Cases table with Due, Status, days late and the recommended level")

@@ -31,7 +31,42 @@ def is_urgent(urgent: bool | None, trigger: str | None = None) -> bool:
     (leaflet §3: "unless the issue concerns non-payment of an award which is time sensitive")."""
     if urgent is not None:
         return bool(urgent)
+    return _time_sensitive(trigger)
+
+
+def _time_sensitive(trigger: str | None) -> bool:
     return bool(trigger) and trigger in TRIGGERS and TRIGGERS[trigger].urgent
+
+
+def urgent_applies(level: int | None, function: str | None, urgent: bool | None, trigger: str | None = None) -> bool:
+    """Whether the urgent window replaces the usual one at this level of this scale (DESIGN §5).
+
+    The leaflet gives a different rule at each level, so one `Urgent` switch cannot act the same
+    everywhere: at SWF levels 2-3 only non-payment of an award shortens the time ("at least ten
+    working days unless the issue concerns non-payment of an award which is time sensitive"); at
+    SWF level 4 any urgent matter does ("usually ten working days unless the issue is an urgent
+    matter"); SWF level 1 ("from a single short contact to several weeks") and the team's own
+    windows on the policy scale take `Urgent` as typed (blank: urgent for non-payment)."""
+    if not is_urgent(urgent, trigger):
+        return False
+    if scale_for(function).name == "SWF" and (level or 1) in (2, 3):
+        return _time_sensitive(trigger)
+    return True
+
+
+def urgent_note(level: int | None, function: str | None, urgent: bool | None, trigger: str | None = None) -> str | None:
+    """What `check` says when `Urgent` = Y has no effect on a row's Due; None when it has one (or is not Y)."""
+    if urgent is not True or level == 0:
+        return None
+    n = level or 1
+    if scale_for(function).level(n).window is None:
+        return (f"Urgent has no effect at level {n}: there is no default timeframe at this level, so set the date "
+                "in Respond by")
+    if urgent_applies(level, function, urgent, trigger):
+        return None
+    return (f"Urgent has no effect at SWF level {n}: the leaflet shortens the time at levels 2-3 only for "
+            "non-payment of an award (leaflet §3, timeframes for level 2 or 3 action); to give less time, set "
+            "Respond by")
 
 
 def window_days(level: int | None, function: str | None, urgent: bool | None, settings=DEFAULTS,
@@ -39,15 +74,16 @@ def window_days(level: int | None, function: str | None, urgent: bool | None, se
     """Working days allowed at this level, or None where the policy sets no default deadline.
 
     A blank level counts as level 1 (policy para 10: issues start at level 1); levels whose
-    timeframe "depends on the circumstances" (SWF 5-6, policy 4-5) have no default even
-    when urgent: the manager sets one with `Respond by`.
+    timeframe "depends on the circumstances" (SWF 5-6) or that the policy gives none and the team
+    sets none (policy 4-5) have no default even when urgent: the manager sets one with `Respond by`.
+    Where `Urgent` shortens the time is `urgent_applies`'s (DESIGN §5).
     """
     if level == 0:
         return None
     window = scale_for(function).level(level or 1).window
     if window is None:
         return None
-    if is_urgent(urgent, trigger):
+    if urgent_applies(level, function, urgent, trigger):
         return settings.urgent_days
     return settings.level1_days if window == LEVEL1_WINDOW else settings.response_days
 

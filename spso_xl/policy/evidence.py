@@ -3,8 +3,11 @@
 Both read the tracker's Findings table by its workbook headers, vectorised with pandas.
 - Recurrence (policy para 8, "a recurrent theme or trend in complaints upheld by SPSO"): upheld
   findings of one Theme for one Organisation in one Function within a rolling window of months
-  ending on the as-of date; and whether the theme was `Fed back` in a decision, which separates
-  the leaflet's appendix row 2 (level 1, not yet fed back) from row 4 (level 2, fed back before).
+  ending on the as-of date. Row 4 of the leaflet's appendix (level 2) needs more than feedback: the
+  theme "has been fed back as part of a previous decision" and "the issue remains unresolved", which
+  the findings show as one upheld *after* the decision that last fed it back. So three facts: how many
+  upheld in the window, when it was last fed back, how many upheld since; `Recurred` = Y is suggested
+  only when one was upheld since (feedback in the decision that made it recurrent is row 2, level 1).
 - Uphold rate (policy para 8, "an abnormally high proportion ... upheld, compared to the
   sector"): each organisation's upheld share on a funnel plot, with exact binomial control
   limits around the rate of its own sector (Organisations[Sector]) within one function
@@ -19,12 +22,13 @@ Function is an InputError naming the case ref, never silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from spso_xl.calendar.dates import day, to_date
+from spso_xl.calendar.dates import day, to_date, uk
 from spso_xl.errors import InputError, plural
 from spso_xl.policy.tables import DEFAULT_FUNCTION, OUTCOMES
 from spso_xl.policy.vocab import norm, parse_choice, parse_count, parse_function, parse_yes_no
@@ -32,7 +36,8 @@ from spso_xl.policy.vocab import norm, parse_choice, parse_count, parse_function
 REF, ORG, FUNCTION, DATE, OUTCOME, THEME, FED_BACK = (
     "Case ref", "Organisation", "Function", "Decision date", "Outcome", "Theme", "Fed back")
 UPHELD = OUTCOMES[0]
-RECURRENCE_COLUMNS = ("organisation", "function", "theme", "count", "first", "last", "refs", "recurrent", "fed_back")
+RECURRENCE_COLUMNS = ("organisation", "function", "theme", "count", "first", "last", "refs", "recurrent", "fed_back",
+                      "last_fed_back", "upheld_since", "suggest_recurred")
 FUNNEL_COLUMNS = ("function", "sector", "organisation", "n", "k", "rate", "group_n", "p", "inner_lower", "inner_upper",
                   "outer_lower", "outer_upper", "flag")
 FLAGS = ("abnormally high", "high", "low", "within", "too few to judge")
@@ -114,9 +119,10 @@ def recurrence(findings: pd.DataFrame, as_of, window_months=12, threshold=3, fun
     """Upheld findings per (Organisation, Function, Theme) with Decision date in (as_of - window_months, as_of].
 
     One row per group with at least one such finding: organisation, function, theme, count, first
-    and last decision date, the case refs (in date order), `recurrent` (count >= threshold) and
-    `fed_back`: the theme was fed back in a decision of that group up to as_of (appendix row 4
-    rather than row 2). The window is whole calendar months back from `as_of`, clipped at month
+    and last decision date, the case refs (in date order), `recurrent` (count >= threshold),
+    `fed_back` (the theme was fed back in a decision of that group up to as_of), `last_fed_back`
+    (the latest such decision's date, NaT if none), `upheld_since` (findings upheld after it, up to
+    as_of) and `suggest_recurred`: recurrent, fed back, and upheld since (appendix row 4, not row 2). The window is whole calendar months back from `as_of`, clipped at month
     ends (29/02 - 12 months = 28/02). `function` keeps only that function's findings.
     """
     f = _read(findings, (REF, ORG, DATE, OUTCOME, THEME))
@@ -133,34 +139,53 @@ def recurrence(findings: pd.DataFrame, as_of, window_months=12, threshold=3, fun
     out = hits.groupby(groups, sort=True).agg(
         organisation=("org", "first"), theme=("theme", "first"), count=("ref", "size"),
         first=("date", "min"), last=("date", "max"), refs=("ref", list))
-    told = f[named & f.fed_back].groupby(groups).size()
+    told = f[named & f.fed_back].groupby(groups)["date"].max().rename("last_fed_back")
     out["fed_back"] = out.index.isin(told.index)
+    out = out.join(told)
+    upheld = f[named & f.upheld].merge(told.reset_index(), on=groups, how="inner")
+    since = upheld[upheld["date"] > upheld["last_fed_back"]].groupby(groups).size()
+    out["upheld_since"] = since.reindex(out.index, fill_value=0) if len(out) else since
     out = out.reset_index().reindex(columns=RECURRENCE_COLUMNS)
     out["count"] = out["count"].astype(int)
     out["recurrent"] = out["count"] >= max(threshold, 1)
     out["fed_back"] = out["fed_back"].astype(bool)
+    out["last_fed_back"] = pd.to_datetime(out["last_fed_back"])
+    out["upheld_since"] = out["upheld_since"].fillna(0).astype(int)
+    out["suggest_recurred"] = out["recurrent"] & out["fed_back"] & (out["upheld_since"] > 0)
     return out
 
 
 class Recurrence(NamedTuple):
     recurrent: bool
-    count: int
+    count: int  # upheld in the window
     refs: list
     fed_back: bool
+    last_fed_back: dt.date | None = None  # the latest decision that fed the theme back
+    upheld_since: int = 0  # upheld after that decision, up to the as-of date
+
+    @property
+    def suggests_recurred(self) -> bool:
+        """Appendix row 4: recurrent, "fed back as part of a previous decision", and "the issue remains
+        unresolved" (a finding upheld since that decision). Feedback alone is row 2."""
+        return self.recurrent and self.fed_back and self.upheld_since > 0
 
     def describe(self, months: int) -> str:
-        """What a cell shows: the count, and which appendix situation it is (row 2 or row 4)."""
+        """What a cell shows: the three facts, and whether they suggest Recurred = Y (row 4) or not (row 2)."""
         found = f"{plural(self.count, 'upheld finding')} in {months} months"
         if not self.recurrent:
             return f"{found}: not recurrent"
-        return f"{found}: recurrent, " + ("fed back before (Recurred = Y)" if self.fed_back
-                                          else "not yet fed back (Recurred = N)")
+        if not self.fed_back:
+            return f"{found}: recurrent, not yet fed back (Recurred = N)"
+        told = f"last fed back {uk(self.last_fed_back)}" if self.last_fed_back else "fed back"
+        if not self.upheld_since:
+            return f"{found}: recurrent, {told}, none upheld since (Recurred = N)"
+        return f"{found}: recurrent, {told}, {self.upheld_since} upheld since (Recurred = Y)"
 
 
 def is_recurrent(findings: pd.DataFrame, organisation, theme, as_of, window_months=12, threshold=3,
                  function=None) -> Recurrence:
-    """(recurrent, count, case refs, fed back) for one organisation and theme (in one function when
-    given, else SWF's): the scalar form for a cell."""
+    """(recurrent, count, case refs, fed back, last fed back, upheld since) for one organisation and theme
+    (in one function when given, else SWF's): the scalar form for a cell."""
     f = findings
     if f is not None and len(f) and ORG in f and THEME in f:
         f = f[(_text(f[ORG])[1] == norm(organisation)) & (_text(f[THEME])[1] == norm(theme))]
@@ -168,7 +193,9 @@ def is_recurrent(findings: pd.DataFrame, organisation, theme, as_of, window_mont
     if rows.empty:
         return Recurrence(False, 0, [], False)
     first = rows.iloc[0]
-    return Recurrence(bool(first["recurrent"]), int(first["count"]), list(first["refs"]), bool(first["fed_back"]))
+    told = first["last_fed_back"]
+    return Recurrence(bool(first["recurrent"]), int(first["count"]), list(first["refs"]), bool(first["fed_back"]),
+                      None if pd.isna(told) else told.date(), int(first["upheld_since"]))
 
 
 # --- uphold rate funnel -----------------------------------------------------------------------

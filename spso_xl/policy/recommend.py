@@ -19,7 +19,7 @@ import pandas as pd
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import Calendar, scottish_calendar
 from spso_xl.errors import InputError
-from spso_xl.policy.rules import COLUMNS, DATED, PARSERS, Case, chaser_due, recommend
+from spso_xl.policy.rules import COLUMNS, DATED, PARSERS, Case, chaser_due, hold_until, recommend
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.policy.vocab import norm
 
@@ -115,12 +115,18 @@ def recommend_frame(df: pd.DataFrame, as_of: dt.date | None = None, settings=DEF
     cal = cal or scottish_calendar()
     uniq["chaser_due"] = np.array([chaser_due(d, settings, cal) for d in uniq.pop("last_chased")], dtype=object)
     row["chaser_due"] = row.pop("last_chased")
+    # when mitigating factors stop holding an escalation: once per distinct (level, trigger, chasers, due, chaser)
+    held = ("level", "trigger", "chasers", "due", "chaser_due")
+    code, firsts = _combine(*(row[k] for k in held))
+    keys, uniq["hold_due"] = _dedupe([hold_until(*(uniq[k][row[k][i]] for k in held), settings, cal) for i in firsts])
+    row["hold_due"] = keys[code] if len(code) else code
 
     ok = error < 0
     known = {k: np.array([d is not None for d in uniq[k]], dtype=np.int64)[row[k]] for k in DATED}
-    pending = np.array([d is not None and as_of <= d for d in uniq["chaser_due"]], dtype=np.int64)[row["chaser_due"]]
+    pending = [np.array([d is not None and as_of <= d for d in uniq[k]], dtype=np.int64)[row[k]]
+               for k in ("chaser_due", "hold_due")]
     fields = [name for name in COLUMNS if name not in DATED and name != "last_chased"]
-    state, firsts = _combine(*(row[name] for name in fields), *known.values(), pending, ok.astype(np.int64))
+    state, firsts = _combine(*(row[name] for name in fields), *known.values(), *pending, ok.astype(np.int64))
     firsts = [i for i in firsts if ok[i]]
     slot_of = np.full(int(state.max(initial=-1)) + 2, len(firsts))  # its last entry, for state -1, stays blank
     state = np.where(ok, state, -1)

@@ -12,6 +12,7 @@ passage that says what the sentence claims: Complaints and INWO cases cite the p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -47,6 +48,7 @@ class Case:
     due: dt.date | None = None  # named in the reason
     chaser_due: dt.date | None = None  # the last chaser's window ends (Last chased + the chaser window)
     closed: dt.date | None = None  # named in the reason
+    hold_due: dt.date | None = None  # mitigating factors hold an escalation until then (`hold_until`)
     as_of: dt.date | None = field(default=None, compare=False)  # None: today
 
     def __post_init__(self):
@@ -62,11 +64,18 @@ class Case:
             fix(self, "status", parse_status(self.status))
         if type(self.chasers) is not int or self.chasers < 0:
             fix(self, "chasers", parse_count(self.chasers))
+        if self.hold_due is None:
+            fix(self, "hold_due", hold_until(self.level, self.trigger, self.chasers, self.due, self.chaser_due))
 
     @property
     def chaser_pending(self) -> bool:
         """The organisation is still inside the last chaser's window (DESIGN §5)."""
         return self.chaser_due is not None and (self.as_of or dt.date.today()) <= self.chaser_due
+
+    @property
+    def hold_pending(self) -> bool:
+        """Mitigating factors still hold an escalation: their one further window has not passed (or is not known)."""
+        return self.hold_due is None or (self.as_of or dt.date.today()) <= self.hold_due
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,31 @@ def chaser_due(last_chased: dt.date | None, settings=DEFAULTS, cal: Calendar | N
     return None if last_chased is None else workday(last_chased, settings.chaser_days, cal or scottish_calendar())
 
 
+# Information requests and enquiries: the level-1 action is itself a request to comply (appendix row 1: "We will
+# contact you immediately to chase up the information needed"), and two unanswered requests lead to level 2 (row 3).
+REQUESTS = ("Information overdue", "No response after two requests")
+
+
+def counts_requests(level: int | None, trigger: str) -> bool:
+    """Level 1 of an information request or enquiry: its requests to comply are counted (DESIGN §5, rule 6)."""
+    return level == 1 and trigger in REQUESTS
+
+
+def hold_until(level: int | None, trigger: str, chasers: int, due: dt.date | None, chaser_due: dt.date | None,
+               settings=DEFAULTS, cal: Calendar | None = None) -> dt.date | None:
+    """The day mitigating factors stop holding an escalation (DESIGN §6 rule 7; policy para 10 "have regard to").
+
+    They give one further opportunity to respond: one chaser window past Due, or past the last chaser
+    (a chaser sent is that further opportunity), whichever is later. At level 1 of an information request
+    the chaser is the second request to comply the texts require, not a further one, so the hold runs one
+    chaser window past that chaser's window. None when neither Due nor a chaser is known."""
+    cal = cal or scottish_calendar()
+    if chaser_due is not None and chasers and counts_requests(level, trigger):
+        return workday(chaser_due, settings.chaser_days, cal)
+    past_due = None if due is None else workday(due, settings.chaser_days, cal)
+    return max((d for d in (past_due, chaser_due) if d is not None), default=None)
+
+
 def case_from_cells(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating,
                     function=None, due=None, last_chased=None, as_of=None, closed=None, settings=DEFAULTS,
                     cal: Calendar | None = None) -> Case:
@@ -130,8 +164,9 @@ def case_from_cells(level, trigger, status, chasers, resolved, recurred, signifi
     values = {}
     for name, parse in PARSERS:
         values[name] = parse(raw[name], values["function"]) if name == "level" else parse(raw[name])
-    chased = values.pop("last_chased")
-    return Case(**values, chaser_due=chaser_due(chased, settings, cal), as_of=to_date(as_of))
+    chased = chaser_due(values.pop("last_chased"), settings, cal)
+    held = hold_until(values["level"], values["trigger"], values["chasers"], values["due"], chased, settings, cal)
+    return Case(**values, chaser_due=chased, hold_due=held, as_of=to_date(as_of))
 
 
 # --- entry levels (DESIGN §6 rule 3) ---------------------------------------------------
@@ -162,7 +197,8 @@ def _first(c: Case, t: Trigger, s: ScaleRules) -> Entry:
 
 def _recurrent(c: Case, t: Trigger, s: ScaleRules) -> Entry:
     if c.recurred:
-        return Entry(2, "a recurrent issue fed back in a previous decision remains unresolved",
+        return Entry(2, "a recurrent issue fed back in a previous decision remains unresolved, or our correspondence "
+                        "about it unanswered",
                      "appendix row 4" if s.appendix else "policy para 9 level 2")
     return Entry(1, "a recurrent issue in our findings is first fed back at level 1",
                  "appendix row 2" if s.appendix else "policy para 10")
@@ -235,9 +271,9 @@ class ScaleRules:
         if n == 1:
             if recurrent:
                 return "appendix row 4"
-            if c.status is Status.OVERDUE and label in ("Information overdue", "No response after two requests"):
+            if c.status is Status.OVERDUE and counts_requests(n, label):
                 return "appendix row 3"
-            return "policy para 10"
+            return "policy para 10; leaflet §3"  # "Each of the later levels is usually an escalation from level 1."
         if n == 2:
             return "appendix row 5" if recurrent else "leaflet §3 level 2"
         if n == 3:
@@ -258,7 +294,7 @@ SCALE_RULES = {
         gates={5: ("refused", "significant"), 6: ()},
         gate_cites={5: "appendix row 8", 6: "leaflet §3"},
         time=_SWF_TIME,
-        chase_cite="appendix row 1; level 2 follows two unanswered requests, appendix row 3",
+        chase_cite="appendix row 1; appendix row 3",
     ),
     "policy": ScaleRules(
         appendix=False, serious_entry=4, serious_cite="policy para 12",
@@ -281,7 +317,7 @@ FLAG_FACTS = {"refused": "the organisation refuses to comply", "significant": "t
 # --- the rules ---------------------------------------------------------------------------
 
 # Stand-ins for the dates a reason names, so that one reason serves every row in the same state.
-DATED = {"due": "\x00", "chaser_due": "\x01", "closed": "\x02"}
+DATED = {"due": "\x00", "chaser_due": "\x01", "closed": "\x02", "hold_due": "\x03"}
 
 
 @dataclass(frozen=True)
@@ -308,7 +344,10 @@ def facts(case: Case, text: dict[str, str] | None = None) -> Facts:
     rules = SCALE_RULES[scale.name]
     trigger = TRIGGERS[case.trigger]
     text = text or {k: uk(getattr(case, k)) if getattr(case, k) else "" for k in DATED}
-    if case.status is Status.OVERDUE:
+    if case.status is Status.OVERDUE and case.chasers and counts_requests(case.level, case.trigger):
+        unresolved = (f"the organisation has not responded to {case.chasers + 1} requests to comply, the first due "
+                      f"by {text['due'] or 'its deadline'} and {_chasers(case.chasers)} since")
+    elif case.status is Status.OVERDUE:
         chased = f" despite {_chasers(case.chasers)}" if case.chasers else ""
         unresolved = f"the organisation has not responded by {text['due'] or 'the deadline'}{chased}"
     elif case.resolved is False:
@@ -326,7 +365,7 @@ def _chasers(n: int) -> str:
 
 
 def _join(*cites: str) -> str:
-    return "; ".join(dict.fromkeys(c for c in cites if c))
+    return "; ".join(dict.fromkeys(part for c in cites if c for part in c.split("; ")))
 
 
 def advice(f: Facts):
@@ -344,6 +383,9 @@ def closed(f: Facts):
         return f.current, f"Stay at level {f.current}: the case was closed{when}"
 
 
+WEIGH = "the recorded mitigating factors are to be weighed before acting"  # at a serious failure (DESIGN §6)
+
+
 def new_issue(f: Facts):
     """Rule 3: a new issue starts at the trigger's entry level, with two exceptions."""
     if f.current is not None:
@@ -356,6 +398,8 @@ def new_issue(f: Facts):
     if c.mitigating and e.level > 1 and not e.serious:
         return 1, (f"Start at level 1: level {e.level} was open as a first step ({e.why}), but mitigating factors are "
                    f"recorded, and they are weighed in every decision to escalate ({_join(e.cite, 'policy para 10')})")
+    if c.mitigating and e.serious:
+        return e.level, f"Start at level {e.level}: {e.why}, and {WEIGH} ({_join(e.cite, 'policy para 10')})"
     return e.level, f"Start at level {e.level}: {e.why} ({e.cite})"
 
 
@@ -366,15 +410,21 @@ def awaiting(f: Facts):
         due = f"until {f.due}" if f.due else "time"
         flagged = c.recurred or c.resolved is False or c.refused or f.entry.level > n
         then = ", so nothing escalates before then" if flagged else ""
-        return n, f"Stay at level {n}: the organisation has {due} to respond{then} ({f.rules.time[n]})"
+        # the policy sets no timeframe: the date is the team's own (house window or Respond by), never the leaflet's
+        ours = "" if f.rules.appendix else ", a date of ours as the policy sets no timeframe"
+        return n, f"Stay at level {n}: the organisation has {due} to respond{ours}{then} ({f.rules.time[n]})"
     if c.status in RESPONDED and c.resolved is None:
         return n, (f"Stay at level {n}: a response has been received, so record whether it resolves the issue before "
                    "any escalation (policy para 10)")
     if c.status is Status.NO_DEADLINE:
         if f.scale.level(n).window is None:
-            cite = f" ({f.rules.time[n]})" if f.rules.appendix else ""
+            if not f.rules.appendix:
+                return n, (f"Stay at level {n}: no deadline is set, and the policy sets no timeframe at any level, so "
+                           "record in Respond by the date that gives the organisation a fair opportunity to respond "
+                           f"({f.rules.time[n]})")
             return n, (f"Stay at level {n}: no deadline is set, and at this level the timeframe depends on the "
-                       f"circumstances, so record the date the organisation is to respond by in Respond by{cite}")
+                       f"circumstances, so record the date the organisation is to respond by in Respond by "
+                       f"({f.rules.time[n]})")
         return n, (f"Stay at level {n}: no deadline is set, so record in Date notified when the organisation was "
                    "told of this level of action")
 
@@ -387,18 +437,21 @@ def resolved(f: Facts):
 
 
 def chase(f: Facts):
-    """Rule 6: overdue at level 1: chase twice before level 2; and a chaser's window is the organisation's time."""
+    """Rule 6: a chaser's window is the organisation's time; an information request at level 1 is chased once.
+
+    The level-1 action for an information request is itself a request to comply (appendix row 1), so one
+    chaser makes the two requests of row 3. No other trigger has a chase-twice rule (rule 7, para 10)."""
     c, n = f.case, f.current
     if c.status is not Status.OVERDUE:
         return None
     if c.chaser_pending:
         return n, (f"Stay at level {n}: the last chaser gives the organisation until {f.text['chaser_due']} to "
                    f"respond ({f.rules.time[n]})")
-    # a recurrent issue fed back and not answered is appendix row 4's level 2 situation, with no chasers asked
-    if n == 1 and c.chasers < 2 and not (f.rules.appendix and c.trigger == "Recurrent issue"):
-        sent = _chasers(c.chasers) if c.chasers else "no chaser"
-        return 1, (f"Chase: the organisation has not responded by {f.due or 'the deadline'} and {sent} has been "
-                   f"sent so far ({f.rules.chase_cite})")
+    if counts_requests(n, c.trigger) and not c.chasers:
+        then = (", and if that goes unanswered too, two requests to comply will have failed and level 2 follows"
+                if f.rules.appendix else "")
+        return 1, (f"Chase: the organisation has not answered our first request by {f.due or 'the deadline'}, so "
+                   f"send a second request{then} ({f.rules.chase_cite})")
 
 
 def _target(f: Facts) -> int:
@@ -413,30 +466,54 @@ def capped(f: Facts):
                            f"({f.rules.gate_cites[f.current]})")
 
 
+def _serious_jump(f: Facts, target: int) -> bool:
+    return f.entry.serious and target == f.entry.level
+
+
 def mitigating(f: Facts):
-    """Rule 7: mitigating factors are weighed before any escalation short of a serious failure (policy para 10)."""
+    """Rule 7: mitigating factors hold an escalation short of a serious failure for one further window (para 10)."""
     target = _target(f)
-    if f.unresolved and f.case.mitigating and not (f.entry.serious and target == f.entry.level):
+    if f.unresolved and f.case.mitigating and not _serious_jump(f, target) and f.case.hold_pending:
+        until = f", holding it until {f.text['hold_due']}" if f.text["hold_due"] else ""
         return f.current, (f"Stay at level {f.current}: escalation to level {target} is indicated because "
-                           f"{f.unresolved}, but mitigating factors are recorded and are to be weighed first "
+                           f"{f.unresolved}, but mitigating factors are recorded and are to be weighed first{until} "
                            "(policy para 10)")
+
+
+def _weighed(f: Facts, up: int) -> tuple[str, str]:
+    """(clause, citation) saying how recorded mitigating factors bear on an escalation that goes ahead (para 10)."""
+    if not f.case.mitigating:
+        return "", ""
+    if _serious_jump(f, up):
+        return f", and {WEIGH}", "policy para 10"
+    return (", and the recorded mitigating factors were weighed, holding the escalation back for one further "
+            "opportunity to respond, which has passed"), "policy para 10"
 
 
 def escalate(f: Facts):
     """Rule 7: unresolved: the next level, or the trigger's entry level when that is higher."""
     if not f.unresolved:
         return None
-    n, up = f.current, _target(f)
-    gate = f.rules.gates.get(n)
-    opened = next((flag for flag in gate if getattr(f.case, flag)), None) if gate else None
-    because = f"{FLAG_FACTS[opened]} and " if opened else ""
+    c, n, up = f.case, f.current, _target(f)
+    weighed, weigh_cite = _weighed(f, up)
     if up > n + 1:
-        return up, f"Escalate to level {up}: {f.unresolved} after level {n} action, and {f.entry.why} ({f.entry.cite})"
+        return up, (f"Escalate to level {up}: {f.unresolved} after level {n} action, and {f.entry.why}{weighed} "
+                    f"({_join(f.entry.cite, weigh_cite)})")
+    gate = f.rules.gates.get(n)
+    opened = next((flag for flag in gate if getattr(c, flag)), None) if gate else None
     note, cite = "", f.rules.step_cite(f, n)
-    if f.rules.appendix and n == 3 and f.case.refused:  # row 7: the Ombudsman intervenes after level 3 and (usually) 4
+    if "appendix row 7" in cite and c.refused and not opened:  # row 7 rests on the refusal: name it
+        opened = "refused"
+    because, unresolved = "", f.unresolved
+    if opened:
+        because = f"{FLAG_FACTS[opened]} and "
+        unresolved = re.sub(r"^the organisation (?=has|refuses)", "it ", unresolved)
+    if not (c.status is Status.OVERDUE and c.chasers and counts_requests(n, c.trigger)):  # its own clause says when
+        unresolved += f" after level {n} action"
+    if f.rules.appendix and n == 3 and c.refused:  # row 7: the Ombudsman intervenes after level 3 and (usually) 4
         note, cite = ", and as the organisation refuses to comply the Ombudsman may intervene next", _join(
             cite, "appendix row 7")
-    return up, f"Escalate to level {up}: {because}{f.unresolved} after level {n} action{note} ({cite})"
+    return up, f"Escalate to level {up}: {because}{unresolved}{note}{weighed} ({_join(cite, weigh_cite)})"
 
 
 def hold(f: Facts):

@@ -69,7 +69,7 @@ def _quarters(value) -> str:
 SPECS = (
     Spec("Response working days", "response_days", 10, "Working days an organisation has to reply at SWF levels 2-4 / policy levels 2-3 (leaflet §3: at least ten).", parse_count),
     Spec("Level 1 response working days", "level1_days", 10, "Working days to reply to level 1 feedback or a request for information.", parse_count),
-    Spec("Urgent response working days", "urgent_days", 2, "Working days when Urgent is Y, or blank for non-payment of an award (leaflet §3: time sensitive); Urgent = N gives the normal window.", parse_count),
+    Spec("Urgent response working days", "urgent_days", 2, "Working days when Urgent applies: at SWF levels 2-3 only for non-payment of an award (leaflet §3); at SWF levels 1 and 4 and policy levels 1-3 when Urgent is Y. Blank Urgent counts as Y for non-payment of an award, N gives the normal window.", parse_count),
     Spec("Chaser working days", "chaser_days", 5, "Working days a chaser gives the organisation to reply before the next step is due.", parse_count),
     Spec("Due soon working days", "due_soon_days", 2, "Status shows DUE SOON this many working days or fewer before Due.", parse_count),
     Spec("Recurrence threshold", "recurrence_threshold", 3, "Upheld findings of one theme for one organisation in one function within the window that make an issue recurrent.", parse_count),

@@ -69,6 +69,10 @@ class Level:
 
 _L34_TIME = "a reasonable opportunity to respond: at least ten working days unless the issue concerns non-payment of an award, which is time sensitive (leaflet §3)"
 _L56_TIME = "depends on the circumstances; the organisation is informed and usually given a formal opportunity to respond before action is taken (leaflet §3)"
+# The policy sets no timeframe at any level: its scale runs on the team's own windows (Settings) or a date the
+# manager sets, each a "fair opportunity to resolve these themselves" (para 7.5); never the leaflet's words.
+_POLICY_TIME = "the policy sets no timeframe: the team's own response window (Settings), a fair opportunity to respond (policy para 7.5)"
+_POLICY_TOP_TIME = "the policy sets no timeframe: the date set in Respond by, a fair opportunity to respond (policy para 7.5)"
 _FEEDBACK = ("issue", "feedback", "invite", "support")
 _LEVEL2 = ("issue", "level", "action", "invite", "support")
 _FORMAL = ("issue", "level", "action", "invite", "meeting", "support")
@@ -84,7 +88,7 @@ SWF_LEVELS = (
     Level(3, "Formal notification by a Head of Service", "Head of Service", "the Chief Executive", RESPONSE_WINDOW,
           _L34_TIME, _FORMAL, 3, "leaflet §3 level 3; appendix row 5"),
     Level(4, "Formal notification by the Leadership Team", "Member of SPSO Leadership Team", "the Chief Executive",
-          RESPONSE_WINDOW, "usually ten working days unless the issue is urgent (leaflet §3)",
+          RESPONSE_WINDOW, "usually ten working days unless the issue is an urgent matter (leaflet §3)",
           ("issue", "level", "action", "history", "delays", "support"), 4, "leaflet §3 level 4; appendix row 6"),
     Level(5, "Formal intervention by the Ombudsman", "Ombudsman", "the head of the organisation", None,
           _L56_TIME, _HIGHEST, 5, "leaflet §3 level 5; appendix row 7"),
@@ -94,16 +98,15 @@ SWF_LEVELS = (
 
 POLICY_LEVELS = (
     Level(1, "Officer-level feedback", "SPSO officer", "the officer handling the case", LEVEL1_WINDOW,
-          "a reasonable opportunity to respond or resolve the issue (policy para 9)",
-          _FEEDBACK, 1, "policy para 9 level 1"),
+          _POLICY_TIME, _FEEDBACK, 1, "policy para 9 level 1"),
     Level(2, "Formal engagement", "Team Manager", "the service manager / head of department", RESPONSE_WINDOW,
-          _L34_TIME, _LEVEL2, 2, "policy para 9 level 2"),
+          _POLICY_TIME, _LEVEL2, 2, "policy para 9 level 2"),
     Level(3, "Targeted engagement and support with an agreed action plan", "Head of Service", "the Chief Executive",
-          RESPONSE_WINDOW, _L34_TIME, _FORMAL, 3, "policy para 9 level 3"),
+          RESPONSE_WINDOW, _POLICY_TIME, _FORMAL, 3, "policy para 9 level 3"),
     Level(4, "Engagement by the Ombudsman with a view to using statutory powers", "Ombudsman",
-          "the head of the organisation", None, _L56_TIME, _HIGHEST, 5, "policy para 9 level 4"),
+          "the head of the organisation", None, _POLICY_TOP_TIME, _HIGHEST, 5, "policy para 9 level 4"),
     Level(5, "Use of the Ombudsman's statutory powers", "Ombudsman", "the head of the organisation", None,
-          _L56_TIME, _HIGHEST, 6, "policy para 9 level 5; para 16.8-16.10"),
+          _POLICY_TOP_TIME, _HIGHEST, 6, "policy para 9 level 5; para 16.8-16.10"),
 )
 
 # --- scales and functions --------------------------------------------------------------

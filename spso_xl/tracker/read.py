@@ -16,6 +16,7 @@ import pandas as pd
 from spso_xl.calendar.dates import to_date
 from spso_xl.calendar.workdays import YEARS, Calendar
 from spso_xl.errors import InputError, shorten
+from spso_xl.policy.deadlines import urgent_note
 from spso_xl.policy.settings import DEFAULTS, Settings, holidays_calendar, is_setting, settings_from_rows
 from spso_xl.policy.vocab import (
     did_you_mean,
@@ -64,6 +65,7 @@ class Tracker:
     calendar: Calendar = None
     old_headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, header) -> the old one in the file
     absent: set[tuple[str, str]] = field(default_factory=set)  # (sheet, header) the file does not have
+    warnings: list[Problem] = field(default_factory=list)  # worth a look, but nothing is wrong: `check` lists them
 
     def header(self, sheet: str, name: str) -> str:
         """The header as the file has it: `name`, or the old name it still carries (schema.RENAMED)."""
@@ -133,7 +135,7 @@ def tracker_from_sheets(sheets: dict[str, list[list]], path: Path | None = None)
     parsed = {name: _parse(raw[name], sheet, problems, orgs, settings) for name, sheet in schema.SHEETS.items()}
     _cross_checks(parsed, raw, problems)
     return Tracker(Path(path) if path else None, raw, parsed, problems, settings, _calendar(parsed["Holidays"]), old,
-                   absent)
+                   absent, _warnings(parsed))
 
 
 def cases_from_block(rows: list[list]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -332,6 +334,17 @@ def _settings(frame: pd.DataFrame, problems: list[Problem]):
 
 def _calendar(holidays: pd.DataFrame) -> Calendar:
     return holidays_calendar(zip(holidays["Date"], holidays["Kind"]))
+
+
+def _warnings(parsed: dict) -> list[Problem]:
+    """Cells that are valid but do not do what they seem to: `Urgent` = Y where it leaves Due as it was (DESIGN §5)."""
+    cases, found = parsed["Cases"], []
+    for i in cases.index[cases["Urgent"].eq(True) & cases["Respond by"].isna()]:
+        level = cases["Level"][i]
+        note = urgent_note(None if pd.isna(level) else int(level), cases["Function"][i], True, cases["Trigger"][i])
+        if note:
+            found.append(Problem("Cases", int(cases[ROW][i]), "Urgent", "Y", note))
+    return found
 
 
 def _cross_checks(parsed: dict, raw: dict, problems: list[Problem]):

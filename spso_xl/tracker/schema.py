@@ -71,8 +71,9 @@ CASES = Sheet("Cases", (
     Column("Date identified", "date", 13),
     Column("Level", "level", 8, "Level", note="The level of action actually taken"),
     Column("Date notified", "date", 13, note="When the organisation was told of this level of action"),
-    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues; blank is Y for non-payment of an award "
-                                                "(leaflet §3), N gives the normal window"),
+    Column("Urgent", "yesno", 9, "YesNo", note="Y for time-sensitive issues: shortens Due at SWF levels 1 and 4 and policy "
+                                                "levels 1-3; at SWF 2-3 only non-payment of an award does (leaflet §3). "
+                                                "Blank is Y for non-payment, N gives the normal window"),
     Column("Respond by", "date", 13, note="The date you set: an extension, or the timeframe at a level with no "
                                           "default (SWF 5-6, policy 4-5); replaces the default deadline"),
     Column("Chasers", "count", 9, note="Requests sent since the deadline"),
@@ -80,7 +81,8 @@ CASES = Sheet("Cases", (
                                            "(Settings) from then before the next step"),
     Column("Response received", "date", 13),
     Column("Resolved", "yesno", 10, "YesNo", note="Your assessment of the response: Y resolved, N not resolved"),
-    Column("Recurred", "yesno", 10, "YesNo", note="Fed back before and unresolved, or the issue came back"),
+    Column("Recurred", "yesno", 10, "YesNo", note="Y: fed back in an earlier decision and unanswered or upheld again since "
+                                                    "(SI_RECURRENCE says), or the issue came back after the last action"),
     Column("Significant", "yesno", 11, "YesNo", note="Significant or wider impact (policy para 11)"),
     Column("Refused", "yesno", 9, "YesNo", note="The organisation refuses to comply"),
     Column("Mitigating", "yesno", 11, "YesNo", note="Mitigating factors to weigh (policy para 10)"),
@@ -93,7 +95,7 @@ CASES = Sheet("Cases", (
                                              f"Cases[@[Closed]],{SETTINGS_REF})"),
     Column("Working days overdue", "computed", 10,
            example="=SI_DAYS_OVERDUE(Cases[@[Due]],Cases[@[Response received]],TODAY(),Closures,Cases[@[Closed]])"),
-    Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS})"),
+    Column("Recommended level", "computed", 12, example=f"=SI_LEVEL({_LEVEL_ARGS},Cases[@[Due]])"),
     Column("Contact from", "computed", 22, example="=SI_CONTACT(Cases[@[Recommended level]],Cases[@[Function]])"),
     Column("Reason", "computed", 70, example=f"=SI_REASON({_LEVEL_ARGS},Cases[@[Due]],Cases[@[Closed]])"),
 ), "One row per Support and Intervention issue, in its current state.")

@@ -26,7 +26,7 @@ SI_FUNCTIONS = {
     "SI_OVERDUE": ["due", "response_received", "as_of"],
     "SI_DAYS_OVERDUE": ["due", "response_received", "as_of", "closures", "closed"],
     "SI_LEVEL": ["level", "trigger", "status", "chasers", "resolved", "recurred", "significant", "refused",
-                 "mitigating", "fn", "last_chased", "as_of", "closures", "settings"],
+                 "mitigating", "fn", "last_chased", "as_of", "closures", "settings", "due"],
     "SI_REASON": ["level", "trigger", "status", "chasers", "resolved", "recurred", "significant", "refused",
                   "mitigating", "fn", "last_chased", "as_of", "closures", "settings", "due", "closed"],
     "SI_CONTACT": ["level", "fn"],
@@ -38,7 +38,7 @@ SI_FUNCTIONS = {
                           "settings"],
     "SI_STATUS_ARRAY": ["dues", "responses", "as_of", "closed", "settings"],
     "SI_LEVEL_ARRAY": ["levels", "triggers", "statuses", "chasers", "resolved", "recurred", "significant", "refused",
-                       "mitigating", "functions", "last_chased", "as_of", "closures", "settings"],
+                       "mitigating", "functions", "last_chased", "as_of", "closures", "settings", "dues"],
     "SI_UPHOLD_TABLE": ["findings", "start", "end_date", "settings", "organisations"],
 }
 

@@ -23,6 +23,7 @@ APPENDIX = [
     ]),
     (3, "We ask your organisation for information as part of our review and your organisation does not respond to "
         "an enquiry by the deadline we gave and fails to respond to two requests to comply.", 2, "Team Manager", [
+        (1, "Information overdue", "OVERDUE", 1, None, "N", "N", "N", "N"),  # the level 1 request and one chaser
         (1, "Information overdue", "OVERDUE", 2, None, "N", "N", "N", "N"),
         (None, "No response after two requests", "OVERDUE", 2, None, "N", "N", "N", "N"),
     ]),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from spso_xl.policy.deadlines import Status, days_overdue, due_date, status, status_array
+from spso_xl.policy.deadlines import Status, days_overdue, due_date, status, status_array, urgent_note
 from spso_xl.policy.settings import settings_from_rows
 
 D = dt.date
@@ -22,7 +22,7 @@ def test_due_by_level_and_scale(level, function, expected):
 
 
 def test_urgent_respond_by_and_settings():
-    assert due_date(FRI, 2, urgent=True) == D(2026, 11, 24)
+    assert due_date(FRI, 4, urgent=True) == D(2026, 11, 24)
     assert due_date(FRI, 2, respond_by=D(2027, 1, 8)) == D(2027, 1, 8)
     assert due_date(FRI, 6, respond_by=D(2027, 1, 8)) == D(2027, 1, 8)
     assert due_date(None, 2) is None
@@ -76,20 +76,45 @@ def test_a_scale_has_no_level_outside_it():
             scale.level(n)  # not Python's count from the end: level 0 is not the top level
 
 
-@pytest.mark.parametrize("urgent, trigger, expected", [
-    (None, "Non-payment of award", D(2026, 11, 24)),  # blank: time sensitive by nature, the urgent window
-    (False, "Non-payment of award", D(2026, 12, 7)),  # Urgent = N: the normal window
-    (True, "Non-payment of award", D(2026, 11, 24)),
-    (None, "Poor response", D(2026, 12, 7)),
-    (True, "Poor response", D(2026, 11, 24)),
-    (None, None, D(2026, 12, 7)),
+URGENT, TEN = D(2026, 11, 24), D(2026, 12, 7)  # FRI + 2 and + 10 working days
+
+
+@pytest.mark.parametrize("function, level, urgent, trigger, expected", [
+    # SWF levels 2-3, leaflet §3: "at least ten working days unless the issue concerns non-payment of an award which
+    # is time sensitive": only non-payment shortens it, and Urgent = Y on anything else does not
+    ("SWF", 2, None, "Non-payment of award", URGENT), ("SWF", 3, True, "Non-payment of award", URGENT),
+    ("SWF", 2, False, "Non-payment of award", TEN), ("SWF", 2, True, "Poor response", TEN),
+    ("SWF", 3, True, "Risk of harm", TEN), ("SWF", 3, None, None, TEN), ("SWF", 2, True, None, TEN),
+    # SWF level 4: "This is usually ten working days unless the issue is an urgent matter."
+    ("SWF", 4, True, "Poor response", URGENT), ("SWF", 4, None, "Non-payment of award", URGENT),
+    ("SWF", 4, False, "Non-payment of award", TEN), ("SWF", 4, None, "Poor response", TEN),
+    # SWF level 1: "These will range from a single short contact to several weeks."
+    ("SWF", 1, True, "Poor response", URGENT), ("SWF", 1, None, "Non-payment of award", URGENT),
+    ("SWF", 1, None, "Poor response", TEN),
+    # SWF levels 5-6: "These will depend on the specific circumstances of the case." - Respond by
+    ("SWF", 5, True, "Non-payment of award", None), ("SWF", 6, True, None, None),
+    # the policy sets no timeframe: the team's own windows at levels 1-3, Urgent as typed; none at 4-5
+    ("Complaints", 2, True, "Poor response", URGENT), ("INWO", 3, True, None, URGENT), ("INWO", 3, None, None, TEN),
+    ("Complaints", 4, True, "Poor response", None),
 ])
-def test_non_payment_of_an_award_is_urgent_unless_urgent_is_n(urgent, trigger, expected):
-    """Leaflet §3: "at least ten working days unless the issue concerns non-payment of an award which is time
-    sensitive"."""
-    assert due_date(FRI, 2, urgent, trigger=trigger) == expected
-    assert due_date(FRI, 1, urgent, trigger=trigger) == expected
-    assert due_date(FRI, 5, urgent, trigger=trigger) is None  # "depend on the specific circumstances": Respond by
+def test_urgent_follows_the_text_of_each_level(function, level, urgent, trigger, expected):
+    assert due_date(FRI, level, urgent, function=function, trigger=trigger) == expected
+
+
+@pytest.mark.parametrize("function, level, trigger, warned", [
+    ("SWF", 2, "Poor response", True), ("SWF", 3, None, True), ("SWF", 2, "Non-payment of award", False),
+    ("SWF", 4, "Poor response", False), ("SWF", 1, "Poor response", False), ("SWF", 5, None, True),
+    ("Complaints", 3, "Poor response", False), ("INWO", 4, None, True), ("SWF", None, "Poor response", False),
+])
+def test_check_says_where_urgent_has_no_effect(function, level, trigger, warned):
+    """DESIGN §5: `Urgent` = Y on any other trigger does not shorten Due at SWF 2-3; `check` says so."""
+    note = urgent_note(level, function, True, trigger)
+    assert (note is not None) == warned, note
+    if warned:
+        assert note.startswith("Urgent has no effect") and ("leaflet §3" in note or "Respond by" in note)
+        assert due_date(FRI, level, True, function=function, trigger=trigger) == due_date(
+            FRI, level, None, function=function, trigger=trigger)  # the warning is true: Due is the same
+    assert urgent_note(level, function, None, trigger) is None and urgent_note(level, function, False, trigger) is None
 
 
 def test_respond_by_sets_due_where_there_is_no_default():

@@ -248,8 +248,10 @@ def test_recurrence_per_function_and_whether_it_was_fed_back():
     assert out.loc["Complaints", "count"] == 3 and out.loc["Complaints", "fed_back"]  # fed back in C3's decision
     assert not recurrence(f.drop(index=5), AS_OF).set_index("function").loc["Complaints", "fed_back"]
     r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
-    assert r == Recurrence(True, 3, ["S1", "S2", "S3"], True)
-    assert r.describe(12) == "3 upheld findings in 12 months: recurrent, fed back before (Recurred = Y)"
+    assert r == Recurrence(True, 3, ["S1", "S2", "S3"], True, D(2026, 5, 1), 1)  # S3 upheld after S2 fed it back
+    assert r.suggests_recurred
+    assert r.describe(12) == ("3 upheld findings in 12 months: recurrent, last fed back 01/05/2026, 1 upheld since "
+                              "(Recurred = Y)")
     assert is_recurrent(f, "Fife Council", "Delay", D(2026, 4, 30), 12, 1, "SWF").describe(12) == (
         "1 upheld finding in 12 months: recurrent, not yet fed back (Recurred = N)")
     assert is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 4).describe(6) == (
@@ -263,3 +265,60 @@ def test_funnel_curve_matches_the_limits():
     assert list(curve.columns) == ["n", "inner_lower", "inner_upper", "outer_lower", "outer_upper"]
     assert curve["inner_upper"].iloc[9] == hand_limit(10, 0.3, 0.975, False)
     assert (curve["outer_upper"] >= curve["inner_upper"]).all() and (curve["outer_lower"] <= curve["inner_lower"]).all()
+
+
+def test_row4_needs_a_finding_upheld_after_the_feedback():
+    """Appendix row 4: "Our casework data shows a recurrent issue ... and this has been fed back as part of a previous
+    decision. Our previous correspondence has not been responded to or the issue remains unresolved." Feedback in the
+    very decision that made the theme recurrent is row 2 (level 1): nothing yet shows it unresolved."""
+    three = [("R1", D(2026, 2, 1), "N"), ("R2", D(2026, 5, 1), "N"), ("R3", D(2026, 8, 1), "Y")]
+    f = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in three])
+    r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+    assert (r.recurrent, r.fed_back, r.last_fed_back, r.upheld_since) == (True, True, D(2026, 8, 1), 0)
+    assert not r.suggests_recurred
+    assert r.describe(12) == ("3 upheld findings in 12 months: recurrent, last fed back 01/08/2026, none upheld since "
+                              "(Recurred = N)")
+    later = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in three],
+                     ("R4", "Fife Council", D(2026, 10, 1), "Upheld", "Delay", "SWF", None),
+                     ("R5", "Fife Council", D(2026, 10, 2), "Not upheld", "Delay", "SWF", None))
+    r = is_recurrent(later, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+    assert (r.count, r.upheld_since, r.suggests_recurred) == (4, 1, True)  # R5 was not upheld: not counted
+    before = is_recurrent(later, "Fife Council", "Delay", D(2026, 9, 30), 12, 3, "SWF")  # R4 not yet decided
+    assert not before.suggests_recurred and before.upheld_since == 0
+    table = recurrence(later, AS_OF)
+    assert list(table.columns) == list(RECURRENCE_COLUMNS)
+    assert table.iloc[0][["last_fed_back", "upheld_since", "suggest_recurred"]].tolist() == [
+        pd.Timestamp(2026, 8, 1), 1, True]
+    assert not is_recurrent(later, "Fife Council", "Delay", AS_OF, 12, 5, "SWF").suggests_recurred  # not recurrent
+
+
+def test_row4_the_latest_feedback_counts_and_other_themes_do_not():
+    """Fed back twice: the issue is unresolved only if upheld after the latest feedback; another theme's or another
+    function's findings never count."""
+    f = findings(("A1", "Fife Council", D(2026, 1, 5), "Upheld", "Delay", "SWF", "Y"),
+                 ("A2", "Fife Council", D(2026, 3, 5), "Upheld", "Delay", "SWF", None),
+                 ("A3", "Fife Council", D(2026, 6, 5), "Upheld", "Delay", "SWF", "Y"),
+                 ("B1", "Fife Council", D(2026, 9, 5), "Upheld", "Signposting", "SWF", None),
+                 ("C1", "Fife Council", D(2026, 9, 5), "Upheld", "Delay", "Complaints", None))
+    r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+    assert (r.last_fed_back, r.upheld_since, r.suggests_recurred) == (D(2026, 6, 5), 0, False)
+    assert is_recurrent(f, "Fife Council", "Delay", D(2026, 5, 1), 12, 2, "SWF").suggests_recurred  # A2 after A1
+
+
+def test_the_evidence_and_the_rules_tell_one_story():
+    """What SI_RECURRENCE suggests for Recurred is what the rules need for row 4 (level 2); feedback alone leaves a
+    new recurrent issue at row 2 (level 1). Appendix row 2: "Our casework data shows a recurrent issue in our findings
+    about your organisation." Row 4 adds: "Our previous correspondence has not been responded to or the issue remains
+    unresolved." """
+    from spso_xl.policy.rules import recommend_cells
+
+    rows = [("R1", D(2026, 2, 1), "N"), ("R2", D(2026, 5, 1), "N"), ("R3", D(2026, 8, 1), "Y")]
+    fed_last = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in rows])
+    upheld_since = findings(*[(ref, "Fife Council", d, "Upheld", "Delay", "SWF", fb) for ref, d, fb in rows],
+                            ("R4", "Fife Council", D(2026, 10, 1), "Upheld", "Delay", "SWF", None))
+    for f, level, row in ((fed_last, 1, "appendix row 2"), (upheld_since, 2, "appendix row 4")):
+        r = is_recurrent(f, "Fife Council", "Delay", AS_OF, 12, 3, "SWF")
+        rec = recommend_cells(None, "Recurrent issue", None, 0, None, "Y" if r.suggests_recurred else "N", "N", "N",
+                              "N", "SWF")
+        assert (rec.level, row in rec.reason) == (level, True), (r, rec)
+        assert ("(Recurred = Y)" in r.describe(12)) == r.suggests_recurred

@@ -9,7 +9,6 @@ on both scales, and each finding of issue 14.
 
 import datetime as dt
 import inspect
-import re
 import unicodedata
 
 import pytest
@@ -119,7 +118,7 @@ SCENARIOS = [
       level=3, status="CLOSED", closed="01/12/2026"),
     S("F9 Complaints level 1 is an SPSO officer, and chases cite the policy", PARA9_L1, (1, OFFICER),
       ["policy para 9 level 1"], [APPENDIX, "Case Reviewer"], fn=CH, level=1, trigger="Information overdue",
-      status="OVERDUE", chasers=1),
+      status="OVERDUE", chasers=0),
 
     # --- rule 1: advice ------------------------------------------------------------------------------
     S("advice is not S&I action (SWF)", PARA6, (0, NO_ACTION), ["policy para 6"], level=2, trigger="Advice requested",
@@ -185,7 +184,8 @@ SCENARIOS = [
       fn=CH, level=3, status="RESPONDED LATE", recurred="Y"),
     S("no deadline at SWF 5: set Respond by", L56_TIME, (5, OMB), ["Respond by", "leaflet §3, timeframes for level 5"],
       level=5, status="NO DEADLINE", due=None),
-    S("no deadline at policy 4: set Respond by, citing nothing", FAIR, (4, OMB), ["Respond by"], [APPENDIX, "leaflet"],
+    S("no deadline at policy 4: set Respond by, as the policy sets no timeframe", FAIR, (4, OMB),
+      ["Respond by", "the policy sets no timeframe", "policy para 7.5"], [APPENDIX, "leaflet", "depends on"],
       fn=CH, level=4, status="NO DEADLINE", due=None),
     S("no deadline at level 2: record Date notified", FAIR, (2, TM), ["Date notified"], level=2, status="NO DEADLINE",
       due=None),
@@ -232,6 +232,34 @@ SCENARIOS = [
       status="OVERDUE", refused="Y", significant="Y"),
     S("mitigating factors hold an escalation (Complaints)", PARA10_MITIGATING, (2, TM), ["policy para 10"],
       [APPENDIX], fn=CH, level=2, status="OVERDUE", mitigating="Y"),
+    # --- issue 24: the policy read a third time -----------------------------------------------------------------
+    S("I24 a recurrent issue fed back and still unresolved starts at 2 (row 4, both halves)", ROW4, (2, TM),
+      ["appendix row 4", "fed back in a previous decision", "remains unresolved"], level=None,
+      trigger="Recurrent issue", recurred="Y"),
+    S("I24 a recurrent issue with nothing since its feedback starts at 1 (row 2)", ROW2, (1, CR), ["appendix row 2"],
+      ["row 4"], level=None, trigger="Recurrent issue", recurred="N"),
+    S("I24 intentional non-compliance with mitigating factors names them", PARA10_MITIGATING, (5, OMB),
+      ["policy para 12", "mitigating factors are to be weighed before acting", "policy para 10"], level=None,
+      trigger="Intentional non-compliance", mitigating="Y"),
+    S("I24 a significant risk of harm with mitigating factors names them (INWO)", PARA12_2, (4, OMB),
+      ["policy para 12", "mitigating factors are to be weighed before acting"], [APPENDIX], fn=INWO, level=None,
+      trigger="Risk of harm", significant="Y", recurred="Y", mitigating="Y"),
+    S("I24 the information request's second request, then level 2", ROW3, (2, TM), ["appendix row 3",
+      "2 requests to comply"], ["Chase"], level=1, trigger="Information overdue", status="OVERDUE", chasers=1),
+    S("I24 no response after two requests at level 1 is chased once first", ROW1, (1, CR), ["appendix row 1"],
+      level=1, trigger="No response after two requests", status="OVERDUE"),
+    S("I24 level 1 feedback unanswered: para 10, not rows 1 and 3", PARA10_FIRST, (2, TM), ["policy para 10",
+      "leaflet §3"], ["appendix row 1", "appendix row 3"], level=1, trigger="Poor response", status="OVERDUE"),
+    S("I24 an unpaid award at level 1, unanswered: para 10 at once", PARA10_FIRST, (2, TM), ["policy para 10"],
+      ["appendix", "Chase"], level=1, trigger="Non-payment of award", status="OVERDUE"),
+    S("I24 an incomplete response at level 1 on the policy scale: para 10", PARA10_FIRST, (2, TM), ["policy para 10"],
+      [APPENDIX, "leaflet"], fn=INWO, level=1, trigger="Incomplete response", status="OVERDUE"),
+    S("I24 a refusal after level 4 cites row 7 with the refusal", ROW7, (5, OMB), ["refuses to comply",
+      "appendix row 7"], level=4, trigger="Poor response", status="OVERDUE", refused="Y"),
+    S("I24 SWF level 6 needs a refusal or significant concerns: the refusal is named", ROW8, (6, OMB),
+      ["refuses to comply", "appendix row 8"], level=5, trigger="Refusal to comply", status="OVERDUE", refused="Y"),
+    S("I24 resolved but recurred at level 2 goes to 3 (leaflet §3)", REOCCUR, (3, HOS), ["leaflet §3 level 2"],
+      level=2, trigger="Poor response", status="RESPONDED", resolved="Y", recurred="Y"),
     # --- rule 8 -----------------------------------------------------------------------------------------
     S("nothing recorded as unresolved stays", PARA10_FIRST, (3, HOS), ["policy para 10"], level=3, status=None,
       due=None),

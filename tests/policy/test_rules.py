@@ -38,6 +38,8 @@ def check(r: Recommendation, level, who, rule, *cites):
 @pytest.mark.parametrize("function", [SWF, CH, INWO])
 @pytest.mark.parametrize("level", [None, 0, 2])
 def test_rule1_advice_is_not_si_action(function, level):
+    """Policy para 6: "Advice or support provided at an organisation's request is not a support or intervention
+    action"."""
     r = rec(level, "Advice requested", "OVERDUE", function=function)
     check(r, 0, NO_ACTION, "advice", "policy para 6")
     assert r.reason.startswith("Take no S&I action:")
@@ -47,6 +49,7 @@ def test_rule1_advice_is_not_si_action(function, level):
 
 @pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
 def test_rule2_closed_stays_and_cites_nothing(function, level, who):
+    """No passage of the texts covers a closed case: "no citation is better than a wrong one" (DESIGN §6)."""
     r = recommend_cells(level, "Poor response", "CLOSED", 0, "N", "Y", "Y", "Y", "N", function, DUE,
                         closed="01/12/2026")
     assert (r.level, r.contact, r.rule) == (level, who, "closed")
@@ -85,6 +88,9 @@ ENTRIES = [  # function, trigger, significant, recurred -> level, contact, cite
 
 @pytest.mark.parametrize("function, trigger, significant, recurred, level, who, cite", ENTRIES)
 def test_rule3_new_issue_starts_at_entry_level(function, trigger, significant, recurred, level, who, cite):
+    """Policy para 10: "Issues will normally be addressed through Level 1 action in the first instance"; para 11:
+    "Level 2 or 3 action may be taken as a first step where the issue is significant"; para 12: "Level 4 or 5 action
+    will not be taken as a first step unless there is a serious failure"."""
     r = rec(None, trigger, "OVERDUE", significant=significant, recurred=recurred, function=function)
     check(r, level, who, "new-issue", cite)
     assert r.reason.startswith(f"Start at level {level}: " if level else "Take no S&I action: ")
@@ -96,6 +102,8 @@ def test_rule3_new_issue_starts_at_entry_level(function, trigger, significant, r
     ("Systemic failure", "Y", "N"), ("Refusal to comply", "N", "N"), ("Risk of harm", "N", "N"),
     ("No response after two requests", "N", "N"), ("Recurrent issue", "N", "Y"), ("High uphold rate", "N", "N")])
 def test_rule3_mitigating_factors_hold_a_higher_first_step_at_1(trigger, significant, recurred):
+    """Policy para 10: "In determining whether to escalate an issue, SPSO will have regard to ... any mitigating
+    factors"."""
     r = rec(None, trigger, None, significant=significant, recurred=recurred, mitigating="Y")
     check(r, 1, CR, "new-issue", "policy para 10")
     assert "mitigating factors are recorded" in r.reason and "was open as a first step" in r.reason
@@ -126,6 +134,8 @@ def test_serious_failure_is_intentional_non_compliance_or_a_significant_risk_of_
                                                         (CH, 3, HOS, "policy para 7.5")])
 @pytest.mark.parametrize("status", ["ON TRACK", "DUE SOON", "DUE TODAY"])
 def test_rule4_awaiting_stays_and_names_the_due_date(function, level, who, cite, status):
+    """Leaflet §3: "Your organisation will have a reasonable opportunity to respond to the concerns raised"; policy
+    para 7.5: "given a fair opportunity to resolve these themselves"."""
     r = rec(level, "Incomplete response", status, function=function)
     check(r, level, who, "awaiting", cite, f"until {DUE}")
     assert r.reason.startswith(f"Stay at level {level}: ")
@@ -135,6 +145,8 @@ def test_rule4_awaiting_stays_and_names_the_due_date(function, level, who, cite,
                                    dict(significant="Y", trigger="Risk of harm"),
                                    dict(trigger="Intentional non-compliance", mitigating="Y")])
 def test_rule4_awaiting_stays_whatever_else_is_flagged(flags):
+    """Leaflet §3: "If the matter is not resolved or the issues reoccur (having allowed time for the agreed solution
+    to take effect), we will consider higher level action." """
     args = dict(trigger="Poor response") | flags
     r = rec(2, args.pop("trigger"), "ON TRACK", **args)
     check(r, 2, TM, "awaiting", "nothing escalates before then")
@@ -144,7 +156,9 @@ def test_rule4_no_deadline_and_time_without_a_due_date():
     assert "has time to respond" in rec(2, "Poor response", "ON TRACK", due=None).reason
     check(rec(5, "Poor response", "NO DEADLINE", due=None), 5, OMB, "awaiting", "Respond by", "level 5 and 6")
     r = rec(4, "Poor response", "no deadline", function=INWO)
-    assert (r.level, r.rule) == (4, "awaiting") and "Respond by" in r.reason and "(" not in r.reason
+    # the policy sets no timeframe at all: the reason says so and cites "a fair opportunity" (para 7.5)
+    check(r, 4, OMB, "awaiting", "Respond by", "the policy sets no timeframe", "(policy para 7.5)")
+    assert "depends on the circumstances" not in r.reason and "leaflet" not in r.reason
     assert "Date notified" in rec(2, "Poor response", "NO DEADLINE", function=CH).reason
 
 
@@ -159,40 +173,63 @@ def test_rule4_response_not_yet_assessed_stays(status, function):
 
 @pytest.mark.parametrize("function, level, who", [(SWF, 3, HOS), (CH, 4, OMB)])
 def test_rule5_resolved_stays(function, level, who):
+    """Policy para 10: "escalation to a higher level only where the issue remains unresolved"."""
     check(rec(level, "Poor response", "OVERDUE", resolved="Y", function=function), level, who, "resolved",
           "policy para 10", "consider closing")
     # resolved but recurred is not settled: rule 7 applies
     assert rec(3, "Poor response", "RESPONDED", resolved="Y", recurred="Y", function=function).level == 4
 
 
-# --- rule 6: chase at level 1, and the chaser window ----------------------------------------------------
+# --- rule 6: requests to comply at level 1, and the chaser window ---------------------------------------------
+
+ROW1 = "We will contact you immediately to chase up the information needed."
+ROW3 = "does not respond to an enquiry by the deadline we gave and fails to respond to two requests to comply."
+
 
 @pytest.mark.parametrize("function, cite", [(SWF, "appendix row 1"), (CH, "policy para 9 level 1")])
-@pytest.mark.parametrize("chasers, sent", [(0, "no chaser has"), (1, "1 chaser has")])
-def test_rule6_overdue_at_level1_is_chased(function, cite, chasers, sent):
-    r = rec(1, "Information overdue", "OVERDUE", chasers=chasers, function=function)
-    check(r, 1, CR if function == SWF else OFFICER, "chase", cite, sent, DUE)
+@pytest.mark.parametrize("trigger", ["Information overdue", "No response after two requests"])
+def test_rule6_the_level1_request_unanswered_is_chased_once(function, cite, trigger):
+    """Appendix row 1: "We will contact you immediately to chase up the information needed." - the level-1 action is itself the first request to comply, so one chaser follows."""
+    r = rec(1, trigger, "OVERDUE", chasers=0, function=function)
+    check(r, 1, CR if function == SWF else OFFICER, "chase", cite, "first request", DUE, "second request")
     assert r.reason.startswith("Chase: ")
     assert ("appendix row 3" in r.reason) == (function == SWF)
 
 
-@pytest.mark.parametrize("function, chasers", [(SWF, 2), (CH, 3)])
-def test_rule6_two_chasers_then_level2(function, chasers):
+@pytest.mark.parametrize("function, chasers, cite", [(SWF, 1, "appendix row 3"), (SWF, 2, "appendix row 3"),
+                                                     (CH, 1, "policy para 10"), (INWO, 3, "policy para 10")])
+def test_rule6_two_requests_to_comply_then_level2(function, chasers, cite):
+    """Appendix row 3: "... fails to respond to two requests to comply.": the level 1 request and one chaser are
+    two requests, never three."""
     r = rec(1, "Information overdue", "OVERDUE", chasers=chasers, function=function)
-    check(r, 2, TM, "escalate", f"despite {chasers} chasers", DUE, "appendix row 3" if function == SWF else "para 10")
+    check(r, 2, TM, "escalate", f"{chasers + 1} requests to comply", DUE, cite)
+    assert "appendix row 1" not in r.reason
 
 
-@pytest.mark.parametrize("level, chasers", [(1, 2), (1, 0), (3, 1)])
+@pytest.mark.parametrize("trigger", ["Poor response", "Non-payment of award", "Incomplete response",
+                                     "Non-compliance"])
+@pytest.mark.parametrize("function", [SWF, CH])
+def test_rule6_other_level1_issues_have_no_chase_twice_rule(trigger, function):
+    """Policy para 10: escalation "where the issue remains unresolved or the organisation does not engage";
+    leaflet §3: "Each of the later levels is usually an escalation from level 1." Rows 1 and 3 are about
+    information requests, so they are not cited for feedback unanswered or an unpaid award."""
+    r = rec(1, trigger, "OVERDUE", chasers=0, function=function)
+    check(r, 2, TM, "escalate", "policy para 10", DUE)
+    assert "appendix" not in r.reason
+    assert ("leaflet §3" in r.reason) == (function == SWF)
+
+
+@pytest.mark.parametrize("level, chasers", [(1, 1), (1, 0), (3, 1)])
 def test_rule6_the_chaser_window_is_the_organisations_time(level, chasers):
     # Mon 07/12/2026 + 5 working days = Mon 14/12/2026
-    pending = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+    pending = recommend_cells(level, "Information overdue", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
                               last_chased="07/12/2026", as_of="14/12/2026")
     check(pending, level, pending.contact, "chase", "until 14/12/2026")
-    passed = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+    passed = recommend_cells(level, "Information overdue", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
                              last_chased="07/12/2026", as_of="15/12/2026")
-    assert passed.level == (1 if level == 1 and chasers < 2 else level + 1), passed
+    assert passed.level == (1 if level == 1 and chasers < 1 else level + 1), passed
     s = settings_from_rows([("Chaser working days", 10)])
-    longer = recommend_cells(level, "Poor response", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
+    longer = recommend_cells(level, "Information overdue", "OVERDUE", chasers, None, "N", "N", "N", "N", SWF, DUE,
                              last_chased="07/12/2026", as_of="15/12/2026", settings=s)
     assert "until 21/12/2026" in longer.reason
 
@@ -218,6 +255,9 @@ def test_rule7_example():
     (6, "OVERDUE", None, "Y", "Y", "Y", 6, OMB, "capped", "leaflet §3"),
 ])
 def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant, expected, who, rule, cite):
+    """Leaflet §3 level 2: "If level 2 action fails to address the matter, we will consider escalating this to a
+    level 3 action (or higher)."; level 4: "the matter may be referred to the Ombudsman for formal action";
+    appendix row 8: "An organisation refuses to comply or the Ombudsman has significant concerns"."""
     r = rec(level, "Poor response", status, resolved=resolved, recurred=recurred, refused=refused,
             significant=significant)
     check(r, expected, who, rule, cite)
@@ -238,6 +278,8 @@ def test_rule7_swf_scale(level, status, resolved, recurred, refused, significant
     (5, "Y", "Y", 5, OMB, "capped", "policy para 9"),
 ])
 def test_rule7_policy_scale(function, level, refused, significant, expected, who, rule, cite):
+    """Policy para 9: "Level 5: use of the Ombudsman's statutory powers to alert the Scottish Parliament to a serious
+    issue or address non-compliance with/obstruction of SPSO functions." """
     r = rec(level, "Non-compliance", "RESPONDED", resolved="N", refused=refused, significant=significant,
             function=function)
     check(r, expected, who, rule, cite, "policy para 10" if rule == "escalate" else cite)
@@ -245,6 +287,7 @@ def test_rule7_policy_scale(function, level, refused, significant, expected, who
 
 
 def test_rule7_refusal_at_3_notes_the_ombudsman():
+    """Appendix row 7: "An organisation refuses to comply following level 3 and (usually*) level 4 action." """
     r = rec(3, "Refusal to comply", "OVERDUE", refused="Y")
     check(r, 4, LT, "escalate", "appendix row 7", "the Ombudsman may intervene next")
 
@@ -256,15 +299,52 @@ def test_rule7_an_overdue_case_below_its_entry_level_goes_to_it():
           "policy para 12")
 
 
+PARA10 = ("In determining whether to escalate an issue, SPSO will have regard to the seriousness of the issue, the "
+          "past performance of the organisation and any mitigating factors")
+
+
 @pytest.mark.parametrize("function, level, who", [(SWF, 2, TM), (SWF, 4, LT), (CH, 3, HOS)])
-def test_rule7_mitigating_factors_hold_unless_serious(function, level, who):
-    r = rec(level, "Poor response", "OVERDUE", mitigating="Y", refused="Y", function=function)
-    check(r, level, who, "mitigating", "policy para 10", "mitigating factors", DUE, f"escalation to level {level + 1}")
+def test_rule7_mitigating_factors_hold_one_further_window_unless_serious(function, level, who):
+    """Policy para 10: "SPSO will have regard to ... any mitigating factors": they hold an escalation for one chaser window past Due (04/12 + 5 = 11/12),
+    then the recommendation rises and says they were weighed."""
+    def at(day, **kw):
+        return recommend_cells(level, "Poor response", "OVERDUE", 0, None, "N", "N", "Y", "Y", function, DUE,
+                               as_of=day, **kw)
+    r = at("11/12/2026")
+    check(r, level, who, "mitigating", "policy para 10", "mitigating factors", DUE, f"escalation to level {level + 1}",
+          "until 11/12/2026")
+    after = at("14/12/2026")
+    check(after, level + 1, after.contact, "escalate", "policy para 10", "mitigating factors were weighed")
+    chased = at("16/12/2026", last_chased="10/12/2026")  # a chaser is the further opportunity: 10/12 + 5 = 17/12
+    check(chased, level, who, "chase", "until 17/12/2026")
+    check(at("18/12/2026", last_chased="10/12/2026"), level + 1, after.contact, "escalate", "were weighed")
     serious = rec(level, "Risk of harm", "OVERDUE", mitigating="Y", significant="Y", function=function)
     assert serious.rule == "escalate" and serious.level == SCALE_RULES[
         "SWF" if function == SWF else "policy"].serious_entry
     mere = rec(level, "Risk of harm", "OVERDUE", mitigating="Y", function=function)  # not significant: not serious
     assert mere.rule == "mitigating" and mere.level == level
+
+
+def test_mitigating_factors_are_named_at_a_serious_failure():
+    """Policy para 12: level 4 or 5 "will not be taken as a first step unless there is a serious failure"; para 10
+    weighs mitigating factors in every escalation: they do not hold it, but the reason names them."""
+    new = rec(None, "Intentional non-compliance", None, mitigating="Y")
+    check(new, 5, OMB, "new-issue", "policy para 12", "mitigating factors are to be weighed before acting",
+          "policy para 10")
+    up = rec(2, "Risk of harm", "OVERDUE", significant="Y", mitigating="Y", function=CH)
+    check(up, 4, OMB, "escalate", "policy para 12", "mitigating factors are to be weighed before acting")
+    assert "mitigating" not in rec(None, "Intentional non-compliance", None).reason
+
+
+def test_a_level1_information_request_with_mitigating_factors_waits_one_window_after_the_two_requests():
+    """Two requests to comply unanswered (appendix row 3), mitigating factors recorded: one further chaser window
+    (last chased 07/12 + 5 = 14/12, + 5 = 21/12) before level 2; no third request is suggested."""
+    def at(day):
+        return recommend_cells(1, "Information overdue", "OVERDUE", 1, None, "N", "N", "N", "Y", SWF, DUE,
+                               last_chased="07/12/2026", as_of=day)
+    check(at("15/12/2026"), 1, CR, "mitigating", "until 21/12/2026", "2 requests to comply", "policy para 10")
+    assert not at("15/12/2026").reason.startswith("Chase")
+    check(at("22/12/2026"), 2, TM, "escalate", "appendix row 3", "policy para 10", "were weighed")
 
 
 def test_serious_failure_above_entry_still_needs_refusal_at_swf5():
@@ -275,6 +355,7 @@ def test_serious_failure_above_entry_still_needs_refusal_at_swf5():
 
 
 def test_fallback_with_nothing_recorded_stays():
+    """Policy para 10: escalation "only where the issue remains unresolved or the organisation does not engage"."""
     check(rec(3, "Poor response", None, due=None), 3, HOS, "hold", "policy para 10")
     check(rec(2, "Poor response", "", resolved="", function=CH), 2, TM, "hold", "policy para 10")
 

@@ -195,7 +195,7 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
         check("SI_DEADLINE", row, want["Due"])
         check("SI_STATUS", row, want["Status"], due=due)
         check("SI_DAYS_OVERDUE", row, want["Working days overdue"], due=due)
-        check("SI_LEVEL", row, want["Recommended level"], status=want["Status"])
+        check("SI_LEVEL", row, want["Recommended level"], status=want["Status"], due=due)
         check("SI_REASON", row, want["Reason"], status=want["Status"], due=due)
         check("SI_CONTACT", row, want["Contact from"], level=want["Recommended level"])
         if row["Response received"] == "" and row["Closed"] == "":
@@ -223,14 +223,15 @@ def test_every_custom_function_answers_as_the_classic_edition_on_the_demo_data(b
     arrays = {
         "SI_DEADLINE_ARRAY": (dict(dates_notified=column("Date notified"), levels=column("Level"), urgent=column("Urgent"),
                                    extended_to=column("Extended to"), respond_by=column("Respond by"),
-                                   functions=column("Function")), oracle["Due"]),
+                                   functions=column("Function"), triggers=column("Trigger")), oracle["Due"]),
         "SI_STATUS_ARRAY": (dict(dues=column("", dues), responses=column("Response received"),
                                  closed=column("Closed")), oracle["Status"]),
         "SI_LEVEL_ARRAY": (dict(levels=column("Level"), triggers=column("Trigger"), statuses=column("", oracle["Status"]),
                                 chasers=column("Chasers"), resolved=column("Resolved"), recurred=column("Recurred"),
                                 significant=column("Significant"), refused=column("Refused"),
                                 mitigating=column("Mitigating"), functions=column("Function"),
-                                last_chased=column("Last chased")), oracle["Recommended level"]),
+                                last_chased=column("Last chased"), dues=column("", dues)),
+                           oracle["Recommended level"]),
         "SI_WORKDAY_ARRAY": (dict(starts=column("Date notified"), days=10),
                              [workday(from_serial(r["Date notified"]), 10, classic.calendar) if r["Date notified"] != ""
                               else None for r in rows]),

@@ -154,8 +154,12 @@ FINDINGS = [["Case ref", "Organisation", "Function", "Decision date", "Outcome",
 
 
 def test_recurrence_and_uphold_over_the_findings_table():
+    # fed back in every decision, the last (C3) included: nothing upheld since shows it unresolved (row 2, not row 4)
     assert call("SI_RECURRENCE", "fife council", "delay", FINDINGS, dt.date(2026, 11, 22), SETTINGS) == (
-        "4 upheld findings in 12 months: recurrent, fed back before (Recurred = Y)")
+        "4 upheld findings in 12 months: recurrent, last fed back 10/04/2026, none upheld since (Recurred = N)")
+    once = [r[:6] + ["Y" if r[0] == "C1" else "N"] if r[0] in ("C1", "C2", "C3") else r for r in FINDINGS]
+    assert call("SI_RECURRENCE", "fife council", "delay", once, dt.date(2026, 11, 22), SETTINGS) == (
+        "4 upheld findings in 12 months: recurrent, last fed back 10/02/2026, 2 upheld since (Recurred = Y)")
     assert call("SI_RECURRENCE", "Fife Council", "Delay", FINDINGS, dt.date(2027, 3, 1), SETTINGS) == (
         "2 upheld findings in 12 months: not recurrent")
     assert call("SI_RECURRENCE", "Fife Council", "Delay", FINDINGS, dt.date(2026, 11, 22), SETTINGS,

@@ -128,3 +128,27 @@ def test_settings_problems_name_the_right_column_and_value(tmp_path):
     unknown, bad = [p for p in t.problems if p.sheet == "Settings"]
     assert (unknown.column, unknown.value) == ("Setting", "Reponse days") and "is not a setting" in unknown.message
     assert (bad.column, bad.value) == ("Value", "ten (not a setting)") and "not a count" in bad.message
+
+
+def test_check_warns_where_urgent_has_no_effect(tmp_path, capsys, monkeypatch):
+    """Leaflet §3, levels 2-3: "at least ten working days unless the issue concerns non-payment of an award which is
+    time sensitive"; level 4: "usually ten working days unless the issue is an urgent matter". `Urgent` = Y on a
+    level 2-3 case about anything else leaves Due as it was, so `check` says so (a warning: exit 0)."""
+    monkeypatch.setenv("COLUMNS", "250")
+    base = GOOD | {"Trigger": "Poor response", "Urgent": "Y", "Date notified": dt.date(2026, 11, 20)}
+    rows = {"Cases": [base | {"Ref": "U1", "Level": 2},
+                      base | {"Ref": "U2", "Level": 2, "Trigger": "Non-payment of award"},
+                      base | {"Ref": "U3", "Level": 4},
+                      base | {"Ref": "U4", "Level": 3, "Respond by": dt.date(2026, 11, 24)},
+                      base | {"Ref": "U5", "Level": 3, "Function": "Complaints"},
+                      base | {"Ref": "U6", "Level": 5}]}
+    path = build_tracker(tmp_path / "si_tracker.xlsm", rows, as_of=AS_OF)
+    tracker = read_tracker(path)
+    first = schema.CASES_HEADER_ROW + 1
+    assert [(w.row - first, w.column) for w in tracker.warnings] == [(0, "Urgent"), (5, "Urgent")]
+    assert "only for non-payment of an award" in tracker.warnings[0].message
+    assert "Respond by" in tracker.warnings[1].message
+    assert not tracker.problems
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 warnings" in out and "no problems (6 cases checked)" in out
