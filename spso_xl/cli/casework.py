@@ -59,29 +59,33 @@ def _finish(args, plan, what: str) -> int:
     return 1 if plan.bad else 0
 
 
+def _decide_and_write(args, decide, what: str) -> int:
+    """Read the tracker, decide the plan from it (`decide(tracker)`), report it and write it: the one place the
+    three commands read and write, so one lock can cover both (DESIGN §13, "Edits read and write the same table")."""
+    return _finish(args, decide(read_tracker(args.path)), what)
+
+
 def cmd_add(args) -> int:
     """A new case (--set) or many (--from a CSV or XLSX file), validated as check validates a cell."""
     if bool(args.set) == bool(args.source):
         print("spso-xl: give the case's values with --set \"Header=Value\" ..., or a file with --from", file=sys.stderr)
         return 2
-    tracker = read_tracker(args.path)
     if args.source:
-        plan = import_rows(tracker, read_source(args.source, args.sheet), "Cases", dict(pairs(args.map, "--map")),
-                           args.as_of, on_duplicate="fail")
-    else:
-        plan = add_cases(tracker, dict(pairs(args.set)), args.as_of)
-    return _finish(args, plan, "add")
+        source, mapping = read_source(args.source, args.sheet), dict(pairs(args.map, "--map"))
+        return _decide_and_write(args, lambda t: import_rows(t, source, "Cases", mapping, args.as_of,
+                                                             on_duplicate="fail"), "add")
+    values = dict(pairs(args.set))
+    return _decide_and_write(args, lambda t: add_cases(t, values, args.as_of), "add")
 
 
 def cmd_update(args) -> int:
     """Set input cells of one or more cases, logged in Actions with who and what changed."""
-    plan = update_cases(read_tracker(args.path), args.ref, dict(pairs(args.set)), args.as_of)
-    return _finish(args, plan, "update")
+    values = dict(pairs(args.set))
+    return _decide_and_write(args, lambda t: update_cases(t, args.ref, values, args.as_of), "update")
 
 
 def cmd_import(args) -> int:
     """The rows of a case-management export into Findings, Cases, Organisations or Contacts, exactly once."""
-    source = read_source(args.file, args.sheet)
-    plan = import_rows(read_tracker(args.path), source, args.into, dict(pairs(args.map, "--map")), args.as_of,
-                       args.on_duplicate, args.skip_bad)
-    return _finish(args, plan, "import")
+    source, mapping = read_source(args.file, args.sheet), dict(pairs(args.map, "--map"))
+    return _decide_and_write(args, lambda t: import_rows(t, source, args.into, mapping, args.as_of,
+                                                         args.on_duplicate, args.skip_bad), "import")
