@@ -28,7 +28,7 @@ workbook: $(STAMP)
 
 lite: $(STAMP)  # the xlwings Lite bundle to hand to managers: workbook, main.py, requirements.txt, folders, wheel
 	rm -rf dist/lite
-	$(VENV)/bin/spso-xl new --lite dist/lite/si_tracker.xlsx
+	$(VENV)/bin/spso-xl new --lite dist/lite/si_tracker.xlsx $(if $(WHEEL_URL),--wheel-url $(WHEEL_URL))
 	$(PY) -m pip wheel . --no-deps --no-build-isolation --quiet -w dist/lite
 	rm -rf build
 

@@ -9,7 +9,12 @@ as the classic edition's buttons (they take an `xw.Book`). What Lite changes:
 - a sheet button is a shape whose hyperlink selects a cell, which moves the selection, so
   the actions on selected cases run from the task pane (Run button or F5), or in App Mode
   with the cases named in the Refs field; only the selection-free actions get sheet buttons;
-- scripts get their extra arguments from App Mode's form fields (a text box for `str`).
+- scripts get their extra arguments from App Mode's form fields (a text box for `str`);
+- Excel stores a web add-in's custom function in a formula under an internal name (`_xldudf_...`),
+  bound when the formula is entered while the add-in's functions are registered: a formula that
+  arrived in the file as text (`SI_CASES(...)` written by spso-xl) may stay unbound, and Microsoft's
+  own answer (OfficeDev/Excel-Custom-Functions issue 108) is to enter it again. *Enter formulas*
+  does that through the workbook API, as a typed formula is entered, once per workbook.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ import xlwings as xw
 import macros
 from macros.book import ButtonRefusal
 from spso_xl.letters.templates import templates_for
-from spso_xl.tracker.schema import LITE_BUTTONS
+from spso_xl.tracker.schema import CALC_ANCHOR, CALC_FORMULA, CALC_SHEET, LITE_BUTTONS
 
-__all__ = ["generate_letters", "record_chaser", "record_escalation", "build_summary", "check_tracker"]
+__all__ = ["enter_formulas", "generate_letters", "record_chaser", "record_escalation", "build_summary", "check_tracker"]
 
 FILES = Path("/data")  # xlwings Lite's file area: what Python writes here appears under Files for download
 DOWNLOAD = ("\n\nThe files are in xlwings Lite's file area: open the xlwings Lite menu > Files > Import/Export "
@@ -56,6 +61,26 @@ def _letters(book: xw.Book, refs: str) -> str:
         raise ButtonRefusal("The letter templates are not in xlwings Lite yet: open the xlwings Lite menu > Files > "
                              "Import/Export and drop the 'templates' folder that came with this tracker there.")
     return macros.generate_letters(book, today(), refs_from(refs), FILES)
+
+
+def _enter_formulas(book: xw.Book) -> str:
+    if CALC_SHEET not in [s.name for s in book.sheets]:
+        raise ButtonRefusal(f"This workbook has no '{CALC_SHEET}' sheet, where the tracker's one SI_CASES formula "
+                            f"lives: is it an spso-xl tracker? (spso-xl new --lite makes one.)")
+    book.sheets[CALC_SHEET][CALC_ANCHOR.replace("$", "")].formula2 = CALC_FORMULA
+    return (f"Entered {CALC_FORMULA} in {CALC_SHEET}!{CALC_ANCHOR.replace('$', '')} (the hidden sheet): the grey "
+            f"columns on Cases now calculate with xlwings Lite's SI_ functions. If a cell still shows #NAME?, "
+            f"press Ctrl+Alt+F9 (Mac: Cmd+Option+F9) to recalculate. Nothing else was changed.")
+
+
+@xw.script(name="Enter formulas")
+def enter_formulas(book: xw.Book):
+    """## Enter formulas
+    Run once, after opening this tracker in xlwings Lite for the first time (and again if the grey
+    columns on Cases show #NAME? or stop updating): enters the tracker's one SI_CASES formula on the
+    hidden Calc sheet as a typed formula is entered, so that Excel ties it to xlwings Lite's function.
+    Changes no case."""
+    return _run(book, lambda: _enter_formulas(book))
 
 
 @xw.script(name="Generate letters")

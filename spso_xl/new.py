@@ -19,12 +19,14 @@ _TAKEN = {"macros", "udfs", "spso_xl", "xlwings", "pandas", "numpy", "openpyxl"}
 
 
 def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: dt.date | None = None,
-                  edition: str = "classic") -> Path:
+                  edition: str = "classic", wheel_url: str | None = None) -> Path:
     """Write a tracker to `path`, and beside it what its edition needs; `rows` replace the defaults per sheet.
 
     classic: a macro-enabled .xlsm with xlwings' VBA and buttons, and its entry module (NAME.py).
     lite: a macro-free .xlsx for xlwings Lite, with main.py, requirements.txt and the personal
-    modules folder (spso_xl.tracker.lite_edition). Both get an editable copy of the letter templates.
+    modules folder (spso_xl.tracker.lite_edition); `wheel_url`, the web address the team serves the
+    spso-xl wheel from, goes into the requirements.txt the workbook carries (then nobody uploads the
+    personal folder). Both get an editable copy of the letter templates.
     """
     path = Path(path)
     if edition not in EDITIONS:
@@ -41,13 +43,16 @@ def build_tracker(path: Path, rows: dict[str, list[dict]] | None = None, as_of: 
         raise InputError("NAME", f"{path.name}: Excel's Python (xlwings) imports a module named like the workbook, so "
                                  f"the name may hold only letters, digits and underscores, must not start with a "
                                  f"digit and must not be a name Python already uses: e.g. {fixed}.xlsm", str(path))
+    if wheel_url is not None and (edition != "lite" or not re.fullmatch(r"https://\S+\.whl", wheel_url)):
+        raise InputError("URL", f"{wheel_url}: the spso-xl wheel's address is for the xlwings Lite edition, and "
+                                f"is an https:// address ending in .whl", wheel_url)
     as_of = as_of or dt.date.today()
     data = default_rows(as_of) | (rows or {})
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: build_workbook(tmp, data, as_of, edition))
+    atomic_write(path, lambda tmp: build_workbook(tmp, data, as_of, edition, wheel_url))
     if edition == "classic":
         atomic_write(path.with_suffix(".py"), lambda tmp: tmp.write_text(ENTRY_MODULE, encoding="utf-8"))
     else:
-        lite_edition.write_beside(path.parent)
+        lite_edition.write_beside(path.parent, wheel_url)
     copy_templates(path.parent / "templates")
     return path

@@ -20,8 +20,8 @@ xlwings Server the decorators do nothing and these are plain Python functions.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -36,18 +36,23 @@ from spso_xl.policy.deadlines import status_array
 from spso_xl.policy.recommend import recommend_frame
 from spso_xl.policy.tables import DEFAULT_FUNCTION
 from spso_xl.policy.vocab import is_blank, norm, parse_function, parse_level, parse_trigger, parse_yes_no
+from spso_xl.tracker import schema
 from spso_xl.tracker.computed import compute_block, message_block
+from spso_xl.xlsx.tables import ERROR_VALUES
 from udfs.ranges import (
     as_column,
     as_of_date,
-    as_rows,
     calendar_from,
+    cell_rows,
+    content,
+    contents,
     date_cells,
     date_column,
     date_or_blank,
     findings_from,
     fit,
     sectors_from,
+    serial_cells,
     settings_from,
 )
 
@@ -56,58 +61,118 @@ __all__ = ["SI_CASES", "SI_WORKDAY", "SI_NETWORKDAYS", "SI_DEADLINE", "SI_STATUS
            "SI_WORKDAY_ARRAY", "SI_NETWORKDAYS_ARRAY", "SI_DEADLINE_ARRAY", "SI_STATUS_ARRAY", "SI_LEVEL_ARRAY",
            "SI_UPHOLD_TABLE"]
 
-RANGE = {"ndim": 2}  # ranges always arrive as lists of rows
+CELL = {"err_to_str": True}  # an error value in a cell arrives as its text (#REF!), never as a blank (None)
+RANGE = {"ndim": 2, **CELL}  # ranges always arrive as lists of rows
 
 
 def cell_safe(f):
-    """Turn any failure into a `#` message a cell can show; never let an exception reach Excel."""
+    """Turn any failure into a `#` message a cell can show; never let an exception reach Excel. An
+    argument that is an error value (#REF!, which `err_to_str` passes as its text) and that the function
+    did not reject itself (a name, a theme: text it would look up and not find) is named, never a blank."""
+    names = list(inspect.signature(f).parameters)
+
     @functools.wraps(f)
     def guarded(*args, **kwargs):
         try:
-            return f(*args, **kwargs)
+            result = f(*args, **kwargs)
         except InputError as e:
             return e.cell_text()
         except Exception as e:  # a bug must still not put a traceback in a cell
             return f"#ERROR? {type(e).__name__}: {str(e)[:120]}"
+        if isinstance(result, list) or (isinstance(result, str) and result.startswith("#")):
+            return result
+        for name, value in [*zip(names, args), *kwargs.items()]:
+            if isinstance(value, str) and value in ERROR_VALUES:
+                return f"#ERROR? {name} is the error {value}: fix the cell it comes from"
+        return result
     return guarded
 
 
 # --- the whole Cases table in one call ---------------------------------------------------------
 
 
+# On xlwings Server and in xlwings Lite (Office.js custom functions) the Cases block arrives as xlwings'
+# raw values, the JSON Excel sent, and the result goes back as it is: SI_CASES converts only the rows
+# that changed, and an unchanged block costs a fingerprint. Desktop Excel (COM) converts as usual.
+RAW = getattr(xw, "on_server", False)
+CASES_ARG = {"convert": "raw"} if RAW else RANGE
+CASES_RET = {"convert": "raw"} if RAW else {}
+
+
 @xw.func(volatile=True)  # judges on today: Excel calls it on every recalculation, once
-@xw.arg("cases", doc="The Cases input columns with their header row: Cases[[#All],[Ref]:[Closed]]", **RANGE)
-@xw.arg("as_of", doc="Optional: the date to judge on; today by default")
+@xw.arg("cases", doc="The Cases input columns with their header row: Cases[[#All],[Ref]:[Closed]]", **CASES_ARG)
+@xw.arg("as_of", doc="Optional: the date to judge on; today by default", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[]", **RANGE)
+@xw.ret(**CASES_RET)
 @cell_safe
 def SI_CASES(cases, as_of=None, closures=None, settings=None):
     """Due, Status, Working days overdue, Recommended level, Contact from and Reason for every row (a dynamic array)."""
-    rows = as_rows(cases)
     try:
-        key = (rows, as_of_date(as_of), as_rows(closures), as_rows(settings))
-        try:
-            hash(key)
-        except TypeError:  # a cell value Python cannot hash: compute without the cache
-            return [list(r) for r in _cases.__wrapped__(*key)]
-        return [list(r) for r in _cases(*key)]
+        context = (as_of_date(as_of), content(closures), content(settings))
+        rows = cases if isinstance(cases, list) and all(isinstance(r, list) for r in cases) else cell_rows(cases)
+        return [list(r) for r in _CASES.spill(rows, context, closures, settings)]
     except InputError as e:
-        return message_block(rows, e.cell_text())
+        return message_block(cell_rows(cases), e.cell_text())
 
 
-@functools.lru_cache(maxsize=4)
-def _cases(rows: tuple, day: dt.date, closures: tuple, settings: tuple) -> tuple:
-    """SI_CASES by content: Excel calls it on every recalculation (it is volatile), and most edits
-    leave the Cases inputs, Closures and Settings as they were."""
-    return tuple(tuple(r) for r in compute_block(list(rows), day, settings_from(settings), calendar_from(closures)))
+class _CasesCache:
+    """SI_CASES by content. Excel calls it on every recalculation (it is volatile: it judges on today),
+    and most recalculations follow an edit elsewhere, or an edit of one row. Each row's result depends
+    on its own cells, the header row, the day, Closures and Settings, and nothing else (rows do not look
+    at each other: the Ref check across rows is `spso-xl check`'s), so an unchanged block costs one
+    fingerprint, and a changed one computes only the rows not seen in the same context."""
+
+    def __init__(self):
+        self.block = self.spilled = None
+        self.context = ()
+        self.rows: dict[bytes, list] = {}  # a row's content -> its result, in `self.context`
+
+    def spill(self, rows: list[list], context: tuple, closures, settings) -> list[list]:
+        block = content(rows)
+        if block == self.block and context == self.context[:3]:
+            return self.spilled
+        context = (*context, content(rows[0]) if rows else b"")  # the header row places every column
+        if context != self.context:
+            self.rows = {}
+
+        def compute(block_rows):
+            out = compute_block(cell_rows(block_rows), context[0], settings_from(settings), calendar_from(closures))
+            return serial_cells(out) if RAW else out
+
+        if _header_first(rows):
+            keys = contents(rows[1:])
+            new = {k: r for k, r in zip(keys, rows[1:]) if k not in self.rows}
+            known = {**self.rows, **dict(zip(new, compute([rows[0], *new.values()])))} if new else self.rows
+            spilled = [known[k] for k in keys]
+            self.rows = dict(zip(keys, spilled))
+        else:  # a block the reader may not head with its first row: computed whole
+            spilled, self.rows = compute(rows), {}
+        self.block, self.context, self.spilled = block, context, spilled
+        return spilled
+
+
+_CASES = _CasesCache()
+_RENAMED = {old: new for (sheet, old), new in schema.RENAMED.items() if sheet == "Cases"}
+
+
+def _header_first(rows: list[list]) -> bool:
+    """Whether the reader heads any selection of the block's rows with its first row, so that a row's
+    result does not depend on which rows are computed with it. The reader takes the row (of the first
+    ten) naming most columns, the first on a tie: a first row whose every cell names a distinct column
+    cannot be outscored by a row of the same width."""
+    if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
+        return False
+    names = {_RENAMED.get(v.strip(), v.strip()) for v in rows[0] if isinstance(v, str)}
+    return len(names & set(schema.CASES.headers)) == len(rows[0])
 
 
 # --- working days ----------------------------------------------------------------------------
 
 
 @xw.func
-@xw.arg("start", doc="Start date (a date, dd/mm/yyyy text or serial number)")
-@xw.arg("days", doc="Working days to add; negative to go back; fractions are truncated as WORKDAY does")
+@xw.arg("start", doc="Start date (a date, dd/mm/yyyy text or serial number)", **CELL)
+@xw.arg("days", doc="Working days to add; negative to go back; fractions are truncated as WORKDAY does", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name (Holidays table), or a column of extra non-working days", **RANGE)
 @cell_safe
 def SI_WORKDAY(start, days, closures=None):
@@ -116,8 +181,8 @@ def SI_WORKDAY(start, days, closures=None):
 
 
 @xw.func
-@xw.arg("start", doc="First date")
-@xw.arg("end_date", doc="Last date (counted too)")
+@xw.arg("start", doc="First date", **CELL)
+@xw.arg("end_date", doc="Last date (counted too)", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name (Holidays table)", **RANGE)
 @cell_safe
 def SI_NETWORKDAYS(start, end_date, closures=None):
@@ -129,12 +194,12 @@ def SI_NETWORKDAYS(start, end_date, closures=None):
 
 
 @xw.func
-@xw.arg("date_notified", doc="When the organisation was notified of this level of action")
-@xw.arg("level", doc="Level of action taken: 3, L3 or Level 3")
-@xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window); blank is Y for non-payment of an award")
-@xw.arg("respond_by", doc="Optional: the date you set (an extension, or the timeframe at level 5-6 / policy 4-5)")
-@xw.arg("fn", doc="Optional: SWF (levels 1-6, default), Complaints or INWO (levels 1-5)")
-@xw.arg("trigger", doc="Optional: the Trigger (non-payment of an award is urgent unless Urgent is N)")
+@xw.arg("date_notified", doc="When the organisation was notified of this level of action", **CELL)
+@xw.arg("level", doc="Level of action taken: 3, L3 or Level 3", **CELL)
+@xw.arg("urgent", doc="Optional: Y for time-sensitive issues (urgent window); blank is Y for non-payment of an award", **CELL)
+@xw.arg("respond_by", doc="Optional: the date you set (an extension, or the timeframe at level 5-6 / policy 4-5)", **CELL)
+@xw.arg("fn", doc="Optional: SWF (levels 1-6, default), Complaints or INWO (levels 1-5)", **CELL)
+@xw.arg("trigger", doc="Optional: the Trigger (non-payment of an award is urgent unless Urgent is N)", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[] (response windows)", **RANGE)
 @cell_safe
@@ -148,10 +213,10 @@ def SI_DEADLINE(date_notified, level, urgent=None, respond_by=None, fn=None, tri
 
 
 @xw.func
-@xw.arg("due", doc="The Due date (blank: no deadline)")
-@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
-@xw.arg("closed", doc="Optional: when the case was closed")
+@xw.arg("due", doc="The Due date (blank: no deadline)", **CELL)
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)", **CELL)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default", **CELL)
+@xw.arg("closed", doc="Optional: when the case was closed", **CELL)
 @xw.arg("settings", doc="Optional: Settings[] (due-soon threshold)", **RANGE)
 @cell_safe
 def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
@@ -161,9 +226,9 @@ def SI_STATUS(due, response_received, as_of=None, closed=None, settings=None):
 
 
 @xw.func
-@xw.arg("due", doc="The Due date")
-@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("due", doc="The Due date", **CELL)
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)", **CELL)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default", **CELL)
 @cell_safe
 def SI_OVERDUE(due, response_received, as_of=None):
     """TRUE when Due has passed and no response has arrived."""
@@ -172,11 +237,11 @@ def SI_OVERDUE(due, response_received, as_of=None):
 
 
 @xw.func
-@xw.arg("due", doc="The Due date")
-@xw.arg("response_received", doc="When the response arrived (blank: none yet)")
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("due", doc="The Due date", **CELL)
+@xw.arg("response_received", doc="When the response arrived (blank: none yet)", **CELL)
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
-@xw.arg("closed", doc="Optional: when the case was closed (counting stops there)")
+@xw.arg("closed", doc="Optional: when the case was closed (counting stops there)", **CELL)
 @cell_safe
 def SI_DAYS_OVERDUE(due, response_received, as_of=None, closures=None, closed=None):
     """Working days past Due: up to the response if it came late, else up to as_of; 0 if not late."""
@@ -206,7 +271,7 @@ _LEVEL_DOCS = (
 
 def _level_args(f):
     for name, doc in reversed(_LEVEL_DOCS):
-        f = xw.arg(name, doc=doc, **(RANGE if name in ("closures", "settings") else {}))(f)
+        f = xw.arg(name, doc=doc, **(RANGE if name in ("closures", "settings") else CELL))(f)
     return f
 
 
@@ -230,8 +295,8 @@ def SI_LEVEL(level, trigger, status, chasers, resolved, recurred, significant, r
 
 @xw.func
 @_level_args
-@xw.arg("due", doc="Optional: the Due date, named in the reason")
-@xw.arg("closed", doc="Optional: the Closed date, named in the reason")
+@xw.arg("due", doc="Optional: the Due date, named in the reason", **CELL)
+@xw.arg("closed", doc="Optional: the Closed date, named in the reason", **CELL)
 @cell_safe
 def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, refused, mitigating, fn=None,
               last_chased=None, as_of=None, closures=None, settings=None, due=None, closed=None):
@@ -241,8 +306,8 @@ def SI_REASON(level, trigger, status, chasers, resolved, recurred, significant, 
 
 
 @xw.func
-@xw.arg("level", doc="A level (e.g. the Recommended level column)")
-@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO")
+@xw.arg("level", doc="A level (e.g. the Recommended level column)", **CELL)
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO", **CELL)
 @cell_safe
 def SI_CONTACT(level, fn=None):
     """Who at SPSO makes contact at this level (Case Reviewer or SPSO officer ... Ombudsman)."""
@@ -261,12 +326,12 @@ def _funnel(findings, start, end_date, settings, organisations):
 
 
 @xw.func(call_in_wizard=False)
-@xw.arg("organisation", doc="The organisation")
-@xw.arg("theme", doc="The finding theme")
+@xw.arg("organisation", doc="The organisation", **CELL)
+@xw.arg("theme", doc="The finding theme", **CELL)
 @xw.arg("findings", doc="The Findings table", **RANGE)
-@xw.arg("as_of", doc="Optional: end of the rolling window; TODAY() by default")
+@xw.arg("as_of", doc="Optional: end of the rolling window; TODAY() by default", **CELL)
 @xw.arg("settings", doc="Optional: Settings[] (window months, threshold)", **RANGE)
-@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO: findings of that function only")
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO: findings of that function only", **CELL)
 @cell_safe
 def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None, fn=None):
     """Upheld findings of this theme for this organisation and function in the rolling window, when it was last fed
@@ -278,13 +343,13 @@ def SI_RECURRENCE(organisation, theme, findings, as_of=None, settings=None, fn=N
 
 
 @xw.func(call_in_wizard=False)
-@xw.arg("organisation", doc="The organisation")
+@xw.arg("organisation", doc="The organisation", **CELL)
 @xw.arg("findings", doc="The Findings table", **RANGE)
-@xw.arg("start", doc="Optional: first decision date counted")
-@xw.arg("end_date", doc="Optional: last decision date counted")
+@xw.arg("start", doc="Optional: first decision date counted", **CELL)
+@xw.arg("end_date", doc="Optional: last decision date counted", **CELL)
 @xw.arg("settings", doc="Optional: Settings[] (funnel limits, minimum decisions)", **RANGE)
 @xw.arg("organisations", doc="Optional: the Organisations table (each organisation's Sector)", **RANGE)
-@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO")
+@xw.arg("fn", doc="Optional: SWF (default), Complaints or INWO", **CELL)
 @cell_safe
 def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None, organisations=None, fn=None):
     """The organisation's uphold rate against its own sector's in one function: abnormally high, high, within,
@@ -300,7 +365,7 @@ def SI_UPHOLD(organisation, findings, start=None, end_date=None, settings=None, 
 
 @xw.func
 @xw.arg("starts", doc="A column of start dates", **RANGE)
-@xw.arg("days", doc="Working days: one number, or a column")
+@xw.arg("days", doc="Working days: one number, or a column", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @cell_safe
 def SI_WORKDAY_ARRAY(starts, days, closures=None):
@@ -366,7 +431,7 @@ def SI_DEADLINE_ARRAY(dates_notified, levels, urgent=None, respond_by=None, func
 @xw.func
 @xw.arg("dues", doc="Due column", **RANGE)
 @xw.arg("responses", doc="Response received column", **RANGE)
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default", **CELL)
 @xw.arg("closed", doc="Optional: Closed column", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[]", **RANGE)
 @cell_safe
@@ -391,7 +456,7 @@ def SI_STATUS_ARRAY(dues, responses, as_of=None, closed=None, settings=None):
 @xw.arg("mitigating", doc="Mitigating column", **RANGE)
 @xw.arg("functions", doc="Optional: Function column", **RANGE)
 @xw.arg("last_chased", doc="Optional: Last chased column", **RANGE)
-@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default")
+@xw.arg("as_of", doc="Optional: the date to judge on; TODAY() by default", **CELL)
 @xw.arg("closures", doc="Optional: the Closures Name", **RANGE)
 @xw.arg("settings", doc="Optional: Settings[] (chaser window)", **RANGE)
 @xw.arg("dues", doc="Optional: Due column (with Mitigating = Y, their hold ends one chaser window after it)", **RANGE)
@@ -411,8 +476,8 @@ def SI_LEVEL_ARRAY(levels, triggers, statuses, chasers, resolved, recurred, sign
 
 @xw.func(call_in_wizard=False)
 @xw.arg("findings", doc="The Findings table", **RANGE)
-@xw.arg("start", doc="Optional: first decision date counted")
-@xw.arg("end_date", doc="Optional: last decision date counted")
+@xw.arg("start", doc="Optional: first decision date counted", **CELL)
+@xw.arg("end_date", doc="Optional: last decision date counted", **CELL)
 @xw.arg("settings", doc="Optional: Settings[] (funnel limits, minimum decisions)", **RANGE)
 @xw.arg("organisations", doc="Optional: the Organisations table (each organisation's Sector)", **RANGE)
 @cell_safe

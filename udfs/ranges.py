@@ -12,8 +12,12 @@ Kept light for xlwings Lite: nothing here reads a file or starts a process.
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 import functools
+import io
+import pickle
+import sys
 
 import numpy as np
 import pandas as pd
@@ -24,6 +28,8 @@ from spso_xl.policy import evidence
 from spso_xl.policy.settings import DEFAULTS, holidays_calendar, settings_from_rows
 from spso_xl.policy.vocab import is_blank, norm
 from spso_xl.tracker import schema
+from spso_xl.xlsx.refs import excel_serial
+from spso_xl.xlsx.tables import CellError, error_or_value
 
 # --- ranges, parsed once per distinct content ---------------------------------------------
 
@@ -129,6 +135,75 @@ def date_column(values) -> np.ndarray:
                 d = None
             seen[key] = np.datetime64(d, "D") if d else np.datetime64("NaT")
     return np.array([seen[(type(v), v)] for v in col], dtype="datetime64[D]")
+
+
+# --- a block of cells as xlwings' raw values: its content, and its cells -----------------------
+
+
+def content(value) -> bytes:
+    """The exact content of a range argument as bytes: equal bytes for equal cells, types included
+    (TRUE is not 1, 1 is not 1.0), so a cache keyed on it can never hand out another block's result.
+    No memo (`fast`): the bytes depend on the values alone, not on which cells share an object.
+    Pyodide's JsNull (an empty cell in xlwings Lite) is written as None."""
+    return contents([value])[0]
+
+
+def contents(values) -> list[bytes]:
+    """`content` of each value (each row of a block), with one pickler for them all."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, 5)
+    pickler.fast = True
+    ffi = sys.modules.get("pyodide.ffi")
+    if ffi is not None and hasattr(ffi, "JsNull"):
+        pickler.dispatch_table = {**copyreg.dispatch_table, ffi.JsNull: _null_reducer(ffi)}
+    out = []
+    for value in values:
+        buffer.seek(0)
+        buffer.truncate()
+        pickler.dump(value)
+        out.append(buffer.getvalue())
+    return out
+
+
+def _as_none(_):
+    return type(None), ()
+
+
+def _null_reducer(ffi):
+    """Pickle's reducer for JsNull: Pyodide's one `jsnull` looked up in C (an empty cell costs no Python
+    call), else a function."""
+    try:
+        return {ffi.jsnull: (type(None), ())}.__getitem__
+    except (AttributeError, TypeError):
+        return _as_none
+
+
+def cell(value):
+    """One cell of a raw range as the core reads it: what xlwings' own conversion (with err_to_str)
+    would give, without converting the cells that did not change. Office.js sends an error as
+    `{"type": "Error", "basicValue": "#REF!"}`, a formatted value as a dict holding it, an empty cell
+    as "" or null (Pyodide's JsNull); desktop Excel, converted, sends an error as its text. An error
+    becomes a `CellError`, which the reader reports with its column (`#ERROR? the cell shows the error
+    #REF!`), never a blank."""
+    if isinstance(value, dict):
+        if value.get("type") == "Error":
+            return CellError(value.get("basicValue") or "#VALUE!")
+        value = value.get("basicValue")
+    if value == "" or (value is not None and type(value).__name__ == "JsNull"):
+        return None
+    return error_or_value(value)
+
+
+def cell_rows(rows) -> list[list]:
+    """A raw block (list of rows) as rows of `cell` values."""
+    if not isinstance(rows, (list, tuple)):
+        return [[cell(rows)]]
+    return [[cell(v) for v in r] if isinstance(r, (list, tuple)) else [cell(r)] for r in rows]
+
+
+def serial_cells(rows: list[list]) -> list[list]:
+    """Rows for Office.js as xlwings would send them: dates as Excel serial numbers."""
+    return [[excel_serial(v) if isinstance(v, dt.date) else v for v in r] for r in rows]
 
 
 # --- and back into cells ------------------------------------------------------------------------

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--lite", action="store_true",
                      help="the xlwings Lite edition: a macro-free .xlsx for Excel on Windows, Mac and the web, "
                           "with main.py, requirements.txt and the personal modules folder beside it")
+    new.add_argument("--wheel-url", metavar="URL",
+                     help="with --lite: the https:// address your team serves the spso-xl wheel from (CORS allowed "
+                          "for the add-in), stored in the workbook's requirements.txt so nobody uploads spso-xl's code")
     new.add_argument("--force", action="store_true", help="replace an existing file (a backup is kept)")
     as_of(new, "build")
 
@@ -120,11 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--no-sheet", action="store_true", help="leave the tracker unchanged: standalone workbook only")
     as_of(summary, "count")
 
-    doctor = command("doctor", "is this computer and this tracker ready for desktop Excel? (Python, xlwings, "
-                               "add-in, entry module, xlwings.conf, Trust Center)")
-    doctor.add_argument("path", type=Path, nargs="?", help="the tracker (.xlsm); without it, this computer only")
+    doctor = command("doctor", "is this computer and this tracker ready? A .xlsm for desktop Excel (Python, xlwings, "
+                               "add-in, entry module, xlwings.conf, Trust Center); a .xlsx for xlwings Lite (no macros, "
+                               "the Calc formula, main.py and requirements.txt in the workbook, spso-xl's code, templates)")
+    doctor.add_argument("path", type=Path, nargs="?",
+                        help="the tracker (.xlsm or xlwings Lite .xlsx); without it, this computer only")
     doctor.add_argument("--fix", action="store_true",
-                        help="write the missing entry module beside the workbook (after a rename or copy)")
+                        help="write what is missing beside the workbook: the entry module (.xlsm, after a rename or "
+                             "copy), or main.py, requirements.txt and the personal folder (Lite)")
 
 
     for name, what in (("chase", "record a chaser sent (the Cases button Record chaser)"),
@@ -183,8 +189,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="import the good rows even when some are refused (each is still listed)")
     writes(imp, "log it")
 
-    upgrade = command("upgrade", "bring an older tracker to the current headers, keeping every value")
+    upgrade = command("upgrade", "bring an older tracker to the current headers and Settings rows, keeping every value")
     tracker(upgrade)
+
+    digest = command("digest", "the day's reminders: overdue, due today, due soon, escalation recommended, chaser "
+                               "due, letters to write, rows to check (text, HTML or JSON; --send emails it)")
+    tracker(digest)
+    as_of(digest, "list")
+    digest.add_argument("--owner", metavar="NAME", help="only the cases whose Owner is NAME (any case)")
+    digest.add_argument("--format", choices=("text", "html", "json"), default="text",
+                        help="text for the terminal (default), html for email, json for other tools")
+    digest.add_argument("--output", type=Path, metavar="FILE", help="write it to FILE instead of the screen")
+    digest.add_argument("--send", action="store_true",
+                        help="email it (HTML with a text alternative) to Settings 'Digest to' from 'Digest from' "
+                             "through 'SMTP server'; login from SPSO_SMTP_USER and SPSO_SMTP_PASSWORD if set")
+    digest.add_argument("--force", action="store_true",
+                        help="send even on a weekend, bank holiday or closure day (by the tracker's Holidays)")
+
+    calendar = command("calendar", "the open cases' due dates as an iCalendar file (.ics) for Outlook or Google "
+                                   "Calendar; cases answered or closed since the last export are cancelled")
+    tracker(calendar)
+    as_of(calendar, "export")
+    calendar.add_argument("--output", type=Path, metavar="FILE",
+                          help="the .ics file (default '<tracker> deadlines.ics' beside the tracker); the earlier "
+                               "export there says which events to cancel")
 
     demo = command("demo", "build a sample tracker, then report, letters and summary from it")
     demo.add_argument("--out", type=Path, default=Path("demo"), metavar="FOLDER",

@@ -24,7 +24,7 @@ from spso_xl.errors import NotRecorded, plural
 from spso_xl.outputs.cell_text import refuse_tracker_as_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
 from spso_xl.policy.deadlines import due_date
-from spso_xl.policy.settings import DEFAULTS
+from spso_xl.policy.settings import DEFAULTS, SPECS
 from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
 from spso_xl.summary.figures import FIGURES
 from spso_xl.tracker import schema
@@ -74,9 +74,9 @@ def cmd_new(args) -> int:
         if args.path.exists():
             with writer_lock(real):
                 print(f"kept the old tracker as {backup(real)}")
-                build_tracker(args.path, as_of=args.as_of, edition=edition)
+                build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
         else:
-            build_tracker(args.path, as_of=args.as_of, edition=edition)
+            build_tracker(args.path, as_of=args.as_of, edition=edition, wheel_url=args.wheel_url)
     except ValueError as e:  # a name the edition cannot take
         print(f"spso-xl: {e}", file=sys.stderr)
         return 2
@@ -240,7 +240,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    """Is this computer, and this tracker, ready for desktop Excel? One line per finding, with its fix."""
+    """Is this computer, and this tracker, ready for desktop Excel or xlwings Lite? One line per finding, with its fix."""
     from spso_xl.cli.doctor import PROBLEM, diagnose  # XlsxWriter's entry module text: only for doctor
 
     findings = diagnose(args.path, fix=args.fix)
@@ -286,7 +286,7 @@ def cmd_escalate(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    """Bring an older tracker to the current headers, keeping every value."""
+    """Bring an older tracker to the current headers and Settings rows, keeping every value."""
 
 
     tracker = read_tracker(args.path)
@@ -295,7 +295,11 @@ def cmd_upgrade(args) -> int:
     for sheet, header in sorted(schema.ADDED & tracker.absent):
         add.setdefault(sheet, []).append(header)
     can_add = "add_columns" in {f.name for f in dataclasses.fields(TrackerEdit)}
-    edit = TrackerEdit(rename=rename, **({"add_columns": add} if can_add and add else {}))
+    has = {" ".join(str(k).split()).casefold() for k in tracker.raw["Settings"]["Setting"] if k is not None}
+    settings = [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS  # keys added since, e.g.
+                if " ".join(s.key.split()).casefold() not in has]  # Digest to: their defaults, as read before
+    edit = TrackerEdit(rename=rename, append={"Settings": settings} if settings else {},
+                       **({"add_columns": add} if can_add and add else {}))
     if not edit:
         print(f"{args.path.name} is up to date" + (f" (it has no {', '.join(h for v in add.values() for h in v)} "
                                                    "column: add it to the table by hand)" if add else ""))
@@ -305,5 +309,59 @@ def cmd_upgrade(args) -> int:
         print(f"renamed {sheet}!{old} to {new}, keeping its values")
     for sheet, headers in (add.items() if can_add else ()):
         print(f"added {sheet}!{', '.join(headers)} (blank)")
+    if settings:
+        print(f"added the Settings {', '.join(r['Setting'] for r in settings)} with their defaults")
     print(f"backup: {saved}")
+    return 0
+
+
+def cmd_digest(args) -> int:
+    """The day's reminders, printed, written to --output and/or emailed (--send)."""
+    from spso_xl.reminders import digest, mail, render  # the letter planner and smtplib: only here
+
+    if args.output:
+        refuse_tracker_as_output(args.output, args.path)
+    tracker = read_tracker(args.path)
+    day = digest.build_digest(tracker, args.as_of, args.owner)
+    rendered = render.FORMATS[args.format](day)
+    if args.output:
+        atomic_write(args.output, lambda p: p.write_text(rendered, encoding="utf-8"))
+        print(f"wrote {args.output} ({day.headline().lower() if not day.empty else 'nothing needs action'})")
+    elif not args.send:
+        console = _console()
+        if args.format == "text" and console.is_terminal:
+            console.print(Text("\n").join(Text(line, style=style) for line, style in render.text_lines(day)))
+        else:
+            sys.stdout.write(rendered)
+    if not args.send:
+        return 0
+    if day.day_off and not args.force:
+        print(f"not sent: {render.day_off_line(day)}")
+        return 0
+    try:
+        route = mail.route(tracker.settings)
+        msg = mail.message(day.subject(), render.to_text(day), render.to_html(day), route)
+        mail.send(msg, route, os.environ.get(mail.USER_VARIABLE) or None, os.environ.get(mail.PASSWORD_VARIABLE))
+    except mail.SendFailed as e:
+        print(f"spso-xl: digest not sent: {e}", file=sys.stderr)
+        return 1
+    print(f"sent the digest ({day.headline().lower()}) to {', '.join(route.to)} through {route.host}:{route.port}")
+    return 0
+
+
+def cmd_calendar(args) -> int:
+    """The open cases' due dates as an .ics calendar; answered or closed cases' events cancelled."""
+    from spso_xl.reminders.ics import export_calendar  # icalendar: only for the calendar
+
+    out = args.output or args.path.with_name(f"{args.path.stem} deadlines.ics")
+    refuse_tracker_as_output(out, args.path)
+    tracker = read_tracker(args.path)
+    result = export_calendar(tracker, args.as_of, out.read_bytes() if out.exists() else None)
+    atomic_write(out, lambda p: p.write_bytes(result.ics))
+    print(f"wrote {out}: {plural(result.events, 'due date')}"
+          + (f", {plural(result.cancelled, 'event')} cancelled (answered or closed since the last export)"
+             if result.cancelled else ""))
+    if result.skipped:
+        print(f"spso-xl: left out Cases {'row' if len(result.skipped) == 1 else 'rows'} "
+              f"{', '.join(map(str, result.skipped))} (bad cells: run spso-xl check {args.path.name})", file=sys.stderr)
     return 0

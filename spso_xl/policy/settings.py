@@ -85,6 +85,10 @@ SPECS = (
       for key in _SIGNATORY_KEYS),
     *(Spec(f"{what}: {f}", _attr(f"{what}: {f}"), value, f"{what} printed on {f} letters (from the SPSO texts).")
       for f, contact in CONTACTS.items() for what, value in zip(("Phone", "Website"), contact)),
+    Spec("Digest to", "digest_to", "", "spso-xl digest --send emails the day's digest to these addresses (comma-separated)."),
+    Spec("Digest from", "digest_from", "", "The digest email's sender address."),
+    Spec("SMTP server", "smtp_server", "", "The mail server as host or host:port (default port 25; 465 for SSL). A user name "
+         "and password come only from the environment (SPSO_SMTP_USER, SPSO_SMTP_PASSWORD), never from here."),
     Spec("Backups kept", "backups_kept", 20, "Backups of this tracker (in 'backups' beside it) always kept, newest first; older ones go once past the days below.", parse_count),
     Spec("Backup days kept", "backup_days", 30, "Every backup from this many days back is kept, however many there are.", parse_count),
     Spec("User", "user", "", "Who the command line and the buttons record in the Actions log's By column (add, update, import, chase, escalate); blank: the computer's login name."),

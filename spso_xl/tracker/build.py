@@ -28,7 +28,8 @@ import xlsxwriter
 from spso_xl.calendar.quarters import last_full_quarter, recent_quarters
 from spso_xl.calendar.workdays import bank_holidays
 from spso_xl.policy.settings import SPECS
-from spso_xl.tracker import schema
+from spso_xl import __version__
+from spso_xl.tracker import lite_edition, schema, today
 from spso_xl.tracker.computed import compute_block
 from spso_xl.tracker.councils import ORGANISATIONS
 from spso_xl.tracker.read import tracker_from_sheets
@@ -69,7 +70,8 @@ SETUP = {  # the Instructions sheet's set-up section, per edition
         ("3. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
          "'Trust access to the VBA project object model'. Import Functions writes a VBA module into this workbook "
          "and needs it.", ""),
-        ("4. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions'.", ""),
+        ("4. Open this tracker, enable macros, and on the xlwings ribbon tab click 'Import Functions', then press "
+         "Ctrl+Alt+F9 (recalculate everything): xlwings does not recalculate after importing.", ""),
         ("   The grey columns on Cases then calculate. Until then they show #NAME? or #REF!.", ""),
         ("5. Keep the .py file that came with this workbook beside it and named like it: the buttons run it. "
          "A copy or a rename such as 'si_tracker (1).xlsm' breaks the buttons: give the workbook a name of letters, "
@@ -87,22 +89,20 @@ SETUP = {  # the Instructions sheet's set-up section, per edition
          "Windows, Mac and the web with nothing installed but an add-in.", "hint"),
     ),
     "lite": (
-        ("Set-up, once per workbook (xlwings Lite: Excel on Windows, Mac or the web; no Python to install, no macros)",
-         "h"),
-        ("1. Install the xlwings Lite add-in: Home > Add-ins, search for xlwings, click Add. Its pane opens on the right.",
-         ""),
-        ("2. In the pane's requirements.txt tab, add the lines of the requirements.txt file that came with this "
-         "tracker.", ""),
-        ("3. spso-xl itself, one of two ways: put the web address of the spso-xl wheel on the line requirements.txt "
-         "shows for it (see the README),", ""),
-        ("   or open the xlwings Lite menu > Files > Import/Export and drop the 'personal' folder that came with this "
-         "tracker there.", ""),
-        ("4. Drop the 'templates' folder that came with this tracker there too: the Word letter templates.", ""),
-        ("5. Replace everything in the pane's main.py with the main.py that came with this tracker, then menu > "
-         "Restart.", ""),
-        ("   The SI_ columns on Cases then calculate (if a cell still shows #NAME?, press Ctrl+Alt+F9). The code is "
-         "saved inside this workbook: nobody else repeats steps 2 and 5.", ""),
-        ("6. Optional: Settings > Workbook > App Mode turns the pane into one button per action.", ""),
+        ("Set-up (xlwings Lite: Excel on Windows, Mac or the web; no Python to install, no macros)", "h"),
+        ("1. Open this workbook in Excel. It carries xlwings Lite and its code: the xlwings Lite pane opens on the right "
+         "with this tracker's main.py and requirements.txt already in it (if Excel asks to add or trust the xlwings "
+         "add-in, accept; if no pane opens: Home > Add-ins, search for xlwings, click Add).", ""),
+        ("2. Once per computer, spso-xl's own code and the letter templates: xlwings Lite menu > Files > Import/Export, "
+         "drop the 'personal' and 'templates' folders that came with this tracker there, then menu > Restart.", ""),
+        ("   (If the pane's requirements.txt tab ends with the web address of the spso-xl wheel, your team serves "
+         "spso-xl's code: drop only the 'templates' folder. See the README.)", ""),
+        ("3. Once per workbook, run the script 'Enter formulas' in the pane: it enters the SI_CASES formula so that "
+         "Excel ties it to xlwings Lite. The grey columns on Cases then calculate; if a cell still shows #NAME?, "
+         "press Ctrl+Alt+F9 (Mac: Cmd+Option+F9).", ""),
+        ("If the pane shows its sample code instead of this tracker's, paste the main.py and requirements.txt files "
+         "that came with this tracker into its main.py and requirements.txt tabs.", "hint"),
+        ("Optional: Settings > Workbook > App Mode turns the pane into one button per action.", ""),
     ),
 }
 
@@ -143,6 +143,9 @@ def instructions(edition: str) -> tuple:
         ("   One formula on the hidden Calc sheet, =SI_CASES(...), computes them for every row (one call to Python "
          "per recalculation); sorting and filtering the table keep working.", ""),
         *BUTTONS[edition],
+        ("Today: the day's lists (overdue, due today, due soon, escalation recommended, chaser due, rows to check), "
+         "computed by Excel itself from the Cases table; type an Owner at the top to see one person's cases. "
+         "spso-xl digest sends the same lists by email.", ""),
         ("Holidays: add office closures (Kind = Closure) or bank holidays the office works (Kind = Working day).", ""),
         ("Letters: the Word templates (one per level of each scale: swf-level1..6, policy-level1..5 for Complaints and "
          "INWO) are in the 'templates' folder beside this workbook (with xlwings Lite: the copy uploaded under Files); edit "
@@ -186,14 +189,15 @@ def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
     }
 
 
-def build_workbook(path: Path, data: dict[str, list[dict]], as_of: dt.date, edition: str = "classic") -> None:
+def build_workbook(path: Path, data: dict[str, list[dict]], as_of: dt.date, edition: str = "classic",
+                   wheel_url: str | None = None) -> None:
     """Write the tracker workbook itself to `path` (a new file: `new.build_tracker` publishes it)."""
-    _Builder(path, data, as_of, edition).build()
+    _Builder(path, data, as_of, edition, wheel_url).build()
 
 
 class _Builder:
-    def __init__(self, path: Path, data: dict, as_of: dt.date, edition: str = "classic"):
-        self.path, self.data, self.as_of, self.edition = path, data, as_of, edition
+    def __init__(self, path: Path, data: dict, as_of: dt.date, edition: str = "classic", wheel_url: str | None = None):
+        self.path, self.data, self.as_of, self.edition, self.wheel_url = path, data, as_of, edition, wheel_url
         self.wb = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy", "strings_to_numbers": False,
                                                   "strings_to_formulas": False, "strings_to_urls": False})
         created = dt.datetime.combine(as_of, dt.time())
@@ -227,6 +231,7 @@ class _Builder:
         self.instructions()
         self.cases()
         self.summary()
+        self.today()  # after Summary: the summary sheets a button adds go straight after Summary, as before
         for name in ("Organisations", "Findings", "Actions", "Holidays", "Settings", "Letters"):
             self.table(self.wb.add_worksheet(name), schema.SHEETS[name], 0)
         if self.edition == "classic":
@@ -237,8 +242,8 @@ class _Builder:
         self.code_names()
         self.wb.get_worksheet_by_name("Instructions").activate()
         self.wb.close()
-        if self.shape_names:
-            _rename_shapes(self.path, self.shape_names)
+        _finish(self.path, self.shape_names, lite_edition.webextension_parts(lite_edition.workbook_requirements(
+            __version__, _xlwings_version(), self.wheel_url)) if self.edition == "lite" else {})
 
     def code_names(self):
         free = (f"Sheet{i}" for i in itertools.count(1) if f"Sheet{i}" not in CODE_NAMES.values())
@@ -334,6 +339,46 @@ class _Builder:
                                       "criteria": f'=OR(${status}{first}="DUE TODAY",${status}{first}="DUE SOON")',
                                       "format": self.fmt["amber"]})
         self.wb.define_name(schema.ACTION_CELL, f"=Cases!{cell_ref(1, 6, absolute=True)}")
+
+    def today(self):
+        """The Today sheet (DESIGN §15): each section of the day as a native FILTER/SORT over the Cases table
+        (no Python call), side by side, with the values for the build date cached (DESIGN §8)."""
+        ws = self.wb.add_worksheet(today.TODAY_SHEET)
+        ws.write_string(0, 0, "Today: the day's lists", self.fmt["title"])
+        ws.write_string(1, 0, "Each list is computed by Excel itself (FILTER and SORT over the Cases table, no Python "
+                              "call), earliest Due first: the same lists as spso-xl digest. Letters to write: the "
+                              "Generate letters button, or spso-xl letters --due.", self.fmt["hint"])
+        ws.write_string(2, 0, f"Stored on {self.as_of:%d/%m/%Y}; Excel keeps the lists current", self.fmt["hint"])
+        ws.write_string(2, 3, "Owner:", self.fmt["h"])
+        ws.write_blank(2, 4, None, self.fmt["pick"])
+        ws.write_string(2, 5, "blank: everyone's cases; type an Owner to see only theirs", self.fmt["hint"])
+        self.wb.define_name(today.OWNER_CELL, f"={today.TODAY_SHEET}!$E$3")
+        inputs = self.data.get("Cases") or [{}]
+        rows = [dict(r) | dict(zip(schema.COMPUTED, values)) for r, values in zip(inputs, self.computed)]
+        lists = today.today_rows(rows)
+        width = len(today.COLUMNS) + 1
+        for k, section in enumerate(s for s in today.SECTIONS if today.on_today(s)):
+            c0 = k * width
+            hits = lists[section.key]
+            title = f'="{section.title} ("&{today.count_formula(section)[1:]}&")"'
+            ws.write_dynamic_array_formula(4, c0, 4, c0, title, self.fmt["h"], f"{section.title} ({len(hits)})")
+            ws.write_string(5, c0, section.meaning, self.fmt["hint"])
+            for j, (heading, _, w) in enumerate(today.COLUMNS):
+                ws.write_string(6, c0 + j, heading, self.fmt["computed"])
+                ws.set_column(c0 + j, c0 + j, w, self.fmt["date"] if heading == "Due" else
+                              self.fmt["wrap"] if w >= 40 else None)
+            ws.set_column(c0 + width - 1, c0 + width - 1, 3)
+            grid = [[_cached(v) for v in (r.get("Ref"), r.get("Organisation"), r.get("Level"), r.get("Due"),
+                                          r.get("Working days overdue"), r.get("Owner"), r.get("Reason"))]
+                    for r in hits] or [[today.NONE]]
+            grid = [["" if v is None else v for v in row] for row in grid]
+            ws.write_dynamic_array_formula(7, c0, 7 + len(grid) - 1, c0 + len(grid[0]) - 1,
+                                           today.list_formula(section), None, grid[0][0])
+            for i, row in enumerate(grid):
+                for j, value in enumerate(row):
+                    if i or j:  # the rest of the spill holds plain values, as Excel stores one
+                        ws.write(7 + i, c0 + j, value, self.fmt["date"] if j == today.DUE_COLUMN - 1 else None)
+        ws.freeze_panes(7, 0)
 
     def summary(self):
         ws = self.wb.add_worksheet(schema.SUMMARY_SHEET)
@@ -446,18 +491,40 @@ def _cached(value):
     return excel_serial(value) if isinstance(value, dt.date) else value
 
 
-def _rename_shapes(path: Path, names: dict[str, str]) -> None:
-    """Give shapes, found by their alt text, the names their Lite scripts expect (XlsxWriter calls
-    every one 'TextBox n')."""
+def _xlwings_version() -> str:
+    from importlib.metadata import version
+
+    return version("xlwings")
+
+
+def _finish(path: Path, names: dict[str, str], parts: dict[str, bytes]) -> None:
+    """What XlsxWriter cannot write, in one pass over the package:
+    - shapes, found by their alt text, get the names their Lite scripts expect (XlsxWriter calls every
+      one 'TextBox n');
+    - a table column whose formula is a dynamic array (a spill reference: `_xlfn.ANCHORARRAY`) is marked
+      `calculatedColumnFormula array="1"`, as Excel marks one (its cells are array formulas), so the rows
+      Excel adds to the table get an array formula too;
+    - the Lite edition's web-extension parts (lite_edition.webextension_parts): new parts added, and the
+      content types and package relationships they need appended to those parts."""
     with zipfile.ZipFile(path) as z:
-        parts = [(info, z.read(info)) for info in z.infolist()]
+        entries = [(info, z.read(info)) for info in z.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in parts:
+        for info, data in entries:
             if info.filename.startswith("xl/drawings/drawing"):
                 for caption, name in names.items():
                     data = re.sub(rf'name="TextBox \d+" descr="{re.escape(caption)}"'.encode(),
                                   f'name="{name}" descr="{caption}"'.encode(), data)
+            elif info.filename.startswith("xl/tables/table"):
+                data = re.sub(rb"<calculatedColumnFormula>(?=[^<]*_xlfn\.ANCHORARRAY\()",
+                              b'<calculatedColumnFormula array="1">', data)
+            elif info.filename == "[Content_Types].xml" and info.filename in parts:
+                data = data.replace(b"</Types>", parts[info.filename] + b"</Types>")
+            elif info.filename == "_rels/.rels" and info.filename in parts:
+                data = data.replace(b"</Relationships>", parts[info.filename] + b"</Relationships>")
             z.writestr(info, data)
+        for name, data in parts.items():
+            if name not in ("[Content_Types].xml", "_rels/.rels"):
+                z.writestr(name, data)
 
 
 def _cell(value):

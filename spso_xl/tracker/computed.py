@@ -18,6 +18,8 @@ from spso_xl.policy.settings import DEFAULTS
 from spso_xl.tracker.read import ROW, cases_from_block
 from spso_xl.tracker.schema import COMPUTED, RENAMED
 
+CHECK = "CHECK"  # the Status of a row with a cell the rules cannot read (the Reason names it)
+
 # The input headers compute_cases reads: a block without one of them cannot be computed.
 # (Last chased is read when there, as blank when not: schema.ADDED; an old Extended to reads as Respond by.)
 NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Respond by", "Chasers", "Response received",
@@ -27,8 +29,9 @@ NEEDS = ("Function", "Trigger", "Level", "Date notified", "Urgent", "Respond by"
 def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Calendar | None = None) -> list[list]:
     """The six computed columns for a Cases input block (header row first, then the table's
     rows in order), one output row per table row, as cells hold them: dates, text, whole
-    numbers, "" for nothing. Blank rows stay blank; a row with a bad input shows that cell's
-    `#` message in Status and Reason; a block without a needed column says so on every row."""
+    numbers, "" for nothing. Blank rows stay blank; a row with a bad input (an error value such as #REF!
+    included) says CHECK in Status and that cell's `#` message, naming its column, in Reason (DESIGN §3:
+    one bad cell never hides a case); a block without a needed column says so on every row."""
     header = {RENAMED.get(("Cases", v.strip()), v.strip()) for v in (rows[0] if rows else ())
               if isinstance(v, str)}
     if missing := [h for h in NEEDS if h not in header]:
@@ -51,7 +54,7 @@ def compute_block(rows: list[list], as_of: dt.date, settings=DEFAULTS, cal: Cale
         for i, values in zip(good[ROW].tolist(), zip(*columns)):
             out[i - 2] = list(values)
     for row, p in bad.items():
-        out[row - 2] = ["", p.cell_text, "", "", "", f"{p.cell_text} ({p.column})"]
+        out[row - 2] = ["", CHECK, "", "", "", f"{p.cell_text} ({p.column})"]
     return out
 
 

@@ -98,3 +98,86 @@ def test_a_built_tracker_is_ready_and_bad_paths_get_one_line(tracker, tmp_path, 
         assert main(["doctor", str(path)]) == 1
         err = capsys.readouterr()
         assert "Traceback" not in err.out + err.err and err.out.count("problem ") == 1
+
+
+# --- an xlwings Lite tracker -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lite_tracker(tmp_path_factory):
+    from spso_xl.new import build_tracker
+    from tests.support.dates import AS_OF
+
+    return build_tracker(tmp_path_factory.mktemp("lite") / "si_tracker.xlsx", as_of=AS_OF, edition="lite")
+
+
+@pytest.fixture
+def lite_copy(lite_tracker, tmp_path):
+    from tests.support.trackers import copy_folder
+
+    return copy_folder(lite_tracker, tmp_path)
+
+
+def test_a_healthy_lite_tracker_passes_on_what_lite_needs(lite_copy, capsys):
+    """Not the desktop checks (Python, the xlwings add-in, the entry module, xlwings.conf, the Trust
+    Center), which a Lite tracker does not need, but what it does: no macros, the Calc formula, the add-in's
+    main.py and requirements.txt in the workbook, spso-xl's code and the templates to upload."""
+    found = diagnose(lite_copy, platform="win32")
+    assert PROBLEM not in statuses(found)
+    text = "\n".join(f.line() for f in found)
+    for words in ("no macros", "SI_CASES formula", "carries spso-xl's main.py", "requirements.txt lists",
+                  "'personal' folder", "'templates' folder", "Enter formulas"):
+        assert words in text, words
+    for desktop in ("Trust access", "xlwings.conf", "entry module", "addin install"):
+        assert desktop not in text
+    assert main(["doctor", str(lite_copy)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "ready"
+
+
+def test_a_lite_tracker_missing_what_lite_needs_says_what_to_do(lite_copy, capsys):
+    import shutil
+
+    shutil.rmtree(lite_copy.parent / "personal")
+    shutil.rmtree(lite_copy.parent / "templates")
+    assert main(["doctor", str(lite_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "no wheel address in requirements.txt and no 'personal' folder" in out and "doctor --fix" in out
+    assert "no 'templates' folder" in out
+    (lite_copy.parent / "requirements.txt").write_text("https://example.org/spso_xl-0.1.0-py3-none-any.whl\n")
+    # the workbook's own requirements.txt has no address: the one beside it counts only for an older tracker
+    assert any("'personal' folder" in f.message for f in diagnose(lite_copy) if f.status == PROBLEM)
+
+
+def test_a_lite_tracker_with_macros_or_without_its_formula_is_a_problem(lite_copy):
+    import zipfile
+
+    data = {i.filename: zipfile.ZipFile(lite_copy).read(i) for i in zipfile.ZipFile(lite_copy).infolist()}
+    sheets = [n for n, d in data.items() if n.startswith("xl/worksheets/sheet") and b"SI_CASES(" in d]
+    assert len(sheets) == 1
+    data[sheets[0]] = data[sheets[0]].replace(b"SI_CASES(", b"SUM(")
+    data["xl/vbaProject.bin"] = b"vba"
+    with zipfile.ZipFile(lite_copy, "w") as z:
+        for name, blob in data.items():
+            z.writestr(name, blob)
+    problems = [f.message for f in diagnose(lite_copy) if f.status == PROBLEM]
+    assert any("holds macros" in m for m in problems) and any("no SI_CASES formula" in m for m in problems)
+
+
+def test_a_lite_tracker_built_with_the_wheels_address_needs_no_personal_folder(tmp_path):
+    import shutil
+    import zipfile
+
+    from spso_xl.errors import InputError
+    from spso_xl.new import build_tracker
+
+    url = "https://spso.example.org/wheels/spso_xl-0.1.0-py3-none-any.whl"
+    path = build_tracker(tmp_path / "t.xlsx", edition="lite", wheel_url=url)
+    shutil.rmtree(tmp_path / "personal")
+    with zipfile.ZipFile(path) as z:
+        assert doctor._lite_properties(z)["requirements.txt"].splitlines()[-1] == url
+    found = diagnose(path)
+    assert PROBLEM not in statuses(found) and any(url in f.message for f in found)
+    assert (tmp_path / "requirements.txt").read_text().splitlines()[-1] == url
+    for edition, bad in (("classic", url), ("lite", "http://spso.example.org/spso_xl.whl"), ("lite", "spso_xl.whl")):
+        with pytest.raises(InputError, match="https:// address ending in .whl"):
+            build_tracker(tmp_path / ("u.xlsm" if edition == "classic" else "u.xlsx"), edition=edition, wheel_url=bad)

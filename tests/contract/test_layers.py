@@ -45,7 +45,7 @@ LAYERS = [
     {"spso_xl.policy"},
     {"spso_xl.tracker"},
     {"spso_xl.outputs"},
-    {"spso_xl.letters", "spso_xl.summary"},
+    {"spso_xl.letters", "spso_xl.summary", "spso_xl.reminders"},
     {"spso_xl.new", "spso_xl.cli"},
 ]
 LAYER = {part: n for n, parts in enumerate(LAYERS) for part in parts}

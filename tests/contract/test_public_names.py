@@ -42,11 +42,11 @@ SI_FUNCTIONS = {
     "SI_UPHOLD_TABLE": ["findings", "start", "end_date", "settings", "organisations"],
 }
 
-LITE_SCRIPTS = ["build_summary", "check_tracker", "generate_letters", "record_chaser", "record_escalation"]
+LITE_SCRIPTS = ["build_summary", "check_tracker", "enter_formulas", "generate_letters", "record_chaser", "record_escalation"]
 
 COMMANDS = {
     "due": ["--debug", "-h", "dates"],
-    "new": ["--as-of", "--debug", "--force", "--lite", "-h", "path"],
+    "new": ["--as-of", "--debug", "--force", "--lite", "--wheel-url", "-h", "path"],
     "check": ["--debug", "-h", "path"],
     "report": ["--as-of", "--columns", "--debug", "--format", "--output", "-h", "path"],
     "letters": ["--as-of", "--debug", "--due", "--pdf", "--ref", "-h", "path"],
@@ -61,6 +61,8 @@ COMMANDS = {
     "update": ["--as-of", "--debug", "--dry-run", "--ref", "--set", "-h", "path"],
     "import": ["--as-of", "--debug", "--dry-run", "--into", "--map", "--on-duplicate", "--sheet", "--skip-bad", "-h",
                "file", "path"],
+    "digest": ["--as-of", "--debug", "--force", "--format", "--output", "--owner", "--send", "-h", "path"],
+    "calendar": ["--as-of", "--debug", "--output", "-h", "path"],
 }
 
 ROOT = Path(__file__).resolve().parents[2]

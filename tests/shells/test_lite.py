@@ -31,7 +31,7 @@ from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.policy.cases import compute_cases
 from spso_xl.calendar.dates import from_serial
-from spso_xl.xlsx.refs import excel_serial
+from spso_xl.xlsx.refs import cell_position, excel_serial
 from spso_xl.tracker.sample import demo_rows
 from spso_xl.tracker.read import read_tracker
 from spso_xl.calendar.workdays import networkdays, workday
@@ -77,6 +77,39 @@ def test_new_lite_writes_a_macro_free_workbook_and_what_lite_needs(built):
     text = "\n".join(str(c.value) for c in openpyxl.load_workbook(path)["Instructions"]["A"] if c.value)
     assert "xlwings Lite" in text and "requirements.txt" in text and "main.py" in text and "personal" in text
     assert "Import Functions" not in text and "enable macros" not in text  # the classic set-up is not shown
+
+
+def test_the_workbook_carries_xlwings_lite_its_main_py_and_requirements_as_lite_saves_them(built):
+    """xlwings Lite stores a workbook's code as the add-in's document settings: workbooks it saved hold
+    `main.py` and `requirements.txt` as JSON strings in xl/webextensions/webextension1.xml, referencing
+    the add-in by its store id, with a task pane part (read from five such workbooks). The Lite edition is
+    built the same way, so the pane opens with the tracker's code and nobody pastes it."""
+    import xml.etree.ElementTree as ET
+
+    from xlwings import __version__ as xlwings_version
+
+    with zipfile.ZipFile(built[0]) as z:
+        names = set(z.namelist())
+        ext = ET.fromstring(z.read("xl/webextensions/webextension1.xml"))
+        panes = z.read("xl/webextensions/taskpanes.xml").decode()
+        types = z.read("[Content_Types].xml").decode()
+        rels = z.read("_rels/.rels").decode()
+        pane_rels = z.read("xl/webextensions/_rels/taskpanes.xml.rels").decode()
+    we = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
+    assert ext.find(f"{we}reference").get("id").upper() == lite.ADDIN_STORE_ID
+    assert ext.find(f"{we}reference").get("storeType") == "OMEX"
+    props = {p.get("name"): json.loads(p.get("value")) for p in ext.iter(f"{we}property")}
+    assert props["main.py"] == lite.MAIN_PY == (built[0].parent / "main.py").read_text()
+    requirements = props["requirements.txt"].splitlines()
+    assert requirements[0] == f"xlwings=={xlwings_version}  # required"
+    assert [r for r in requirements if not r.startswith("#")] == [
+        f"xlwings=={xlwings_version}  # required", *lite.LITE_REQUIRED, *lite.REQUIREMENTS, *lite.FROM_PYODIDE]
+    assert 'visibility="1"' in panes and 'r:id="rId1"' in panes and 'Target="webextension1.xml"' in pane_rels
+    assert "/xl/webextensions/webextension1.xml" in types and "/xl/webextensions/taskpanes.xml" in types
+    assert 'Target="xl/webextensions/taskpanes.xml"' in rels
+    assert {"xl/webextensions/webextension1.xml", "xl/webextensions/taskpanes.xml"} <= names
+    with zipfile.ZipFile(built[1]) as z:  # the classic edition is not tied to the add-in
+        assert not [n for n in z.namelist() if "webextension" in n]
 
 
 def test_the_same_tracker_contract_as_the_classic_edition(built):
@@ -283,8 +316,42 @@ def files(tmp_path, monkeypatch):
 def test_the_scripts_lite_lists(tracker):
     meta = xlwings.server.custom_scripts_meta(load_main(tracker))
     assert {m["function_name"]: m["name"] for m in meta} == {
-        "generate_letters": "Generate letters", "record_chaser": "Record chaser",
+        "enter_formulas": "Enter formulas", "generate_letters": "Generate letters", "record_chaser": "Record chaser",
         "record_escalation": "Record escalation", "build_summary": "Build summary", "check_tracker": "Check tracker"}
+
+
+def test_enter_formulas_types_the_si_cases_formula_into_calc_through_the_workbook_api(tracker, files):
+    """Excel binds a web add-in's function when its formula is entered (OfficeDev/Excel-Custom-Functions
+    issue 108: re-entering, not recalculating, fixed an unbound one): the script writes the Calc formula
+    as xlwings' client writes a typed formula (setFormula: Office.js `range.formulas`), on the Calc sheet's
+    anchor, and changes nothing else; the Instructions sheet names it."""
+    actions = run_script(tracker, "enter_formulas", active="Instructions", selection="A1")
+    [(message, mode)] = alerts(actions)
+    assert mode == "info" and "Ctrl+Alt+F9" in message
+    [formula] = [a for a in actions if a["func"] != "alert"]
+    sheets = openpyxl.load_workbook(tracker).sheetnames
+    assert formula["func"] == "setFormula" and formula["values"] == [[schema.CALC_FORMULA]]
+    assert sheets[formula["sheet_position"]] == schema.CALC_SHEET
+    row, col = (n - 1 for n in cell_position(schema.CALC_ANCHOR))
+    assert (formula["start_row"], formula["start_column"], formula["row_count"], formula["column_count"]) == (row, col, 1, 1)
+    remote.apply(tracker, actions)  # the file as Excel would save it: the same formula in the same cell
+    wb = openpyxl.load_workbook(tracker)
+    cell = wb[schema.CALC_SHEET][schema.CALC_ANCHOR.replace("$", "")].value
+    assert getattr(cell, "text", cell) == schema.CALC_FORMULA
+    text = "\n".join(str(c.value) for c in wb["Instructions"]["A"] if c.value)
+    assert "Enter formulas" in text and "Ctrl+Alt+F9" in text
+
+
+def test_enter_formulas_refuses_a_workbook_without_the_calc_sheet(tracker, files):
+    payload = remote.payload(tracker)
+    for sheet in payload["sheets"]:
+        if sheet["name"] == schema.CALC_SHEET:
+            sheet["name"] = "Renamed"
+    main = load_main(tracker)
+    book = xw.Book(json=payload)
+    asyncio.run(xlwings.server.custom_scripts_call(main, "enter_formulas", typehint_to_value={xw.Book: book}, args=[]))
+    [(message, mode)] = alerts(book.json()["actions"])
+    assert mode == "critical" and "no 'Calc' sheet" in message and "Nothing was changed" in message
 
 
 def test_record_chaser_on_the_selected_rows_then_by_ref(tracker, files):

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import re
 
+import pytest
 import xlwings as xw
 import xlwings.server
 
@@ -81,7 +82,7 @@ def test_bad_input_is_a_hash_message_naming_the_value():
     assert call("SI_DEADLINE", "31/02/2026", 2) == "#DATE? '31/02/2026' is not a date"
     assert call("SI_DEADLINE", dt.date(2026, 11, 20), "Level 9") == "#LEVEL? 'Level 9' is not a level: use 1-6 (SWF scale)"
     assert call("SI_LEVEL", 2, "Overdue stuff", "OVERDUE", 0, "", "", "", "", "").startswith("#TRIGGER? 'Overdue stuff'")
-    assert call("SI_WORKDAY", NA, 3).startswith("#DATE?")  # an error cell arrives as blank
+    assert call("SI_WORKDAY", NA, 3).startswith("#DATE? '#N/A' is not a date")  # err_to_str: the error, never a blank
     assert call("SI_WORKDAY", dt.date(2026, 1, 5), "ten").startswith("#DAYS? 'ten'")
 
 
@@ -233,22 +234,127 @@ def test_si_cases_blank_rows_bad_cells_and_a_block_without_headers():
     spill = call("SI_CASES", [headers, list(row.values()), [BLANK] * len(headers), list(bad.values())], AS_OF)
     assert as_date(spill[0][0]) == dt.date(2026, 11, 16) and spill[0][1] == "OVERDUE"
     assert spill[1] == [""] * 6  # a blank row stays blank
-    assert spill[2][0] == "" and spill[2][1] == "#DATE? '31/02/2026' is not a date"
-    assert spill[2][5].endswith("(Date notified)")
+    assert spill[2][:5] == ["", "CHECK", "", "", ""]  # DESIGN §3: the row says CHECK, its Reason says why
+    assert spill[2][5] == "#DATE? '31/02/2026' is not a date (Date notified)"
     assert call("SI_CASES", [headers, list(row.values())], None) == \
         call("SI_CASES", [headers, list(row.values())], dt.date.today())  # as the Calc formula calls it
     headless = call("SI_CASES", [list(row.values())], AS_OF)  # Cases[] instead of Cases[[#All],...]
     assert headless[0][1].startswith("#CASES? the column") and "header row" in headless[0][1]
 
 
-def test_si_cases_is_cached_by_content_and_hands_out_fresh_rows():
-    """Excel calls the volatile SI_CASES on every recalculation; an unchanged block is not recomputed."""
+REF = {"type": "Error", "errorType": "Ref", "basicValue": "#REF!"}
+
+
+def _block(**cells):
     headers = list(schema.CASES.headers[:schema.CASES.headers.index("Closed") + 1])
-    block = [headers, ["SI-9", "Fife Council", "SWF", "", "Information overdue"] + [""] * (len(headers) - 5)]
-    udfs._cases.cache_clear()
-    first = udfs.SI_CASES(block, AS_OF)
+    row = dict.fromkeys(headers, BLANK) | {"Ref": "SI-1", "Organisation": "Fife Council", "Function": "SWF",
+                                           "Trigger": "Information overdue", "Level": 1,
+                                           "Date notified": excel(dt.date(2026, 11, 2))}
+    return [headers, list((row | cells).values())]
+
+
+@pytest.mark.parametrize("header", ["Date notified", "Level", "Urgent", "Respond by", "Chasers", "Closed", "Function"])
+def test_an_error_value_in_a_cases_cell_says_check_and_names_its_column(header):
+    """An error value in any input cell (Office.js sends it as an error object) is a visible message
+    naming its column, not a blank: a #REF! in Date notified must not read as 'not notified yet'."""
+    [row] = call("SI_CASES", _block(**{header: REF}), AS_OF)
+    assert row[:5] == ["", "CHECK", "", "", ""]
+    assert row[5] == f"#ERROR? the cell shows the error #REF!, not a value: fix its formula or type the value ({header})"
+
+
+def test_an_error_value_in_a_per_row_argument_is_named_not_blank():
+    assert call("SI_DEADLINE", REF, 2).startswith("#DATE? '#REF!' is not a date")
+    assert call("SI_STATUS", dt.date(2026, 12, 7), REF, dt.date(2026, 12, 8)).startswith("#DATE? '#REF!' is not a date")
+    assert call("SI_LEVEL", REF, "Information overdue", "OVERDUE", 2, "", "", "", "", "").startswith("#LEVEL? '#REF!'")
+    assert call("SI_CONTACT", 3, REF).startswith("#FUNCTION? '#REF!'")
+    # text the function only looks up (an organisation, a theme) would find nothing and say so quietly
+    assert call("SI_RECURRENCE", REF, "Delay", FINDINGS) == "#ERROR? organisation is the error #REF!: fix the cell it comes from"
+    assert call("SI_UPHOLD", "Fife Council", FINDINGS, REF).startswith("#DATE? '#REF!'")
+
+
+def test_si_cases_recomputes_a_changed_row_and_only_that_one(monkeypatch):
+    """An edit changes one row: the others come from the cache, and the answer equals a fresh computation,
+    whatever was cached before (the day, Closures and Settings are part of the fingerprint)."""
+    import udfs as module
+
+    headers, row = _block()
+    block = [headers] + [[f"SI-{i}"] + row[1:] for i in range(50)]
+    computed = []
+    real = module.compute_block
+    monkeypatch.setattr(module, "compute_block", lambda rows, *a: computed.append(len(rows) - 1) or real(rows, *a))
+    module._CASES.__init__()
+    first = call("SI_CASES", block, AS_OF)
+    assert computed == [50]
+    assert call("SI_CASES", block, AS_OF) == first and computed == [50]  # unchanged: not computed again
+    block[7][headers.index("Date notified")] = excel(dt.date(2026, 11, 16))
+    second = call("SI_CASES", block, AS_OF)
+    assert computed == [50, 1] and second[6] != first[6] and second[:6] + second[7:] == first[:6] + first[7:]
+    module._CASES.__init__()
+    assert call("SI_CASES", block, AS_OF) == second  # the same as computing afresh
+    later = call("SI_CASES", block, dt.date(2026, 12, 21))  # another day: every row again
+    assert computed[-1] == 50 and later != second
+    settings = [["Chaser working days", 9, ""]]
+    computed.clear()
+    call("SI_CASES", block, dt.date(2026, 12, 21), None, settings)
+    assert computed == [50]  # other Settings: every row again
+    block[3][headers.index("Level")] = True  # TRUE is not 1: a different row
+    call("SI_CASES", block, dt.date(2026, 12, 21), None, settings)
+    assert computed[-1] == 1
+
+
+def test_si_cases_headless_block_is_computed_whole():
+    headers, row = _block()
+    module = udfs
+    module._CASES.__init__()
+    headless = call("SI_CASES", [row, row], AS_OF)
+    assert all(r[1].startswith("#CASES? the column") for r in headless)
+
+
+def test_si_cases_hands_out_fresh_rows():
+    """The cached result is never handed out itself: a caller changing it changes nothing."""
+    headers, row = _block()
+    first = udfs.SI_CASES([headers, row], AS_OF)
     first[0][1] = "changed by a caller"
-    assert udfs.SI_CASES(block, AS_OF)[0][1] == "NO DEADLINE"
-    assert udfs._cases.cache_info().hits == 1
-    block[1][8] = 2  # a Level typed: a new block, computed afresh
-    assert udfs.SI_CASES(block, AS_OF)[0][4] != "" and udfs._cases.cache_info().misses == 2
+    assert udfs.SI_CASES([headers, row], AS_OF)[0][1] == "OVERDUE"
+
+
+def test_si_cases_reads_pyodides_null_for_an_empty_cell_as_blank(monkeypatch):
+    """In xlwings Lite (Pyodide 0.28 and later) an empty cell of a range arrives as the JsNull sentinel, not
+    None or "": the raw block is fingerprinted and read with it as a blank, giving what "" gives."""
+    import sys
+    import types
+
+    ffi = types.ModuleType("pyodide.ffi")
+
+    class JsNull:
+        def __repr__(self):
+            return "null"
+
+    ffi.JsNull = JsNull
+    monkeypatch.setitem(sys.modules, "pyodide", types.ModuleType("pyodide"))
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+    headers, row = _block()
+    expected = call("SI_CASES", [headers, row, [BLANK] * len(row)], AS_OF)
+    for singleton in (False, True):  # Pyodide's one `jsnull`, or instances
+        null = JsNull()
+        if singleton:
+            ffi.jsnull = null
+        udfs._CASES.__init__()
+        got = call("SI_CASES", [headers, [null if v == BLANK else v for v in row], [null] * len(row)], AS_OF)
+        assert got == expected and got[0][1] == "OVERDUE" and got[1] == [""] * 6
+
+
+def test_si_cases_as_desktop_excel_calls_it(monkeypatch):
+    """Desktop Excel (COM) converts the block itself (err_to_str: an error as its text, dates as datetimes)
+    and takes dates back as dates: the same rows, the same cache, Due a date rather than a serial."""
+    monkeypatch.setattr(udfs, "RAW", False)
+    monkeypatch.setattr(udfs, "_CASES", udfs._CasesCache())
+    headers, row = _block()
+    notified = headers.index("Date notified")
+    row = [None if v == BLANK else v for v in row]
+    row[notified] = dt.datetime(2026, 11, 2)
+    bad = list(row)
+    bad[notified] = "#REF!"
+    good, check = udfs.SI_CASES([headers, row, bad], AS_OF)
+    assert good[:2] == [dt.date(2026, 11, 16), "OVERDUE"]
+    assert check[1] == "CHECK" and "#REF!" in check[5] and check[5].endswith("(Date notified)")

@@ -150,3 +150,19 @@ def test_an_editable_copy_of_the_letter_templates_goes_beside_the_tracker(tmp_pa
 
     assert templates_for(tmp_path) == tmp_path / "templates"
     assert templates_for(tmp_path / "elsewhere") == TEMPLATES
+
+
+def test_array_calculated_columns_are_marked_array_as_excel_marks_them(built_tracker):
+    """Excel marks a table column whose cells hold array formulas `calculatedColumnFormula array="1"`
+    (XlsxWriter omits it): the computed Cases columns are dynamic-array picks from the Calc spill, so
+    a row Excel adds to the table must get an array formula, not a plain copy."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(built_tracker) as z:
+        tables = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/tables/")]
+    formulas = [(m.group(1), m.group(2)) for t in tables
+                for m in re.finditer(r"<calculatedColumnFormula([^>]*)>([^<]*)</", t)]
+    assert len(formulas) == len(schema.COMPUTED)
+    for attrs, text in formulas:
+        assert ("_xlfn.ANCHORARRAY(" in text) == (attrs == ' array="1"'), (attrs, text)
