@@ -80,8 +80,8 @@ def decode(data: bytes) -> str:
 def _delimiter(lines: list[str]) -> tuple[str, int]:
     """The field delimiter, and how many lines to skip before the header (1 after Excel's `sep=` line)."""
     first = next((line for line in lines if line.strip()), "")
-    if first.lower().startswith("sep=") and len(first.strip()) == 5:
-        return first.strip()[4], 1
+    if first.lower().startswith("sep=") and len(first.rstrip("\r\n")) == 5:  # the delimiter may be a tab
+        return first[4], 1
     in_header = [d for d in DELIMITERS if d in first]
     if len(in_header) <= 1:  # headers rarely hold a delimiter of their own: the one the header row uses
         return (in_header or [","])[0], 0

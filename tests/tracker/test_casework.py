@@ -166,7 +166,8 @@ def test_import_on_duplicate_update_and_fail(tracker, tmp_path):
 
 @pytest.mark.parametrize("encoding, delimiter, prefix", [
     ("utf-8-sig", ",", ""), ("cp1252", ";", ""), ("cp1252", ";", "sep=;\r\n"), ("utf-16", "\t", ""),
-    ("utf-8", "|", ""), ("latin-1", ",", "")])
+    ("utf-8", "|", ""), ("latin-1", ",", ""),
+    ("utf-16", "\t", "sep=\t\r\n")])  # Excel's sep= line naming a tab (found by tests/tracker/test_source_file.py)
 def test_csv_as_programs_write_it(tmp_path, encoding, delimiter, prefix):
     rows = [["Case ref", "Organisation", "Theme"], ["C1", "Comhairle nan Eilean Siar", "Café; délai, écrit"]]
     body = "\r\n".join(delimiter.join(f'"{v}"' if delimiter in v or "," in v or ";" in v else v for v in r)
