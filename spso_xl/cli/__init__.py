@@ -153,6 +153,53 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the cases' Refs (several allowed)")
         as_of(c, "record it")
 
+    def writes(c, what):
+        as_of(c, what)
+        c.add_argument("--dry-run", action="store_true", help="say what would change, and write nothing")
+
+    def sets(c, required, example):
+        c.add_argument("--set", action="append", default=[], required=required, metavar='"HEADER=VALUE"',
+                       help=f"a Cases input column and its value as you would type it in the cell, e.g. {example}")
+
+    def from_file(c, what):
+        c.add_argument("--sheet", metavar="NAME", help=f"{what} an .xlsx file: the sheet to read (default the first)")
+        c.add_argument("--map", action="append", default=[], metavar='"THEIR HEADER=OUR HEADER"',
+                       help="a column of the file whose header is not ours, e.g. "
+                            '--map "Date of decision=Decision date" (repeat for more; other headers match by '
+                            "name, case and spacing ignored)")
+
+    add = command("add", "add a case (or many, from a CSV or XLSX file), validated as check validates a cell, "
+                         "logged in Actions")
+    tracker(add)
+    sets(add, False, '--set "Ref=SI-2026-031" --set "Organisation=NHS Fife" (one --set per column)')
+    add.add_argument("--from", dest="source", type=Path, metavar="FILE",
+                     help="a .csv or .xlsx file with one case per row, headed like Cases")
+    from_file(add, "with --from")
+    writes(add, "log it")
+
+    update = command("update", "set input columns of one or more cases (a response, Resolved, Respond by, "
+                               "Closed ...), logged in Actions")
+    tracker(update)
+    update.add_argument("--ref", nargs="+", action="extend", required=True, metavar="REF",
+                        help="the cases' Refs (several allowed)")
+    sets(update, True, '--set "Response received=03/12/2026" (repeat for more; an empty value clears the cell)')
+    writes(update, "log it")
+
+    imp = command("import", "import a case-management export (.csv or .xlsx) into Findings, Cases, "
+                            "Organisations or Contacts; rows already there are not added again")
+    tracker(imp)
+    imp.add_argument("file", type=Path, help="the .csv or .xlsx file (any common encoding and delimiter)")
+    imp.add_argument("--into", default="Findings", metavar="TABLE",
+                     help="Findings (default), Cases, Organisations or Contacts")
+    from_file(imp, "for")
+    imp.add_argument("--on-duplicate", choices=("skip", "update", "fail"), default="skip",
+                     help="a row already in the table (Findings by Case ref and Theme, Cases by Ref, Organisations "
+                          "by name, Contacts by organisation and function): skip it (default), update its cells "
+                          "from the file, or refuse the import")
+    imp.add_argument("--skip-bad", action="store_true",
+                     help="import the good rows even when some are refused (each is still listed)")
+    writes(imp, "log it")
+
     upgrade = command("upgrade", "bring an older tracker to the current headers, tables (Contacts) and Settings rows, "
                                  "keeping every value")
     tracker(upgrade)

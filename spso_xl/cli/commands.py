@@ -18,6 +18,7 @@ from rich.text import Text
 
 from spso_xl.calendar.dates import uk
 from spso_xl.calendar.workdays import scottish_calendar
+from spso_xl.cli.casework import cmd_add, cmd_import, cmd_update  # noqa: F401 (run by name, as every cmd_)
 from spso_xl.errors import NotRecorded, plural
 from spso_xl.outputs.cell_text import refuse_tracker_as_output, write_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx

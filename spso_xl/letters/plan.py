@@ -48,6 +48,7 @@ from spso_xl.policy.tables import (
     FUNCTION_SUBJECTS,
     GOOD_PRACTICE,
     POWERS,
+    RECORD_KINDS,
     SUBJECTS,
     TEAMS,
     scale_for,
@@ -171,8 +172,8 @@ class _Planner:
                                                             tracker.raw["Settings"][ROW]) if _text(k)}
         self.actions: dict[str, list[dict]] = {}
         for rec in tracker.parsed["Actions"].sort_values("Date", kind="stable").to_dict("records"):
-            if _text(rec.get("Ref")):
-                self.actions.setdefault(norm(rec["Ref"]), []).append(rec)
+            if _text(rec.get("Ref")) and _text(rec.get("Action")) not in RECORD_KINDS:  # not bookkeeping
+                self.actions.setdefault(norm(rec["Ref"]), []).append(rec)  # (a case added, a closure): never told
         # Findings indexed once: by case ref (cited in Evidence) and by (organisation, function) for upheld ones
         self.findings_by_ref: dict[str, list[dict]] = {}
         self.upheld_by_org: dict[tuple[str, str], list[dict]] = {}

@@ -91,6 +91,7 @@ SPECS = (
          "and password come only from the environment (SPSO_SMTP_USER, SPSO_SMTP_PASSWORD), never from here."),
     Spec("Backups kept", "backups_kept", 20, "Backups of this tracker (in 'backups' beside it) always kept, newest first; older ones go once past the days below.", parse_count),
     Spec("Backup days kept", "backup_days", 30, "Every backup from this many days back is kept, however many there are.", parse_count),
+    Spec("User", "user", "", "Who the command line and the buttons record in the Actions log's By column (add, update, import, chase, escalate); blank: the computer's login name."),
 )
 LEGACY_SPECS = tuple(Spec(key, _attr(key), "", "Replaced by the per-function signatory rows; read for SWF letters.")
                      for key in LEGACY_SIGNATORY_KEYS)

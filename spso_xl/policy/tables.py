@@ -168,7 +168,12 @@ TRIGGERS = {t.label: t for t in (
     Trigger("Advice requested", "policy para 6", "none"),
 )}
 
-ACTION_KINDS = ("Contact", "Chaser", "Letter", "Meeting", "Response", "Escalation", "Resolution")
+ACTION_KINDS = ("Contact", "Chaser", "Letter", "Meeting", "Response", "Escalation", "Resolution", "Closure", "Opened",
+                "Update", "Import")
+# The tracker's own bookkeeping (a case added, a cell corrected, a closure, an import): logged so that every change
+# says who made it, but not an action taken with an organisation, so letters do not tell it and the summary does
+# not count it among the actions of a quarter.
+RECORD_KINDS = ("Closure", "Opened", "Update", "Import")
 OUTCOMES = ("Upheld", "Not upheld")
 HOLIDAY_KINDS = ("Bank holiday", "Closure", "Working day")
 QUARTER_CONVENTIONS = ("Financial", "Calendar")

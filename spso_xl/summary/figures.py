@@ -25,6 +25,7 @@ from spso_xl.policy.cases import due_column
 from spso_xl.policy.deadlines import Status, status_array
 from spso_xl.policy.evidence import FLAGS, binomial_limit, funnel
 from spso_xl.policy.rules import contact
+from spso_xl.policy.tables import RECORD_KINDS
 from spso_xl.policy.vocab import norm
 
 REQUESTS = ("Contact", "Letter", "Escalation")  # actions that ask an organisation for a reply
@@ -145,6 +146,7 @@ def _actions(tracker, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     a = tracker.parsed["Actions"]
     frame = pd.DataFrame({"key": _keys(a["Ref"]), "ref": a["Ref"], "date": pd.to_datetime(a["Date"]).astype("datetime64[s]"),
                           "level": pd.to_numeric(a["Level"], errors="coerce"), "kind": a["Action"], "row": a["_row"]})
+    frame = frame[~frame["kind"].isin(RECORD_KINDS)]  # bookkeeping (a case added, an import): not an action taken
     undated = int(frame["date"].isna().sum())
     frame = frame[frame["date"].notna() & frame["key"].notna()]
     frame = frame.sort_values(["key", "date", "row"], kind="stable").reset_index(drop=True)

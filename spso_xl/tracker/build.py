@@ -31,7 +31,7 @@ from spso_xl.calendar.workdays import bank_holidays
 from spso_xl.policy.settings import SPECS
 from spso_xl.tracker import lite_edition, schema, today
 from spso_xl.tracker.computed import compute_block
-from spso_xl.tracker.councils import COUNCILS
+from spso_xl.tracker.councils import ORGANISATIONS
 from spso_xl.tracker.read import tracker_from_sheets
 from spso_xl.xlsx.refs import cell_position, cell_ref, column_letters, excel_serial
 
@@ -155,7 +155,11 @@ def instructions(edition: str) -> tuple:
          "them in Word (fields such as {{ recipient_name }} are listed in templates/README.md).", ""),
         ("Settings: response windows, recurrence and funnel-plot thresholds, quarter convention, letters folder, who signs "
          "each level's letters for each function (name, then title after a comma), each function's phone and website.", ""),
-        ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary TRACKER  (--help for more)", ""),
+        ("Organisations: Scotland's councils and NHS boards are listed with their sector; add any other body you write "
+         "to (a row here, or spso-xl import TRACKER FILE --into Organisations).", ""),
+        ("Without Excel, the same from a terminal: spso-xl check / report / letters / summary / chase / escalate / add / "
+         "update / import TRACKER  (--help for more); each change is logged in Actions with who made it (Settings: "
+         "User).", ""),
         ("Values: dates as dd/mm/yyyy; Y/N columns accept Y, Yes, TRUE, 1; levels accept 3, L3, Level 3.", ""),
         ("Tabs may be renamed, moved or added, and tables given a Total Row: spso-xl finds each table by its name "
          "(Cases, Actions, Letters ...), so keep those names (Table Design > Table Name), one table of each.", ""),
@@ -179,10 +183,11 @@ def vba_project() -> bytes:
 
 
 def default_rows(as_of: dt.date) -> dict[str, list[dict]]:
-    """What a new tracker holds: the councils, Scotland's bank holidays around today, every setting."""
+    """What a new tracker holds: the councils and NHS boards with their sectors (`tracker.councils`), Scotland's
+    bank holidays around today, every setting."""
     years = range(as_of.year - 1, as_of.year + 3)
     return {
-        "Organisations": [{"Organisation": name, "Sector": "Local government"} for name in COUNCILS],
+        "Organisations": [{"Organisation": o["Organisation"], "Sector": o["Sector"]} for o in ORGANISATIONS],
         "Holidays": [{"Date": d, "Name": n, "Kind": "Bank holiday"}
                      for d, n in sorted(bank_holidays().items()) if d.year in years],
         "Settings": [{"Setting": s.key, "Value": s.default, "Notes": s.note} for s in SPECS],

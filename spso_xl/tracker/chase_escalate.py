@@ -18,6 +18,7 @@ from spso_xl.errors import NotRecorded
 from spso_xl.policy.cases import compute_cases
 from spso_xl.policy.vocab import is_blank, norm, parse_count
 from spso_xl.tracker.edit import TrackerEdit, case_cells
+from spso_xl.tracker.intake import who
 from spso_xl.tracker.read import ROW, Tracker
 
 # An escalation starts the new level afresh: the organisation's answer, its assessment, any
@@ -235,5 +236,6 @@ def not_as_written(tracker: Tracker, change: Change, missing=()) -> list[str]:
 def as_edit(tracker: Tracker, changes: list[Change]) -> tuple[TrackerEdit, list[str]]:
     """The changes as one `TrackerEdit` (by the headers the file has), and the headers it lacks, left out."""
     cells, missing = case_cells(tracker, ((c.row, c.cells) for c in changes))
-    logs = [line for c in changes for line in c.logs]
+    by = who(tracker.settings)  # every line of the log says who did it (DESIGN §12)
+    logs = [{**line, "By": line.get("By") or by} for c in changes for line in c.logs]
     return TrackerEdit(cells=cells, append={"Actions": logs} if logs else {}), missing

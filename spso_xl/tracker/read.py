@@ -314,8 +314,26 @@ def parse_rows(tracker: Tracker, name: str, raw: pd.DataFrame) -> tuple[pd.DataF
     """Rows of sheet `name` (raw values by header, with `_row`) parsed as `read_tracker` parses them,
     against the tracker's Organisations and Settings: for rows about to be written."""
     problems: list[Problem] = []
-    orgs = {norm(o) for o in tracker.raw["Organisations"]["Organisation"] if not is_blank(o)}
-    return _parse(raw, schema.SHEETS[name], problems, orgs, tracker.settings), problems
+    return _parse(raw, schema.SHEETS[name], problems, _orgs(tracker), tracker.settings), problems
+
+
+def check_rows(tracker: Tracker, name: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """What `check` says of table `name`'s rows as a write would leave them (`raw`: values by header, with
+    `_row`): canonical values and every problem, against the tracker's Organisations and Settings, with the
+    Cases checks across rows (a Ref on two rows, dates out of order). The one validator of add, update and
+    import, so a value is accepted exactly when `check` would pass it. A table the contract does not know
+    (a Contacts table of a newer tracker, say) is read as text, its Organisation checked against Organisations."""
+    problems: list[Problem] = []
+    sheet = schema.SHEETS.get(name) or schema.Sheet(name, tuple(
+        schema.Column(h, "org" if h == "Organisation" else "text") for h in raw.columns if h != ROW))
+    parsed = _parse(raw, sheet, problems, _orgs(tracker), tracker.settings)
+    if sheet is schema.CASES:
+        _cross_checks({"Cases": parsed}, {"Cases": raw}, problems)
+    return parsed, problems
+
+
+def _orgs(tracker: Tracker) -> dict[str, str]:
+    return {norm(o): str(o).strip() for o in tracker.raw["Organisations"]["Organisation"] if not is_blank(o)}
 
 
 def _settings(frame: pd.DataFrame, problems: list[Problem]):

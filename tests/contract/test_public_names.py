@@ -57,6 +57,10 @@ COMMANDS = {
     "escalate": ["--as-of", "--debug", "--ref", "-h", "path"],
     "upgrade": ["--debug", "-h", "path"],
     "demo": ["--as-of", "--debug", "--out", "-h"],
+    "add": ["--as-of", "--debug", "--dry-run", "--from", "--map", "--set", "--sheet", "-h", "path"],
+    "update": ["--as-of", "--debug", "--dry-run", "--ref", "--set", "-h", "path"],
+    "import": ["--as-of", "--debug", "--dry-run", "--into", "--map", "--on-duplicate", "--sheet", "--skip-bad", "-h",
+               "file", "path"],
     "digest": ["--as-of", "--debug", "--force", "--format", "--output", "--owner", "--send", "-h", "path"],
     "calendar": ["--as-of", "--debug", "--output", "-h", "path"],
 }

@@ -11,7 +11,7 @@ from oletools.olevba import VBA_Parser
 from spso_xl.tracker import schema
 from spso_xl.new import build_tracker
 from spso_xl.tracker.build import ENTRY_MODULE
-from spso_xl.tracker.councils import COUNCILS
+from spso_xl.tracker.councils import COUNCILS, NHS_BOARDS
 from spso_xl.outputs.libreoffice import CSV_ALL_SHEETS, convert
 from spso_xl.policy.settings import SPECS
 from tests.support import xlsx_parts as xp
@@ -62,8 +62,19 @@ def test_dropdowns_fed_from_the_core_vocabularies(wb, built_tracker):
 
 
 def test_prefilled_councils_holidays_and_settings(wb):
-    orgs = [r[0] for r in wb["Organisations"].iter_rows(min_row=2, values_only=True)]
-    assert orgs == list(COUNCILS) and "Comhairle nan Eilean Siar" in orgs
+    rows = [r[:2] for r in wb["Organisations"].iter_rows(min_row=2, values_only=True)]
+    orgs, sectors = [r[0] for r in rows], dict(rows)
+    assert orgs == list(COUNCILS) + list(NHS_BOARDS) and "Comhairle nan Eilean Siar" in orgs
+    # DESIGN §3: the 32 councils ('Local authority') and the NHS boards, territorial and special ('NHS')
+    assert len(COUNCILS) == 32 and {sectors[c] for c in COUNCILS} == {"Local authority"}
+    assert {sectors[b] for b in NHS_BOARDS} == {"NHS"}
+    territorial = {"NHS Ayrshire and Arran", "NHS Borders", "NHS Dumfries and Galloway", "NHS Fife", "NHS Forth Valley",
+                   "NHS Grampian", "NHS Greater Glasgow and Clyde", "NHS Highland", "NHS Lanarkshire", "NHS Lothian",
+                   "NHS Orkney", "NHS Shetland", "NHS Tayside", "NHS Western Isles"}
+    special = {"NHS 24", "NHS Education for Scotland", "NHS National Services Scotland", "Healthcare Improvement Scotland",
+               "Public Health Scotland", "Scottish Ambulance Service", "The State Hospitals Board for Scotland",
+               "NHS Golden Jubilee"}
+    assert set(NHS_BOARDS) == territorial | special
     hol = list(wb["Holidays"].iter_rows(min_row=2, values_only=True))
     assert (dt.datetime(2026, 11, 30), "Saint Andrew's Day", "Bank holiday") in hol
     assert {r[0].year for r in hol} == {2025, 2026, 2027, 2028}

@@ -103,6 +103,18 @@ COMMANDS = {
             append={"Actions": [{"Date": AS_OF, "Ref": "SI-2026-001", "Action": "Chaser", "By": "AB"}]})),
         lambda p: _owned(p, "Cases", "Actions", *(["Calc"] if "Calc" in xp.sheet_parts(p) else []),
                          tables=("Actions",), extra=("xl/sharedStrings.xml",))),
+    "add": (lambda p: _run(["add", str(p), "--set", "Ref=SI-NEW", "--set", "Organisation=Fife Council",
+                            "--set", "Trigger=Poor response", "--as-of", DAY]),
+            lambda p: _owned(p, "Cases", "Actions", *(["Calc"] if "Calc" in xp.sheet_parts(p) else []),
+                             tables=("Cases", "Actions"), extra=("xl/sharedStrings.xml",))),
+    "update": (lambda p: _run(["update", str(p), "--ref", "SI-2026-001", "--set", "Owner=Someone new", "--as-of", DAY]),
+               lambda p: _owned(p, "Cases", "Actions", *(["Calc"] if "Calc" in xp.sheet_parts(p) else []),
+                                tables=("Actions",), extra=("xl/sharedStrings.xml",))),
+    "import": (lambda p: (p.parent / "f.csv").write_text("Case ref,Organisation,Decision date,Outcome,Theme\n"
+                                                          "NEW-1,Fife Council,01/11/2026,Upheld,A new theme\n")
+               and _run(["import", str(p), str(p.parent / "f.csv"), "--as-of", DAY]),
+               lambda p: _owned(p, "Findings", "Actions", tables=("Findings", "Actions"),
+                                extra=("xl/sharedStrings.xml",))),
 }
 
 
