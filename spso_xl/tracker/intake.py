@@ -23,7 +23,6 @@ from spso_xl.policy.vocab import did_you_mean, is_blank, norm, parse_function
 from spso_xl.tracker import schema
 from spso_xl.tracker.edit import TrackerEdit
 from spso_xl.tracker.read import ROW, Tracker, check_rows
-from spso_xl.xlsx.tables import TABLELESS_ROWS, read_boxes
 
 # The natural key of each table a file can be imported into: a row whose key is already in the table is
 # the same row. A finding is one decision on one theme of a case (a case decided on two themes is two
@@ -83,31 +82,17 @@ class TableRows:
 
 
 def table_of(tracker: Tracker, name: str) -> TableRows:
-    """The tracker's table `name`; InputError naming it when the tracker has none. A table the contract does not
-    list (Contacts, until the tracker's contract has it) is read by its Excel Table, headed by the row that
-    names `Organisation`."""
-    if name in tracker.raw:
-        if any(p.sheet == name and p.row is None for p in tracker.problems):
-            raise InputError("TABLE", f"{_file(tracker)} has no {name} table: nothing was changed")
-        raw = tracker.raw[name]
-        headers = [h for h in raw.columns if h != ROW and (name, h) not in tracker.absent]
-        return TableRows(name, raw, headers, tracker.parsed[name])
-    cells, boxes = read_boxes(tracker.path, [name]) if tracker.path else ({}, {})
-    is_table = name in boxes and boxes[name].last_row != TABLELESS_ROWS  # a sheet of that name alone is no table
-    rows = cells[name].rows if is_table else []
-    top = next((i for i, r in enumerate(rows[:20]) if any(norm(v) == "organisation" for v in r if v is not None)),
-               None)
-    if top is None:
-        raise InputError("TABLE", f"{_file(tracker)} has no {name} table: add one (an Excel Table named {name}, "
-                                  f"headed Organisation, Function and the columns to fill); nothing was changed")
-    headers = [str(v).strip() if isinstance(v, str) else "" for v in rows[top]]
-    cols = [i for i, h in enumerate(headers) if h]
-    body = [(r + 1, [rows[r][i] if i < len(rows[r]) else None for i in cols]) for r in range(top + 1, len(rows))]
-    body = [(n, [None if v == "" else v for v in vals]) for n, vals in body if any(v not in ("", None) for v in vals)]
-    raw = pd.DataFrame([v for _, v in body], columns=[headers[i] for i in cols], dtype=object)
-    raw[ROW] = [n for n, _ in body]
-    parsed, _ = check_rows(tracker, name, raw)
-    return TableRows(name, raw, [headers[i] for i in cols], parsed)
+    """The tracker's table `name`; InputError naming it when the tracker has none (an older tracker without
+    Contacts: `spso-xl upgrade` adds it)."""
+    missing = InputError("TABLE", f"{_file(tracker)} has no {name} table: nothing was changed"
+                         + (" (spso-xl upgrade adds it)" if name == "Contacts" else ""))
+    if name not in tracker.raw or any(p.sheet == name and p.row is None for p in tracker.problems):
+        raise missing
+    raw = tracker.raw[name]
+    headers = [h for h in raw.columns if h != ROW and (name, h) not in tracker.absent]
+    if not headers:
+        raise missing
+    return TableRows(name, raw, headers, tracker.parsed[name])
 
 
 def _file(tracker: Tracker) -> str:

@@ -9,13 +9,11 @@ import pytest
 
 from spso_xl.cli import main
 from spso_xl.errors import InputError
-from spso_xl.tracker import build, schema
 from spso_xl.tracker.casework import add_cases, import_rows, update_cases
 from spso_xl.tracker.councils import NHS_BOARDS
 from spso_xl.tracker.edit import TrackerEdit, edit_tracker
 from spso_xl.tracker.read import ROW, read_tracker
 from spso_xl.tracker.source_file import read_source
-from tests.support.dates import AS_OF
 
 DAY = dt.date(2026, 12, 1)
 CASE = {"Ref": "SI-2026-900", "Organisation": "Fife Council", "Function": "SWF", "Trigger": "Information overdue",
@@ -221,27 +219,15 @@ def test_import_organisations_then_cases_about_them(tracker, tmp_path):
     assert list(t.raw["Actions"]["Action"]) == ["Import", "Opened"]
 
 
-class _WithContacts(build._Builder):
-    def lists(self):
-        super().lists()
-        sheet = schema.Sheet("Contacts", tuple(schema.Column(h) for h in (
-            "Organisation", "Function", "Recipient name", "Recipient title", "Salutation", "Email")))
-        self.table(self.wb.add_worksheet("Contacts"), sheet, 0)
-
-
 def test_contacts_into_the_trackers_own_table_or_refused_by_name(tracker, tmp_path, capsys):
     csv = _write(tmp_path / "c.csv", "Organisation,Function,Name,Email\nNHS Fife,INWO,Dr A Grant,a@nhs.example\n"
                                      "NHS Fife,Complaints,Ms B Lee,b@nhs.example\nNo Such Board,INWO,X,\n")
-    assert main(["import", str(tracker), str(csv), "--into", "Contacts"]) == 2
-    assert "has no Contacts table" in capsys.readouterr().err
-    original = build._Builder
-    build._Builder = _WithContacts
-    try:
-        from spso_xl.new import build_tracker
+    from tests.tracker.test_upgrade import older_tracker
 
-        path = build_tracker(tmp_path / "with" / "si_tracker.xlsm", as_of=AS_OF)
-    finally:
-        build._Builder = original
+    older = older_tracker(tmp_path / "older")  # from before the Contacts table (issue 23)
+    assert main(["import", str(older), str(csv), "--into", "Contacts"]) == 2
+    assert "has no Contacts table" in capsys.readouterr().err
+    path = tracker
     maps = ["--map", "Name=Recipient name"]
     assert main(["import", str(path), str(csv), "--into", "Contacts", *maps]) == 1
     assert "line 4: Organisation: 'No Such Board' is not in the Organisations sheet" in capsys.readouterr().err
