@@ -12,7 +12,7 @@ import random
 from spso_xl.calendar.workdays import scottish_calendar, workday
 from spso_xl.policy.settings import SPECS
 from spso_xl.policy.tables import DEFAULT_FUNCTION, TRIGGERS
-from spso_xl.tracker.councils import COUNCILS
+from spso_xl.tracker.councils import COUNCILS, LOCAL_AUTHORITY, NHS
 
 FIRST = ("Aileen", "Calum", "Eilidh", "Fraser", "Isla", "Kirsty", "Lachlan", "Morag", "Niall", "Rhona", "Ruaridh",
          "Shona", "Struan", "Catriona", "Douglas", "Mhairi")
@@ -75,7 +75,7 @@ OFFICES = {
     "West Lothian Council": ("West Lothian Civic Centre\nHowden South Road\nLivingston", "EH54 6FF"),
 }
 # The NHS boards the demo's whistleblowing (INWO) cases are about: INWO looks at NHS services, not councils.
-NHS_BOARDS = {
+DEMO_BOARDS = {
     "NHS Lothian": ("Waverleygate\n2-4 Waterloo Place\nEdinburgh", "EH1 3EG"),
     "NHS Highland": ("Assynt House\nBeechwood Park\nInverness", "IV2 3BW"),
 }
@@ -109,7 +109,7 @@ def organisations(rng) -> list[dict]:
         rng.choice(('AB', 'DD', 'EH', 'FK', 'G', 'IV', 'KA', 'KY', 'PA', 'PH')), rng.randint(1, 40), rng.randint(1, 9)
         rng.choice('ABDEFGHJ'), rng.choice('LNPQRSTU')
         address, postcode = OFFICES[name]
-        rows.append({"Organisation": name, "Sector": "Local government", "Recipient name": recipient,
+        rows.append({"Organisation": name, "Sector": LOCAL_AUTHORITY, "Recipient name": recipient,
                      "Recipient title": "Head of Customer Services", "Chief executive": chief, "Address": address,
                      "Postcode": postcode, "Email": f"customer.services@{slug}.example.gov.uk",
                      "Preferred contact": rng.choice(("Email", "Phone", "Letter"))})
@@ -117,10 +117,10 @@ def organisations(rng) -> list[dict]:
 
 
 def nhs_boards(rng) -> list[dict]:
-    return [{"Organisation": name, "Sector": "NHS", "Recipient name": _person(rng),
+    return [{"Organisation": name, "Sector": NHS, "Recipient name": _person(rng),
              "Recipient title": "Director of Nursing", "Chief executive": _person(rng), "Address": address,
              "Postcode": postcode, "Email": f"feedback@{name.lower().replace(' ', '-')}.example.scot.nhs.uk",
-             "Preferred contact": "Email"} for name, (address, postcode) in NHS_BOARDS.items()]
+             "Preferred contact": "Email"} for name, (address, postcode) in DEMO_BOARDS.items()]
 
 
 def contacts(rng, orgs: list[dict], cases: list[dict]) -> list[dict]:
@@ -223,7 +223,7 @@ def cases_and_actions(rng, as_of: dt.date) -> tuple[list[dict], list[dict]]:
     for i, (trigger, function, level, age, chasers, response, resolved, flags, closed) in enumerate(SCENARIOS, 1):
         org = list(RECURRING)[i % 3] if trigger == "Recurrent issue" else \
             HIGH_UPHOLD if trigger == "High uphold rate" else \
-            list(NHS_BOARDS)[i % 2] if function == "INWO" else orgs[(i * 7) % len(orgs)]
+            list(DEMO_BOARDS)[i % 2] if function == "INWO" else orgs[(i * 7) % len(orgs)]
         ref = f"SI-{as_of.year}-{i:03d}"
         notified = workday(as_of, -age, cal) if level else None
         history = _history(rng, ref, level or 0, notified, cal) if level else []
