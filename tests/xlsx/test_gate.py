@@ -46,8 +46,8 @@ BREAKS = {
     "two sheets one name but for case": ("xl/workbook.xml",
                                          lambda wb: wb.replace(b'name="Holidays"', b'name="CASES"'),
                                          "two sheets named 'Cases' and 'CASES'"),
-    "a table ref past its columns": ("xl/tables/table3.xml", lambda t: t.replace(b'ref="A1:G', b'ref="A1:H', 1),
-                                     "xl/tables/table3.xml: has 7 columns and the ref"),
+    "a table ref past its columns": ("xl/tables/table4.xml", lambda t: t.replace(b'ref="A1:G', b'ref="A1:H', 1),
+                                     "xl/tables/table4.xml: has 7 columns and the ref"),
     "a style out of range": ("xl/worksheets/sheet6.xml", lambda s: s.replace(b' s="', b' s="999', 1),
                              "has the style 999"),
 }
