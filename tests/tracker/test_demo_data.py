@@ -4,7 +4,7 @@ organisation and function has a contact with a salutation, and each findings-bas
 
 import re
 
-from spso_xl.tracker.sample import NHS_BOARDS, OFFICES, demo_rows
+from spso_xl.tracker.sample import DEMO_BOARDS, OFFICES, demo_rows
 from tests.support.dates import AS_OF
 
 ROWS = demo_rows(AS_OF)
@@ -18,7 +18,7 @@ AREAS = {"Aberdeen": "AB", "Forfar": "DD", "Lochgilphead": "PA", "Edinburgh": "E
 
 
 def test_every_address_has_its_towns_postcode():
-    for address, postcode in [*OFFICES.values(), *NHS_BOARDS.values()]:
+    for address, postcode in [*OFFICES.values(), *DEMO_BOARDS.values()]:
         town = address.split("\n")[-1]
         assert re.match(rf"{AREAS[town]}\d", postcode), (town, postcode)
 
@@ -26,7 +26,7 @@ def test_every_address_has_its_towns_postcode():
 def test_cases_functions_organisations_and_descriptions_agree():
     for case in ROWS["Cases"]:
         function = case["Function"] or "SWF"
-        nhs = case["Organisation"] in NHS_BOARDS
+        nhs = case["Organisation"] in DEMO_BOARDS
         assert nhs == (function == "INWO"), case["Ref"]  # INWO looks at NHS services; councils' SWF and complaints
         if function != "SWF":
             assert not re.search(r"Welfare Fund|SWF|crisis grant", case["Description"] + case["Evidence"]), case["Ref"]
