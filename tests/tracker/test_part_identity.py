@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from spso_xl.new import build_tracker
-from spso_xl.tracker import build
+from spso_xl.tracker import build, schema
 from spso_xl.cli import main
 from spso_xl.tracker.edit import edit_tracker, TrackerEdit
 from spso_xl.tracker.sample import demo_rows
@@ -35,9 +35,10 @@ class _RichBuilder(build._Builder):
         chart.add_series({"values": "='My notes'!$A$1:$A$3"})
         ws.insert_chart("E2", chart)
         cases = self.wb.get_worksheet_by_name("Cases")
-        cases.write_string(2, 28, "My column")
+        right = len(schema.CASES.headers)  # the first column right of the Cases table (0-based)
+        cases.write_string(2, right, "My column")
         for r in range(3, 8):
-            cases.write_string(r, 28, f"mine {r}")
+            cases.write_string(r, right, f"mine {r}")
 
 
 @pytest.fixture(scope="module")
