@@ -1,7 +1,8 @@
 """The summary on A4 landscape pages (DESIGN §11): one grid of cells that every writer takes (the
 tracker's sheet, the standalone workbook, the xlwings button), with column widths in characters,
 row heights, page breaks between sections, headers repeated on long tables, and where each chart
-goes: two side by side on a page, at full size."""
+goes: two side by side on a page, at full size. Every column fits one page's width: a table wider
+than that prints in parts split by meaning (PARTS), never as pages holding only a repeated column A."""
 
 from __future__ import annotations
 
@@ -28,7 +29,24 @@ PAGE_CM = 27.4  # A4 landscape's 29.7 cm less 1 cm margins each side, with a lit
 PAGE_PT = 430.0  # A4 landscape's height less margins and the two title rows repeated on every page
 ROW_PT = {"title": 21.0, "section": 16.5}  # other rows 15 points, wrapped ones as `Layout.heights` says
 PRINT_TITLE_ROWS = 2  # the title and the period's dates head every printed page
+LEAST_WIDTH = 12.5  # a date (dd/mm/yyyy) and the longest heading word whole
+LEAST_FIRST = 26.0  # column A narrowed to fit the page: most organisations' names still whole
 FIRST_WIDTH = 32.0  # column A: organisation names whole; longer key-figure labels wrap
+# Tables too wide for one printed page, split by meaning into parts that each fit (DESIGN §11): each part
+# is a list of the table's columns, its first column the key that names its rows; the first part keeps the
+# table's title (and the columns a chart reads), the others are titled "<title>: <label>".
+PARTS = {
+    "level3": ((None, ("Organisation", "Ref", "Level", "Function", "Trigger", "Contact from", "Issue")),
+               ("dates and status", ("Ref", "Date notified", "Due", "Response received", "Status at quarter end",
+                                     "Actions this quarter"))),
+    "by_org": ((None, ("Organisation", "Level 1 actions", "Level 2 actions", "Level 3+ actions", "All actions",
+                       "Cases opened", "Escalations")),
+               ("outcomes", ("Organisation", "Resolutions", "Overdue at quarter end", "Decisions", "Upheld",
+                             "Uphold rate", "Funnel"))),
+    "funnel": ((None, ("Organisation", "Function", "Sector", "Decisions", "Upheld", "Uphold rate", "Funnel")),
+               ("funnel limits", ("Organisation", "Sector rate", "95% lower", "95% upper", "99.8% lower",
+                                  "99.8% upper"))),
+}
 
 
 @dataclass(frozen=True)
@@ -166,7 +184,8 @@ def summary_layout(s: Summary) -> Layout:
             lay.charts.append(PlacedChart(chart.key, chart.title, f"{column_letters(first + 1)}{top + 1}",
                                           f"{column_letters(end + 1)}{top + 1 + CHART_ROWS}", left, right))
     for key in TABLE_ORDER:
-        _table(add, section, used, s.tables[key], key, lay)
+        for part_key, part in _parts(key, s.tables[key]):
+            _table(add, section, used, part, part_key, lay)
     section(ROW_PT["section"] + 15 * sum(len(textwrap.wrap(d, TEXT_LINE)) for d in s.definitions))
     add(["How these figures are counted"], "section")
     for d in s.definitions:
@@ -216,6 +235,21 @@ def _chart_places(widths: list[float]) -> tuple[list[tuple[tuple[int, float], tu
     return places, per_band
 
 
+def _parts(key: str, t: FigureTable) -> list[tuple[str, FigureTable]]:
+    """A table as the parts it prints in (PARTS), each under its own block key (`key`, then `key:label`);
+    every column of the table is in a part, so no figure is lost."""
+    if key not in PARTS or t.frame.empty:
+        return [(key, t)]
+    have = list(t.frame.columns)
+    named = {c for _, cols in PARTS[key] for c in cols}
+    parts = [(label, [c for c in cols if c in have] + ([c for c in have if c not in named] if label is None else []))
+             for label, cols in PARTS[key]]
+    return [(key if label is None else f"{key}:{label}",
+             FigureTable(t.title if label is None else f"{t.title}: {label}", t.frame[cols], t.empty,
+                         t.note if label is None else "", {c: f for c, f in t.formats.items() if c in cols}))
+            for label, cols in parts if label is None or len(cols) > 1]
+
+
 def _table(add, section, used, t: FigureTable, key: str, lay: Layout) -> None:
     """A titled table, on a new page unless it fits on this one; a table longer than a page repeats its
     header row at the top of each page it runs on to (tables a chart reads are kept in one piece)."""
@@ -227,7 +261,10 @@ def _table(add, section, used, t: FigureTable, key: str, lay: Layout) -> None:
                for row, cells in zip(values, wrapped)]
     head = 15.0 * max([_lines(c, width(i)) for i, c in enumerate(columns)] or [1])
     head = head if head > 15 else None
-    section(ROW_PT["section"] + 15 * bool(t.note) + (head or 15.0) + sum(h or 15.0 for h in heights) + 15)
+    top = ROW_PT["section"] + 15 * bool(t.note) + (head or 15.0)
+    whole = top + sum(h or 15.0 for h in heights) + 15
+    # a table longer than a page runs on to the next anyway: it starts here if its first rows fit
+    section(whole if whole <= PAGE_PT or key in CHART_DATA else top + sum(h or 15.0 for h in heights[:3]))
     add([t.title], "section")
     if t.note:
         add([t.note], "note")
@@ -269,12 +306,28 @@ def _widths(s: Summary) -> list[float]:
 
     for v in s.figures.values():
         see(1, _cell(v))
-    for t in s.tables.values():
+    for t in (part for key, table in s.tables.items() if not table.frame.empty for _, part in _parts(key, table)):
         for c, name in enumerate(t.frame.columns):
             see(c, name, heading=True)
             for v in t.frame[name].head(500).tolist():
                 see(c, _cell(v))
-    return [out.get(c, 10.0) for c in range(max(out) + 1)]
+    widths = [out.get(c, 10.0) for c in range(max(out) + 1)]
+    return _fit(widths)
+
+
+def _fit(widths: list[float]) -> list[float]:
+    """The widths narrowed, widest first, until every column fits one printed page's width (wider text then
+    wraps), never below a date's width (column A: below most organisations' names): so no page holds a lone
+    column A, and no text shrinks."""
+    budget = PAGE_CM / _cm(1.0)
+    out = list(widths)
+    least = [LEAST_FIRST] + [LEAST_WIDTH] * (len(out) - 1)
+    while sum(out) > budget:
+        c = max((i for i in range(len(out)) if out[i] > least[i]), key=lambda i: out[i], default=None)
+        if c is None:
+            break
+        out[c] = max(least[c], out[c] - 0.25)
+    return out
 
 
 def summary_grid(summary: Summary) -> list[list]:

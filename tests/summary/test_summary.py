@@ -626,3 +626,28 @@ def test_the_summary_prints_on_a4_landscape_at_9_pt_or_more(copy, libreoffice, t
     for page in pages:  # the period's dates head every page
         text = " ".join(w for _, w in page)
         assert "1 July 2026 to 30 September 2026" in text
+
+
+@pytest.mark.libreoffice
+def test_the_demo_summary_prints_as_short_as_its_content(demo_copy, libreoffice):
+    """DESIGN §11: "The printed summary is as short as its content: the 24-case demo printed 25 A4 pages,
+    several holding only a repeated first column — a table that is too wide is split by meaning (or
+    turned), not by columns." Every table fits the page's width, so no page repeats another's column A
+    with nothing beside it, and the demo (32 organisations, each in four table parts) prints in 18 pages."""
+    import re
+    import subprocess
+
+    from tests.support.dates import AS_OF as DEMO_AS_OF
+
+    result = write_summary(demo_copy, Q2, pdf=True, as_of=DEMO_AS_OF, sheet=False)
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages <= 18, pages
+    html = subprocess.run(["pdftotext", "-bbox", str(result.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>')
+    seen = {}
+    for n, page in enumerate(html.split("<page ")[1:], 1):  # column A's words where they stand, titles aside
+        first = tuple((round(float(y)), w) for x, y, w in word.findall(page) if float(x) < 150 and 75 < float(y) < 540)
+        assert not first or first not in seen, f"page {n} repeats page {seen.get(first)}'s first column alone"
+        seen[first] = n
