@@ -125,7 +125,7 @@ def well_formed(parts: _Parts, scope, rows: dict[str, set[int]] | None = None) -
         if not parts.has(name) or not name.lower().endswith((".xml", ".rels")):
             continue
         data = parts.read(name)
-        if name in parts.originals and rows and name in rows:
+        if name in parts.originals and rows and name in rows and len(rows[name]) <= DEEP_ROWS:
             data = written_only(parts.originals[name], data, rows[name]) or data  # the rest was readable
         parser = expat.ParserCreate(namespace_separator="}")
         try:

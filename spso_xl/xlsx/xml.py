@@ -263,6 +263,16 @@ def _around_rows(xml: bytes) -> dict:
                           if m is not None))
 
 
+def _markup(xml: bytes, lo: int, hi: int) -> bool:
+    """Whether xml[lo:hi] may hold a comment, CDATA or an instruction (where "<row" may not be a tag);
+    a lone "!" or "?" is found first, at memchr speed."""
+    for char, pair in ((b"!", b"<!"), (b"?", b"<?")):
+        i = xml.find(char, lo, hi)
+        if i >= 0 and xml.find(pair, max(lo, i - 1), hi) >= 0:
+            return True
+    return False
+
+
 def _one_row(span: bytes) -> bool:
     return len(_ROW_TAG.findall(span)) == 1
 
@@ -277,15 +287,14 @@ def written_only(old: bytes, new: bytes, rows: set[int]) -> bytes | None:
     if o is None or n is None or _around_rows(old) != _around_rows(new):
         return None
     (olo, ohi), (nlo, nhi) = o, n
-    for marker in (b"<!", b"<?"):  # comments, CDATA, instructions: where "<row" may not be a tag
-        if old.find(marker, olo, ohi) >= 0 or new.find(marker, nlo, nhi) >= 0:
-            return None
+    if _markup(old, olo, ohi):  # `new`'s rows are `old`'s but for those kept (checked below)
+        return None
     kept, op, np = [], olo, nlo
     for r in sorted(rows):
         ns = find_row(new, r, np, nhi, False)
         if ns is None:
             continue
-        if not _one_row(new[ns[0]:ns[1]]):
+        if not _one_row(new[ns[0]:ns[1]]) or _markup(new, ns[0], ns[1]):
             return None
         os = find_row(old, r, op, ohi, False)
         if os is None:  # a row added: before the original's next row, or at the end

@@ -24,6 +24,7 @@ from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.tables import read_range
 from spso_xl.xlsx.worksheet import Formula
+from spso_xl.xlsx.xml import written_only
 from tests.support.paths import DATA
 
 EXCEL_MADE = sorted((DATA / "excel_made").glob("*.xls[xm]")) + \
@@ -216,3 +217,17 @@ def test_a_damaging_edit_on_a_big_sheet_is_refused_inside_the_row_written_and_ou
     with pytest.raises(WriteRefused, match="is not well-formed XML"):
         _edit_row(big_book, counting, monkeypatch, unbound)
     assert (counting.written in counting.fed) == (where == 3)
+
+
+def test_only_the_rows_written_are_kept_when_all_else_is_the_originals():
+    head, tail = b'<worksheet xmlns="urn:x"><sheetData>', b"</sheetData></worksheet>"
+    row = b'<row r="%d"><c r="A%d"><v>%d</v></c></row>'
+    old = head + b"".join(row % (r, r, r) for r in (1, 2, 3, 5)) + tail
+    two, four = b'<row r="2"><c r="A2"><v>9</v></c></row>', b'<row r="4"/>'
+    new = head + row % (1, 1, 1) + two + row % (3, 3, 3) + four + row % (5, 5, 5) + tail
+    assert written_only(old, new, {2, 4}) == head + two + four + tail
+    assert written_only(old, new, {2}) is None  # row 4 is not the original's and was not said written
+    assert written_only(old, new, {4}) is None
+    note = b"<!-- a note -->"
+    assert written_only(old.replace(b'<row r="3"', note + b'<row r="3"'),
+                        new.replace(b'<row r="3"', note + b'<row r="3"'), {2, 4}) is None
