@@ -24,7 +24,7 @@ SIZES = tuple(int(n) for n in os.environ.get("SPSO_BENCH_SIZES", "1000,20000,500
 PROBE = ("import json, sys, time; t = time.perf_counter(); {body}; "
          "print(json.dumps({{'seconds': time.perf_counter() - t}}), file=sys.stderr)")
 CLI = "from spso_xl.cli import main; code = main(sys.argv[1:])"
-CHASER = ("from spso_xl.safewrite import TrackerEdit, edit_tracker; import datetime as dt; "
+CHASER = ("from spso_xl.tracker.edit import TrackerEdit, edit_tracker; import datetime as dt; "
           "edit_tracker(sys.argv[1], TrackerEdit(cells={('Cases', 4, 'Chasers'): 3}, "
           "append={'Actions': [{'Date': dt.date(2026, 11, 22), 'Ref': 'SI-000000', 'Action': 'Chaser'}]}))")
 

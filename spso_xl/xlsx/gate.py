@@ -5,7 +5,9 @@ file as it is.
 A write that broke a file once passed every test that compared bytes: a `<sheet … r:id>` whose
 prefix was bound only on its neighbours. So the gate reads the new package as Excel does:
 - every part the write changed or added parses with a namespace-aware parser (expat: no tree, so a
-  50,000-row sheet costs one C pass);
+  50,000-row sheet costs one C pass); of a worksheet a SheetEdit edited in place, only what it wrote
+  (the rows it touched, and what is around the rows) when every other byte is the original's, where
+  it was (`written_only`);
 - content types ↔ parts; relationship ids unique, internal targets present, every r:id a part uses
   declared in its relationships;
 - sheet names unique ignoring case and legal; sheet-scoped names on a sheet that exists;
@@ -32,7 +34,7 @@ from lxml import etree
 
 from spso_xl.errors import PackageError, WriteRefused
 from spso_xl.xlsx.refs import column_letters, column_number, range_bounds
-from spso_xl.xlsx.xml import CT_SHEET, Fragment, declarations, find_row, parse, start_tag
+from spso_xl.xlsx.xml import CT_SHEET, Fragment, declarations, find_row, parse, start_tag, written_only
 
 RELS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
         "http://purl.oclc.org/ooxml/officeDocument/relationships")
@@ -56,8 +58,9 @@ class Problem:
 class _Parts:
     """A package's parts (names compared ignoring case, as OPC does), with a write's changes over them."""
 
-    def __init__(self, z: zipfile.ZipFile, changed: dict[str, bytes] | None = None):
-        self.zip, self.changed = z, changed or {}
+    def __init__(self, z: zipfile.ZipFile, changed: dict[str, bytes] | None = None,
+                 originals: dict[str, bytes] | None = None):
+        self.zip, self.changed, self.originals = z, changed or {}, originals or {}
         names = [n for n in z.namelist() if not n.endswith("/")]
         self.names = names + [n for n in self.changed if n not in set(names)]
         self.lower = {n.lower(): n for n in self.names}
@@ -116,14 +119,17 @@ def _rel_attrs(element) -> list[tuple[str, str]]:
 # --- the checks ---------------------------------------------------------------------------------
 
 
-def well_formed(parts: _Parts, scope) -> list[Problem]:
+def well_formed(parts: _Parts, scope, rows: dict[str, set[int]] | None = None) -> list[Problem]:
     out = []
     for name in sorted(scope):
         if not parts.has(name) or not name.lower().endswith((".xml", ".rels")):
             continue
+        data = parts.read(name)
+        if name in parts.originals and rows and name in rows and len(rows[name]) <= DEEP_ROWS:
+            data = written_only(parts.originals[name], data, rows[name]) or data  # the rest was readable
         parser = expat.ParserCreate(namespace_separator="}")
         try:
-            parser.Parse(parts.read(name), True)
+            parser.Parse(data, True)
         except expat.ExpatError as e:
             out.append(Problem(name, f"is not well-formed XML ({e})"))
     return out
@@ -492,13 +498,14 @@ def _metadata(parts: _Parts, rels) -> int | None:
 
 
 def problems(z: zipfile.ZipFile, changed: dict[str, bytes] | None = None, scope=None,
-             rows: dict[str, set[int]] | None = None) -> list[Problem]:
+             rows: dict[str, set[int]] | None = None, originals: dict[str, bytes] | None = None) -> list[Problem]:
     """What would make Excel refuse or repair the package `z` (with `changed` over it): the parts in
     `scope` (default all) checked in depth, the cells of `rows` (part -> rows; a sheet it leaves out, or
-    no `rows` at all: every row)."""
-    parts = _Parts(z, changed)
+    no `rows` at all: every row). `originals` (part -> the bytes it had, which were readable) lets a
+    sheet edited in place be parsed only where it changed."""
+    parts = _Parts(z, changed, originals)
     scope = set(parts.names) if scope is None else set(scope)
-    out = well_formed(parts, scope)
+    out = well_formed(parts, scope, rows)
     broken = {p.part for p in out}
     live = scope - broken
     out += content_types(parts)
@@ -532,8 +539,10 @@ def refuse_if_broken(new: Path, package) -> None:
     touched = {part: set(edit.touched) for part, edit in package.sheet_edits.items()
                if package.changed.get(part) == edit.xml}  # a sheet written whole: all its rows
     scope = set(package.changed)
+    originals = {part: edit.original for part, edit in package.sheet_edits.items()
+                 if part in touched and edit.original is not None}
     with zipfile.ZipFile(new) as z:
-        found = problems(z, package.changed, scope, touched)
+        found = problems(z, package.changed, scope, touched, originals)
     if not found:
         return
     before = set(problems(package.zip, None, scope & set(package.infos), touched))

@@ -101,12 +101,15 @@ class SheetEdit:
     links: list[tuple[str, str]] = field(default_factory=list)  # (cell ref, rId)
     rename_refs: dict[str, str] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)  # the rows written so far (for the write gate)
+    original: bytes | None = None  # the part as the file held it (the gate parses only what changed)
     _xml: bytes | None = None
 
     @property
     def xml(self) -> bytes:
         if self._xml is None:
             self._xml = self.package.read(self.part)
+            if self.part not in self.package.changed:
+                self.original = self._xml
         return self._xml
 
     def set(self, row: int, col: int, value) -> None:

@@ -240,3 +240,74 @@ def edit_start_tag(tag: bytes, values: dict[str, str | None]) -> bytes:
     element.text = "spso-xl-start-tag"
     out = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
     return out[:out.index(b"spso-xl-start-tag")]
+
+
+_ROW_TAG = re.compile(rb"<(?:[\w.\-]+:)?row(?=[\s/>])")
+_SHEETDATA_CLOSE = re.compile(rb"</(?:[\w.\-]+:)?sheetData\s*>")
+
+
+def _rows_span(xml: bytes) -> tuple[int, int] | None:
+    """Where a worksheet's rows are: from the end of its <sheetData> start tag to its end tag."""
+    m = start_tag(xml, "sheetData")
+    if m is None or m.group(0).endswith(b"/>"):
+        return None
+    close = None
+    for close in _SHEETDATA_CLOSE.finditer(xml, max(m.end(), len(xml) - 1_000_000)):
+        pass
+    close = close or _SHEETDATA_CLOSE.search(xml, m.end())
+    return None if close is None else (m.end(), close.start())
+
+
+def _around_rows(xml: bytes) -> dict:
+    return declarations(*(m.group(0) for m in (start_tag(xml, "worksheet"), start_tag(xml, "sheetData"))
+                          if m is not None))
+
+
+def _markup(xml: bytes, lo: int, hi: int) -> bool:
+    """Whether xml[lo:hi] may hold a comment, CDATA or an instruction (where "<row" may not be a tag);
+    a lone "!" or "?" is found first, at memchr speed."""
+    for char, pair in ((b"!", b"<!"), (b"?", b"<?")):
+        i = xml.find(char, lo, hi)
+        if i >= 0 and xml.find(pair, max(lo, i - 1), hi) >= 0:
+            return True
+    return False
+
+
+def _one_row(span: bytes) -> bool:
+    return len(_ROW_TAG.findall(span)) == 1
+
+
+def written_only(old: bytes, new: bytes, rows: set[int]) -> bytes | None:
+    """Worksheet `new` with only what is around its rows and the rows `rows` kept (a small document to
+    parse), when every other byte of its rows is `old`'s, in the same order: then `new` is well-formed
+    if that document is and `old` was (each row kept is one whole element, put where a whole row was,
+    before one, or at the end; the namespaces around the rows the same). None when that cannot be
+    shown (parse all of `new`)."""
+    o, n = _rows_span(old), _rows_span(new)
+    if o is None or n is None or _around_rows(old) != _around_rows(new):
+        return None
+    (olo, ohi), (nlo, nhi) = o, n
+    if _markup(old, olo, ohi):  # `new`'s rows are `old`'s but for those kept (checked below)
+        return None
+    kept, op, np = [], olo, nlo
+    for r in sorted(rows):
+        ns = find_row(new, r, np, nhi, False)
+        if ns is None:
+            continue
+        if not _one_row(new[ns[0]:ns[1]]) or _markup(new, ns[0], ns[1]):
+            return None
+        os = find_row(old, r, op, ohi, False)
+        if os is None:  # a row added: before the original's next row, or at the end
+            at = op + (ns[0] - np)
+            if at > ohi or old[op:at] != new[np:ns[0]] or not (at == ohi or _ROW_TAG.match(old, at)):
+                return None
+            op = at
+        else:
+            if old[op:os[0]] != new[np:ns[0]] or not _one_row(old[os[0]:os[1]]):
+                return None
+            op = os[1]
+        kept.append(new[ns[0]:ns[1]])
+        np = ns[1]
+    if old[op:ohi] != new[np:nhi]:
+        return None
+    return new[:nlo] + b"".join(kept) + new[nhi:]

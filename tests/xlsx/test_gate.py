@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 from pathlib import Path
+from xml.parsers import expat
 
 import openpyxl
 import pytest
@@ -17,11 +18,13 @@ from spso_xl.cli import main
 from spso_xl.cli.doctor import PROBLEM, diagnose
 from spso_xl.errors import WriteRefused
 from spso_xl.tracker.write import change_tracker
-from spso_xl.xlsx.gate import Problem, check_file
+from spso_xl.xlsx import gate
+from spso_xl.xlsx.gate import Problem, check_file, refuse_if_broken
 from spso_xl.xlsx.newsheet import sheet_xml
 from spso_xl.xlsx.package import Package
 from spso_xl.xlsx.tables import read_range
 from spso_xl.xlsx.worksheet import Formula
+from spso_xl.xlsx.xml import written_only
 from tests.support.paths import DATA
 
 EXCEL_MADE = sorted((DATA / "excel_made").glob("*.xls[xm]")) + \
@@ -146,3 +149,85 @@ def test_a_row_written_out_of_order_is_refused(demo_copy):
     with pytest.raises(WriteRefused, match="has row 5 after row 6"):
         change_tracker(demo_copy, misplaced)
     assert demo_copy.read_bytes() == before
+
+
+class _CountingExpat:
+    """xml.parsers.expat, counting the bytes the gate hands it (to see which path it took)."""
+
+    ExpatError = expat.ExpatError
+
+    def __init__(self):
+        self.fed: list[int] = []
+        self.written = 0
+
+    def ParserCreate(self, *args, **kwargs):  # noqa: N802 (expat's name)
+        parser, fed = expat.ParserCreate(*args, **kwargs), self.fed
+
+        class Counted:
+            def Parse(self, data, final=True):  # noqa: N802
+                fed.append(len(data))
+                return parser.Parse(data, final)
+        return Counted()
+
+
+@pytest.fixture
+def big_book(tmp_path):
+    """A workbook whose one sheet holds 20,000 rows (about 1.5 MB of XML)."""
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Big")
+    for r in range(1, 20001):
+        ws.append([r, r * 2.5, r % 7])
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    return path
+
+
+def _edit_row(path: Path, counting, monkeypatch, damage=None):
+    """Write B10000 through SheetEdit, `damage` the written sheet's XML, and run the gate on the result."""
+    monkeypatch.setattr(gate, "expat", counting)
+    with Package(path) as package:
+        part = package.sheets["Big"]
+        sheet = package.sheet("Big")
+        sheet.set(10000, 2, 99)
+        sheet.finish()
+        if damage:
+            package.write(part, damage(package.read(part)))
+            sheet._xml = package.read(part)
+        out = path.with_name("out.xlsx")
+        package.save(out)
+        counting.written = len(package.read(part))
+        refuse_if_broken(out, package)
+
+
+def test_a_one_row_edit_on_a_big_sheet_is_parsed_where_it_was_written(big_book, monkeypatch):
+    counting = _CountingExpat()
+    _edit_row(big_book, counting, monkeypatch)
+    assert counting.written > 1_000_000 and max(counting.fed) < 20_000
+
+
+@pytest.mark.parametrize("where", [10000, 3])
+def test_a_damaging_edit_on_a_big_sheet_is_refused_inside_the_row_written_and_outside_it(big_book, monkeypatch, where):
+    """In the row written, the small parse finds it; anywhere else the bytes differ from the original's,
+    so the whole written sheet is parsed (the original is parsed whole either way, to tell what is new)."""
+    counting = _CountingExpat()
+
+    def unbound(xml):
+        at = xml.index(b'<c r="A%d"' % where)
+        return xml[:at] + b"<q:c/>" + xml[at:]
+    with pytest.raises(WriteRefused, match="is not well-formed XML"):
+        _edit_row(big_book, counting, monkeypatch, unbound)
+    assert (counting.written in counting.fed) == (where == 3)
+
+
+def test_only_the_rows_written_are_kept_when_all_else_is_the_originals():
+    head, tail = b'<worksheet xmlns="urn:x"><sheetData>', b"</sheetData></worksheet>"
+    row = b'<row r="%d"><c r="A%d"><v>%d</v></c></row>'
+    old = head + b"".join(row % (r, r, r) for r in (1, 2, 3, 5)) + tail
+    two, four = b'<row r="2"><c r="A2"><v>9</v></c></row>', b'<row r="4"/>'
+    new = head + row % (1, 1, 1) + two + row % (3, 3, 3) + four + row % (5, 5, 5) + tail
+    assert written_only(old, new, {2, 4}) == head + two + four + tail
+    assert written_only(old, new, {2}) is None  # row 4 is not the original's and was not said written
+    assert written_only(old, new, {4}) is None
+    note = b"<!-- a note -->"
+    assert written_only(old.replace(b'<row r="3"', note + b'<row r="3"'),
+                        new.replace(b'<row r="3"', note + b'<row r="3"'), {2, 4}) is None
