@@ -22,6 +22,7 @@ from spso_xl.cli.casework import cmd_add, cmd_import, cmd_update  # noqa: F401 (
 from spso_xl.errors import NotRecorded, plural
 from spso_xl.outputs.cell_text import refuse_tracker_as_output, write_output
 from spso_xl.outputs.report import TERMINAL, choose_columns, needs_action, report_frame, text_table, to_csv, to_xlsx
+from spso_xl.policy.cases import CHECK
 from spso_xl.policy.deadlines import due_date
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.safewrite import atomic_write, backup, refuse_if_open, refuse_if_read_only, writer_lock
@@ -160,7 +161,7 @@ def cmd_report(args) -> int:
         text = to_csv(frame[columns])
     else:
         overdue, escalate = needs_action(frame)
-        checks = frame["Status"].eq("CHECK")
+        checks = frame["Status"].eq(CHECK)
         title = (f"{args.path.name} as of {uk(args.as_of)}: {plural(len(frame), 'case')}, "
                  f"{int((overdue | escalate).sum())} needing action ({int((overdue & ~checks).sum())} overdue, "
                  f"{int(escalate.sum())} to escalate" + (f", {int(checks.sum())} to check" if checks.any() else "")

@@ -16,6 +16,7 @@ import pandas as pd
 from spso_xl.errors import plural
 from spso_xl.letters.plan import LetterPlan, plan_letters
 from spso_xl.outputs.report import report_frame
+from spso_xl.policy.cases import CHECK
 from spso_xl.policy.vocab import is_blank
 from spso_xl.tracker.read import ROW, Tracker
 from spso_xl.tracker.today import SECTIONS, level_number
@@ -152,7 +153,7 @@ def build_digest(tracker: Tracker, as_of: dt.date, owner: str | None = None) -> 
         problems = [p for p in tracker.problems if p.sheet == "Cases" and p.row == row]
         i = raw.index[raw[ROW] == row][0]
         checks.append({"Ref": raw.at[i, "Ref"], "Organisation": raw.at[i, "Organisation"], "Owner": raw.at[i, "Owner"],
-                       "Row": row, "Status": "CHECK",
+                       "Row": row, "Status": CHECK,
                        "Reason": "; ".join(f"{p.column or p.sheet}: {p.message}" for p in problems)})
     sections = sort_into_sections(rows, letters, checks, owner)
     want = owner.strip().casefold() if owner else None

@@ -13,13 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 from spso_xl.calendar.workdays import Calendar
-from spso_xl.policy.cases import compute_cases
+from spso_xl.policy.cases import CHECK, compute_cases
 from spso_xl.policy.settings import DEFAULTS
 from spso_xl.tracker.read import ROW, cases_from_block
 from spso_xl.tracker.schema import COMPUTED, RENAMED
 from spso_xl.xlsx.tables import clean_header
-
-CHECK = "CHECK"  # the Status of a row with a cell the rules cannot read (the Reason names it)
 
 # The input headers compute_cases reads: a block without one of them cannot be computed.
 # (Last chased is read when there, as blank when not: schema.ADDED; an old Extended to reads as Respond by.)

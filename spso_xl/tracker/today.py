@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from spso_xl.errors import InputError
+from spso_xl.policy.cases import CHECK
 from spso_xl.policy.vocab import parse_level
-from spso_xl.tracker.computed import CHECK
 
 CHASE = "Chase:"  # how the recommendation's Reason starts when rule 6 says a chaser is due (policy.rules.chase)
 

@@ -189,7 +189,7 @@ class SheetEdit:
         sd = start_tag(xml, "sheetData")
         if sd is None:
             raise PackageError(f"{self.part} has no sheetData")
-        scope = declarations(*(m.group(0) for m in (start_tag(xml, "worksheet"), sd) if m is not None))
+        scope = self._scope()
         prefix = (re.match(rb"<([\w.\-]+:)?", sd.group(0)).group(1) or b"").decode()
         ns = scope.get(b"xmlns" + (b":" + prefix[:-1].encode() if prefix else b""), MAIN.encode()).decode()
         if sd.group(0).endswith(b"/>"):
